@@ -1,0 +1,43 @@
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Attribution;
+
+/// <summary>Shared autograd machinery: input gradients of class scores, with or without a kept graph.</summary>
+public static class Gradients
+{
+    /// <summary>
+    /// d score_target / d x for each input of the batch, shape of <paramref name="input"/>. When
+    /// <paramref name="createGraph"/> is true and <paramref name="input"/> already requires grad, the result stays
+    /// connected to the caller's graph (double backpropagation).
+    /// </summary>
+    public static Tensor OfClassScore(Classifier model, Tensor input, Tensor target, bool createGraph)
+    {
+        CheckTarget(model, input, target);
+        using var scope = torch.NewDisposeScope();
+        Tensor x = input.requires_grad ? input : input.detach().requires_grad_(true);
+        // Under torch.no_grad callers still need gradients here.
+        using var enable = torch.enable_grad();
+        var logits = model.forward(x);
+        var score = logits.gather(1, target.reshape(-1, 1)).sum();
+        var g = torch.autograd.grad([score], [x], create_graph: createGraph, retain_graph: createGraph)[0];
+        if (!createGraph) g = g.detach();
+        return g.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Validates target shape and range before any native autograd call (those abort the process on error).</summary>
+    public static void CheckTarget(Classifier model, Tensor input, Tensor target)
+    {
+        if (input.dim() != 4) throw new ArgumentException($"input must be [N,C,H,W], got [{string.Join(",", input.shape)}]");
+        if (target.dim() != 1 || target.shape[0] != input.shape[0])
+            throw new ArgumentException($"target must be [N] with N = {input.shape[0]}, got [{string.Join(",", target.shape)}]");
+        if (target.dtype != ScalarType.Int64) throw new ArgumentException("target must be int64");
+        if (target.numel() > 0)
+        {
+            long lo = target.min().item<long>(), hi = target.max().item<long>();
+            if (lo < 0 || hi >= model.ClassCount)
+                throw new FragilityException($"Target class {(lo < 0 ? lo : hi)} is out of range: the model has {model.ClassCount} classes (0..{model.ClassCount - 1}).");
+        }
+    }
+}

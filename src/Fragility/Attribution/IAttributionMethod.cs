@@ -1,0 +1,30 @@
+using Fragility.Models;
+using static TorchSharp.torch;
+
+namespace Fragility.Attribution;
+
+/// <summary>
+/// A feature-importance method: maps an input batch and target classes to a signed attribution of the input's
+/// shape. Every method is a differentiable function of the input: with createGraph the result
+/// keeps its autograd graph so an attack can take grad_x of a function of the map (method.md §4).
+/// </summary>
+public interface IAttributionMethod
+{
+    /// <summary>Short name used on the command line and in result files ("gradient", "ig", "deeplift", ...).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// True when the map of a ReLU network is piecewise constant in x (gradient-based methods), so an attack must
+    /// differentiate it on the softplus twin; false when the method's own rules are differentiable on the ReLU
+    /// network (DeepLIFT, relevance propagation).
+    /// </summary>
+    bool NeedsSmoothTwinForAttack { get; }
+
+    /// <summary>Signed attribution for <paramref name="input"/> [N, C, H, W] (pixel scale) towards class
+    /// <paramref name="target"/> [N] (int64), computed on the class score (logit).</summary>
+    /// <param name="model">The model, in whatever activation mode the caller set.</param>
+    /// <param name="input">Pixel-scale input in [0, 1].</param>
+    /// <param name="target">Class per input.</param>
+    /// <param name="createGraph">Keep the graph so the attribution can be differentiated with respect to the input.</param>
+    Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false);
+}

@@ -1,0 +1,56 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Fragility.Models;
+
+/// <summary>Turns a module tree (Sequential, <see cref="ILayerChain"/> modules, primitive layers) into a chain of
+/// <see cref="LayerNode"/>s, and runs a chain forward.</summary>
+public static class LayerChain
+{
+    /// <summary>The chain of layers of <paramref name="module"/>; Sequentials and <see cref="ILayerChain"/>s are expanded.</summary>
+    public static IReadOnlyList<LayerNode> Of(nn.Module<Tensor, Tensor> module, string name = "")
+    {
+        var nodes = new List<LayerNode>();
+        Expand(module, name, nodes);
+        return nodes;
+    }
+
+    /// <summary>Expands one module into <paramref name="into"/>.</summary>
+    public static void Expand(nn.Module<Tensor, Tensor> module, string name, List<LayerNode> into)
+    {
+        switch (module)
+        {
+            case ILayerChain chain:
+                into.AddRange(chain.Layers);
+                break;
+            case Sequential seq:
+                foreach (var (childName, child) in seq.named_children())
+                    Expand((nn.Module<Tensor, Tensor>)child, Join(name, childName), into);
+                break;
+            default:
+                into.Add(new ModuleNode(module, name));
+                break;
+        }
+    }
+
+    /// <summary>Runs the chain forward; equals the module's own forward pass.</summary>
+    public static Tensor Forward(IReadOnlyList<LayerNode> chain, Tensor input)
+    {
+        Tensor x = input;
+        foreach (var node in chain)
+        {
+            Tensor next = node switch
+            {
+                ModuleNode m => m.Module.forward(x),
+                ConcatNode c => torch.cat(c.Branches.Select(b => Forward(b, x)).ToArray(), 1),
+                _ => throw new InvalidOperationException($"unknown layer node {node}"),
+            };
+            x = next;
+        }
+        return x;
+    }
+
+    /// <summary>Joins dotted module names.</summary>
+    public static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+}
