@@ -9,8 +9,10 @@ namespace Fragility.Metrics;
 /// </summary>
 /// <remarks>
 /// <para>Source: Yeh, Hsieh, Suggala, Inouye and Ravikumar, "On the (In)fidelity and Sensitivity of
-/// Explanations", NeurIPS 2019; as Captum's <c>sensitivity_max</c> with uniform L-infinity noise and as Quantus'
-/// <c>MaxSensitivity</c> with the normalisation by ||e(x)|| switched on.</para>
+/// Explanations", NeurIPS 2019; as Captum's <c>sensitivity_max</c> (uniform L-infinity noise, Frobenius norm,
+/// normalised by ||e(x)||) and Quantus' <c>MaxSensitivity</c> with its normalisation switched on. Two differences
+/// from Captum: the perturbed input is clamped to [0, 1], and a zero e(x) gives +infinity (below) where Captum
+/// divides by 1 instead.</para>
 /// <para>Units: <c>radius</c> is on the 0-255 scale and is divided by 255 for the [0, 1] inputs (radius 8 means
 /// noise up to 8/255 per pixel value). The result is a ratio (dimensionless).</para>
 /// <para>Range: [0, inf); 0 when the explanation does not change. Lower means more robust.</para>
