@@ -126,7 +126,8 @@ public static class ImageCodec
                     byte r = row[4 * x], g = row[4 * x + 1], b = row[4 * x + 2];
                     int i = y * options.Width + x;
                     if (options.Channels == 1)
-                        destination[i] = (0.299f * r + 0.587f * g + 0.114f * b) / 255f;
+                        // Grey pixels map exactly to level / 255, so a grey PNG written by EncodePng reads back bit-identical.
+                        destination[i] = r == g && g == b ? r / 255f : (0.299f * r + 0.587f * g + 0.114f * b) / 255f;
                     else
                     {
                         destination[i] = r / 255f;
@@ -153,7 +154,7 @@ public static class ImageCodec
         using var codec = SKCodec.Create(path, out var created);
         if (codec is null)
             throw new FragilityException(
-                $"File '{path}' is not an image Skia can decode (PNG, JPEG, BMP, GIF, WebP; {created}): replace or remove it.");
+                $"File '{path}' is not an image Skia can decode (PNG, JPEG, BMP, GIF, WebP; decoder result {created}): replace or remove it.");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
             throw new FragilityException($"Image '{path}' has no pixels ({info.Width}x{info.Height}): replace or remove it.");

@@ -30,6 +30,18 @@ public static class ImageFolderReader
     {
         if (!Directory.Exists(directory))
             throw new FragilityException($"Image folder '{directory}' not found: check the path.");
+        try
+        {
+            return LoadListed(directory, options, limit, classNames);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FragilityException($"Image folder '{directory}' cannot be listed ({e.Message}): check its permissions.", e);
+        }
+    }
+
+    private static ImageDataset LoadListed(string directory, ImageLoadOptions options, int? limit, IReadOnlyList<string>? classNames)
+    {
         var root = new DirectoryInfo(directory);
         var classDirs = root.EnumerateDirectories().Where(d => !IsHidden(d)).Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
         var topImages = ImagesIn(root, recursive: false);

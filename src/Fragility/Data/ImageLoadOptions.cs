@@ -5,7 +5,7 @@ namespace Fragility.Data;
 /// resized (keeping its aspect ratio) so that its shorter side is that many pixels; then the central
 /// <see cref="Height"/> x <see cref="Width"/> region is cut out (the usual ImageNet "resize 256, centre-crop 224").
 /// Without <see cref="ResizeShorter"/> the image must be at least <see cref="Height"/> x <see cref="Width"/> and is only
-/// centre-cropped.
+/// centre-cropped. Values are checked on construction (so the properties have no init accessors).
 /// </summary>
 /// <param name="Channels">1 for grey (luminance 0.299 R + 0.587 G + 0.114 B, as in ITU-R BT.601) or 3 for RGB. Alpha is dropped.</param>
 /// <param name="Height">Height of the result in pixels.</param>
@@ -14,22 +14,22 @@ namespace Fragility.Data;
 public sealed record ImageLoadOptions(int Channels, int Height, int Width, int? ResizeShorter = null)
 {
     /// <summary>1 for grey or 3 for RGB.</summary>
-    public int Channels { get; init; } = Channels is 1 or 3
+    public int Channels { get; } = Channels is 1 or 3
         ? Channels
         : throw new FragilityException($"Images can have 1 (grey) or 3 (RGB) channels, not {Channels}: choose 1 or 3.");
 
     /// <summary>Height of the result in pixels (positive).</summary>
-    public int Height { get; init; } = Height > 0
+    public int Height { get; } = Height > 0
         ? Height
         : throw new FragilityException($"Image height must be positive, got {Height}: give a positive height.");
 
     /// <summary>Width of the result in pixels (positive).</summary>
-    public int Width { get; init; } = Width > 0
+    public int Width { get; } = Width > 0
         ? Width
         : throw new FragilityException($"Image width must be positive, got {Width}: give a positive width.");
 
     /// <summary>Length in pixels of the shorter side after resizing (at least the larger of height and width), or null for no resizing.</summary>
-    public int? ResizeShorter { get; init; } = ResizeShorter is null || ResizeShorter >= Math.Max(Height, Width)
+    public int? ResizeShorter { get; } = ResizeShorter is null || ResizeShorter >= Math.Max(Height, Width)
         ? ResizeShorter
         : throw new FragilityException(
             $"Resize size {ResizeShorter} is smaller than the {Height}x{Width} crop: give a resize size of at least {Math.Max(Height, Width)}.");

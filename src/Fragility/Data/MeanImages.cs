@@ -45,7 +45,8 @@ public static class MeanImages
         {
             using var iteration = torch.NewDisposeScope();
             long length = Math.Min(Chunk, dataset.Count - start);
-            sum.add_(dataset.Images.narrow(0, start, length).to(ScalarType.Float64).sum(0));
+            // dim by name: a bare literal 0 would convert to ScalarType and pick the whole-tensor sum(dtype) overload.
+            sum.add_(dataset.Images.narrow(0, start, length).to(ScalarType.Float64).sum(dim: 0L, keepdim: false));
         }
         return sum;
     }
