@@ -26,6 +26,8 @@ public class TrainerTests
         var options = new TrainingOptions { Epochs = 1, BatchSize = 16, Seed = 5 };
         using var a = NewModel(5);
         using var b = NewModel(5);
+        var init = a.Network.state_dict();
+        foreach (var (k, v) in b.Network.state_dict()) Assert.True(v.allclose(init[k], 0, 0), $"initial {k}");
         Trainer.Train(a, data, null, options);
         Trainer.Train(b, data, null, options);
         var sb = b.Network.state_dict();
