@@ -276,20 +276,24 @@ public sealed class HeadObjective
     private double[][] Logits(Vector<double> theta)
     {
         CheckTheta(theta);
+        var ta = theta.AsArray() ?? theta.ToArray();
         var z = new double[Count][];
-        for (int i = 0; i < Count; i++) z[i] = Logits(theta, i);
+        for (int i = 0; i < Count; i++) z[i] = Logits(ta, i);
         return z;
     }
 
-    private double[] Logits(Vector<double> theta, int i)
+    private double[] Logits(Vector<double> theta, int i) => Logits(theta.AsArray() ?? theta.ToArray(), i);
+
+    private double[] Logits(double[] theta, int i)
     {
         int d1 = FeatureDimension + 1;
         var row = _aug.AsSpan(i * d1, d1);
         var z = new double[Outputs];
         for (int k = 0; k < Outputs; k++)
         {
+            var w = theta.AsSpan(k * d1, d1);
             double s = 0;
-            for (int j = 0; j < d1; j++) s += theta[k * d1 + j] * row[j];
+            for (int j = 0; j < d1; j++) s += w[j] * row[j];
             z[k] = s;
         }
         return z;

@@ -166,6 +166,60 @@ public sealed class InfluenceSetup : IDisposable
         return new InfluenceExplanation(label, Head.Probabilities(phi), Head.Loss(phi, label), values, helpful, harmful);
     }
 
+    /// <summary>The selected test points (first <see cref="InfluenceSettings.Tests"/> correctly classified), with ids "test:INDEX".</summary>
+    public IReadOnlyList<InfluenceTestPoint> DefaultTestPoints()
+    {
+        var pixels = Pixels(TestImages.Images);
+        long[] network;
+        using (Model.UseRelu()) network = NetworkLabels(TestImages.Images);
+        return Enumerable.Range(0, TestIndices.Count).Select(t => new InfluenceTestPoint($"test:{TestIndices[t]}", TestIndices[t], pixels[t], TestLabels[t], "true",
+            TestFeatures.Row(t).ToArray(), (int)network[t])).ToArray();
+    }
+
+    /// <summary>
+    /// A test point from any image [C, H, W] or [1, C, H, W] of the model's size. Its label is the task label of
+    /// <paramref name="datasetLabel"/> when that class is one of the task's, else the head's prediction.
+    /// </summary>
+    public InfluenceTestPoint TestPoint(TorchSharp.torch.Tensor image, string id, int datasetIndex, long datasetLabel)
+    {
+        using var batch = image.dim() == 3 ? image.unsqueeze(0) : image.alias();
+        double[] phi;
+        long network;
+        using (Model.UseRelu())
+        {
+            phi = Features.ComputeRows(batch)[0];
+            network = NetworkLabels(batch)[0];
+        }
+        int task = Array.IndexOf(ClassIndices.ToArray(), (int)datasetLabel);
+        return task >= 0
+            ? new InfluenceTestPoint(id, datasetIndex, Pixels(batch)[0], task, "true", phi, (int)network)
+            : new InfluenceTestPoint(id, datasetIndex, Pixels(batch)[0], Head.Predict(phi), "prediction", phi, (int)network);
+    }
+
+    /// <summary>Pixels of training point <paramref name="position"/> (pixel scale, flattened C x H x W).</summary>
+    public float[] TrainingPixels(int position)
+    {
+        _trainPixels ??= Pixels(TrainImages.Images);
+        return _trainPixels[position];
+    }
+
+    private float[][]? _trainPixels;
+
+    private static float[][] Pixels(TorchSharp.torch.Tensor images)
+    {
+        using var flat = images.to(TorchSharp.torch.ScalarType.Float32).flatten(1).contiguous();
+        var all = flat.data<float>().ToArray();
+        int n = (int)flat.shape[0], size = (int)flat.shape[1];
+        return Enumerable.Range(0, n).Select(i => all.AsSpan(i * size, size).ToArray()).ToArray();
+    }
+
+    private long[] NetworkLabels(TorchSharp.torch.Tensor images)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+        return Model.forward(images).argmax(1).data<long>().ToArray();
+    }
+
     /// <summary>
     /// Data-set class indices of a class list: comma-separated names (case-insensitive) or indices, or "all".
     /// </summary>

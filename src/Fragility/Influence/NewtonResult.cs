@@ -7,5 +7,5 @@ namespace Fragility.Influence;
 /// <param name="Iterations">Newton steps taken.</param>
 /// <param name="Objective">F(theta) at the end.</param>
 /// <param name="GradientNorm">||grad F(theta)||_2 at the end.</param>
-/// <param name="Converged">True when the gradient norm reached the tolerance (or float64's rounding floor).</param>
+/// <param name="Converged">True when the gradient norm reached the tolerance, or the Newton step fell below float64's resolution of theta.</param>
 public sealed record NewtonResult(Vector<double> Parameters, int Iterations, double Objective, double GradientNorm, bool Converged);

@@ -5,7 +5,10 @@ namespace Fragility.Influence;
 /// <summary>
 /// Minimises a <see cref="HeadObjective"/> (strictly convex for lambda &gt; 0) by damped Newton's method in float64:
 /// step d = -H^-1 grad F (exact Hessian by Cholesky up to <see cref="NewtonOptions.ExactHessianLimit"/> parameters,
-/// else conjugate gradient), then backtracking on F (Armijo, halving) from step length 1.
+/// else conjugate gradient), the full step when it passes Armijo's test, else halving. Near the minimum, where F's
+/// rounding error hides the predicted decrease, the full step is taken when it lowers the gradient norm (pure Newton
+/// converges quadratically there). Stops when ||grad F|| reaches the tolerance, or when the Newton step is below
+/// float64's resolution of theta (||d|| &lt;= 1e-13 max(1, ||theta||)).
 /// </summary>
 public static class NewtonTrainer
 {
@@ -22,38 +25,48 @@ public static class NewtonTrainer
         while (!converged && it < options.MaxIterations)
         {
             it++;
-            Vector<double> step;
-            if (objective.ParameterCount <= options.ExactHessianLimit)
-            {
-                var h = objective.Hessian(theta);
-                ExactInverseHessian.AddNullProjector(h, objective.NullDirection);
-                step = -h.Cholesky().Solve(g);
-            }
-            else
-            {
-                var cg = new ConjugateGradientInverseHessian(objective, theta, relativeTolerance: 1e-12);
-                step = -cg.Solve(g);
-            }
+            var step = -Solve(objective, theta, g, options);
+            if (step.L2Norm() <= 1e-13 * Math.Max(1, theta.L2Norm())) { converged = true; break; }
             double slope = g.DotProduct(step);
-            if (!(slope < 0)) break; // not a descent direction: float64 floor reached
-            double t = 1;
-            Vector<double> next = theta + step;
+            if (!(slope < 0)) break;
+            var next = theta + step;
             double fNext = objective.Value(next);
-            while (fNext > f + 1e-4 * t * slope && t > 1e-12)
+            Vector<double>? gNext = null;
+            if (!(fNext <= f + 1e-4 * slope))
             {
-                t *= 0.5;
-                next = theta + t * step;
-                fNext = objective.Value(next);
+                // Rounding regime: F cannot resolve the decrease, but the gradient can.
+                var gFull = objective.Gradient(next);
+                if (fNext <= f + 1e-12 * Math.Max(1, Math.Abs(f)) && gFull.L2Norm() < gnorm) gNext = gFull;
+                else
+                {
+                    double t = 1;
+                    do
+                    {
+                        t *= 0.5;
+                        next = theta + t * step;
+                        fNext = objective.Value(next);
+                    }
+                    while (!(fNext <= f + 1e-4 * t * slope) && t > 1e-12);
+                    if (!(fNext <= f + 1e-4 * t * slope)) break;
+                }
             }
-            if (fNext > f) break; // no decrease possible at float64 precision
             theta = next;
             f = fNext;
-            g = objective.Gradient(theta);
+            g = gNext ?? objective.Gradient(theta);
             gnorm = g.L2Norm();
-            // At the rounding floor a tiny Newton decrement means no further progress is representable.
-            converged = gnorm <= options.GradientTolerance || -slope < 1e-24 * Math.Max(1, Math.Abs(f));
+            converged = gnorm <= options.GradientTolerance;
         }
-        if (!converged) converged = gnorm <= Math.Max(options.GradientTolerance, 1e-8);
         return new NewtonResult(theta, it, f, gnorm, converged);
+    }
+
+    private static Vector<double> Solve(HeadObjective objective, Vector<double> theta, Vector<double> g, NewtonOptions options)
+    {
+        if (objective.ParameterCount <= options.ExactHessianLimit)
+        {
+            var h = objective.Hessian(theta);
+            ExactInverseHessian.AddNullProjector(h, objective.NullDirection);
+            return h.Cholesky().Solve(g);
+        }
+        return new ConjugateGradientInverseHessian(objective, theta, relativeTolerance: 1e-12).Solve(g);
     }
 }
