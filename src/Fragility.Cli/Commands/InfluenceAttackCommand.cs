@@ -117,8 +117,8 @@ public sealed class InfluenceAttackCommand : ICliCommand
                     $"{r.SpearmanMean:F3} ± {r.SpearmanStd:F3}", $"{r.TopKeptMean:F2} ± {r.TopKeptStd:F2}", $"{r.LabelKeptRate:P0}", $"{r.NetworkLabelKeptRate:P0}",
                     double.IsFinite(r.AngleGradientMean) ? $"{r.AngleGradientMean:F1}" : "-", $"{r.ProbabilityChangeMean:+0.000;-0.000}");
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine(Markup.Escape($"{result.Computed} results computed, {result.Resumed} resumed{(result.DroppedBytes > 0 ? $", a truncated last line ({result.DroppedBytes} bytes) dropped" : "")}. ") +
-                $"Wrote [green]{Markup.Escape(outDir)}[/]: results.jsonl, summary.csv, influence-attack.png, report.html.");
+            Console.WriteLine($"{result.Computed} results computed, {result.Resumed} resumed{(result.DroppedBytes > 0 ? $", a truncated last line ({result.DroppedBytes} bytes) dropped" : "")}. " +
+                $"Wrote {outDir}: results.jsonl, summary.csv, influence-attack.png, report.html.");
             return 0;
         }));
         return cmd;

@@ -136,7 +136,7 @@ public sealed class InfluenceCommand : ICliCommand
             worst = Math.Max(worst, norm == 0 ? err : err / norm);
             minSpearman = Math.Min(minSpearman, InfluenceAttack.Spearman(truth, explanations[t].Influence));
         }
-        AnsiConsole.MarkupLine(Markup.Escape($"Check against the exact solve: largest relative error {worst:G3}, smallest Spearman {minSpearman:F4} over {points.Count} test points."));
+        Console.WriteLine($"Check against the exact solve: largest relative error {worst:G3}, smallest Spearman {minSpearman:F4} over {points.Count} test points.");
     }
 
     private static IReadOnlyList<InfluenceTestPoint> TestPoints(string[] specs, LoadedInfluence loaded, string dataset, string? dataDir)

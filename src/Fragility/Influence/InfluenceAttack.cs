@@ -247,12 +247,12 @@ public sealed class InfluenceAttack
         long[] network;
         using (Model.UseRelu())
         using (torch.no_grad())
+        using (var scope = torch.NewDisposeScope())
         {
-            rows = _features.ComputeRows(images);
-            // argmax of the logits rather than Classifier.Predict, which reads float32 only.
-            using var logits = Model.forward(images);
-            using var argmax = logits.argmax(1);
-            network = argmax.data<long>().ToArray();
+            // One forward pass: phi, then the network's logits from phi.
+            var phi = _features.Forward(images);
+            rows = Rows(phi.to(ScalarType.Float64));
+            network = _features.Logits(phi).argmax(1).data<long>().ToArray();
         }
         return rows.Select((phi, k) => new InfluenceState(_influence.Influence(phi, labels[k]), _influence.Head.Probabilities(phi), (int)network[k])).ToArray();
     }

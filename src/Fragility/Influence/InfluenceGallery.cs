@@ -56,8 +56,10 @@ public static class InfluenceGallery
                 using (var bitmap = ToBitmap(tile, scale))
                     canvas.DrawBitmap(bitmap, left + (tileW - tile.Width * scale) / 2, y0);
                 var colour = tile.Tone < 0 ? new SKColor(0, 130, 60) : tile.Tone > 0 ? new SKColor(200, 30, 30) : SKColors.Black;
-                using var frame = new SKPaint { Color = colour, Style = SKPaintStyle.Stroke, StrokeWidth = tile.Tone == 0 ? 1 : 2 };
-                canvas.DrawRect(left + (tileW - tile.Width * scale) / 2 - 1, y0 - 1, tile.Width * scale + 1, tile.Height * scale + 1, frame);
+                // The stroke is centred on the rectangle's edge: offset by half its width so it never covers the image.
+                int stroke = tile.Tone == 0 ? 1 : 2;
+                using var frame = new SKPaint { Color = colour, Style = SKPaintStyle.Stroke, StrokeWidth = stroke };
+                canvas.DrawRect(left + (tileW - tile.Width * scale) / 2 - stroke / 2f, y0 - stroke / 2f, tile.Width * scale + stroke, tile.Height * scale + stroke, frame);
                 using var captionPaint = new SKPaint { Color = colour, IsAntialias = true };
                 canvas.DrawText(Fit(tile.Caption, font, tileW), left + tileW / 2f, y0 + tileH + 12, SKTextAlign.Center, font, captionPaint);
                 if (tile.Value is string value)

@@ -18,6 +18,7 @@ namespace Fragility.Influence;
 public sealed class PenultimateFeatures
 {
     private readonly IReadOnlyList<LayerNode> _chain;
+    private readonly IReadOnlyList<LayerNode> _tail;
 
     /// <summary>Finds the last linear layer of <paramref name="model"/>.</summary>
     /// <exception cref="FragilityException">The model has no top-level linear layer.</exception>
@@ -34,6 +35,7 @@ public sealed class PenultimateFeatures
         LastLayer = (Linear)node.Module;
         LastLayerName = node.Name;
         _chain = layers.Take(last).ToList();
+        _tail = layers.Skip(last).ToList();
         Dimension = (int)LastLayer.in_features;
     }
 
@@ -57,6 +59,9 @@ public sealed class PenultimateFeatures
         if (phi.dim() != 2) phi = phi.flatten(1);
         return phi.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The network's logits from phi: the last linear layer and any layers after it (so one forward pass gives both).</summary>
+    public Tensor Logits(Tensor phi) => LayerChain.Forward(_tail, phi);
 
     /// <summary>phi(x) of all images as a float64 matrix (N x d), without gradients, in batches of <paramref name="batchSize"/>.</summary>
     public Matrix<double> Compute(Tensor images, int batchSize = 256)

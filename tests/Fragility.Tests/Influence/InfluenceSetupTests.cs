@@ -30,8 +30,10 @@ public class InfluenceSetupTests
         Assert.Equal("classifier.3", features.LastLayerName);
         using var phi = features.Forward(data.Images);
         using var logits = features.LastLayer.forward(phi);
+        using var tail = features.Logits(phi);
         using var expected = model.forward(data.Images);
         Assert.True(logits.allclose(expected, 1e-5, 1e-6));
+        Assert.True(tail.allclose(expected, 1e-5, 1e-6));
         Assert.True(phi.min().item<float>() >= 0, "phi follows a ReLU");
     }
 
