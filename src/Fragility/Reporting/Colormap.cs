@@ -3,7 +3,8 @@ using SkiaSharp;
 namespace Fragility.Reporting;
 
 /// <summary>
-/// A colormap: a 256-entry lookup table from a value t in [0, 1] to an opaque sRGB colour, built by linear
+/// A colormap: a 257-entry lookup table (entry i is the colour of t = i/256, so 0.5 is an exact entry, the neutral
+/// point of a diverging map) from a value t in [0, 1] to an opaque sRGB colour, built by linear
 /// interpolation (in sRGB) between evenly spaced control points. See <see cref="Colormaps"/> for the built-in ones.
 /// </summary>
 public sealed class Colormap
@@ -19,12 +20,12 @@ public sealed class Colormap
     /// <summary>Name of the colormap (e.g. "viridis").</summary>
     public string Name { get; }
 
-    /// <summary>Number of entries of the lookup table (256).</summary>
+    /// <summary>Number of entries of the lookup table (257).</summary>
     public int Size => _lut.Length;
 
     /// <summary>
     /// Builds a colormap from control points spaced evenly over [0, 1] (the first at 0, the last at 1), interpolated
-    /// linearly in sRGB into 256 entries.
+    /// linearly in sRGB into 257 entries.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two control points.</exception>
     public static Colormap FromControlPoints(string name, IReadOnlyList<SKColor> controlPoints)
@@ -32,11 +33,11 @@ public sealed class Colormap
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(controlPoints);
         if (controlPoints.Count < 2) throw new ArgumentException("a colormap needs at least two control points", nameof(controlPoints));
-        var lut = new SKColor[256];
+        var lut = new SKColor[257];
         int segments = controlPoints.Count - 1;
         for (int i = 0; i < lut.Length; i++)
         {
-            double position = i / 255.0 * segments;
+            double position = i / 256.0 * segments;
             int s = Math.Min((int)position, segments - 1);
             double f = position - s;
             SKColor a = controlPoints[s], b = controlPoints[s + 1];
@@ -50,7 +51,7 @@ public sealed class Colormap
         FromControlPoints(name, controlPoints.Select(SKColor.Parse).ToArray());
 
     /// <summary>
-    /// The colour of value <paramref name="t"/>: t is clamped to [0, 1] and rounded to the nearest of the 256 entries;
+    /// The colour of value <paramref name="t"/>: t is clamped to [0, 1] and rounded to the nearest of the 257 entries;
     /// NaN gives the colour of 0.
     /// </summary>
     public SKColor Map(double t)

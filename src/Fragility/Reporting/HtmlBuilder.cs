@@ -99,15 +99,16 @@ public sealed class HtmlBuilder
     public HtmlBuilder Open(string tag, string? cssClass = null, params (string Name, string Value)[] attributes)
     {
         CheckName(tag);
-        _sb.Append('<').Append(tag);
-        if (cssClass is not null) _sb.Append(" class=\"").Append(Encode(cssClass)).Append('"');
-        foreach (var (name, value) in attributes)
+        foreach (var (name, _) in attributes)
         {
             CheckName(name);
             if (name is "src" or "href" or "style" or "srcset" or "action" || name.StartsWith("on", StringComparison.Ordinal))
                 throw new ArgumentException($"attribute '{name}' is not allowed (no scripts or external resources in the report)", nameof(attributes));
-            _sb.Append(' ').Append(name).Append("=\"").Append(Encode(value)).Append('"');
         }
+        _sb.Append('<').Append(tag);
+        if (cssClass is not null) _sb.Append(" class=\"").Append(Encode(cssClass)).Append('"');
+        foreach (var (name, value) in attributes)
+            _sb.Append(' ').Append(name).Append("=\"").Append(Encode(value)).Append('"');
         _sb.Append('>');
         return this;
     }
