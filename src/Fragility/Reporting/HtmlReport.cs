@@ -118,9 +118,9 @@ public sealed class HtmlReport
           .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
           .Append("<title>").Append(E(title0)).Append(run.Model is string m0 ? " — " + E(m0) : "").Append("</title>\n")
           .Append("<style>\n").Append(HtmlReportAssets.Css).Append("\n</style>\n</head>\n<body>\n");
-        WriteHeader(sb, title0, run, results.Records, summary, sections);
+        WriteHeader(sb, title0, run, results.Records, sections);
         sb.Append("<main>\n");
-        WriteOverview(sb, run, results.Records, summary, notes);
+        WriteOverview(sb, results.Records, summary, notes);
         WriteSettings(sb, run);
         WriteToolbar(sb, summary);
         WriteSummary(sb, run, summary);
@@ -143,7 +143,7 @@ public sealed class HtmlReport
     internal static string Eps(double eps) => eps.ToString(Inv);
 
     private static void WriteHeader(StringBuilder sb, string title, RunInfo run, IReadOnlyList<ResultRecord> records,
-        SweepSummary summary, List<(string Id, string Title, string Html)> sections)
+        List<(string Id, string Title, string Html)> sections)
     {
         sb.Append("<header class=\"top\"><div class=\"inner\">\n<h1>").Append(E(title)).Append("</h1>\n<div class=\"sub\">");
         var parts = new List<string>();
@@ -161,10 +161,9 @@ public sealed class HtmlReport
         sb.Append("<nav><a href=\"#settings\">Settings</a><a href=\"#summary\">Summary</a><a href=\"#figure\">Figure</a><a href=\"#gallery\">Gallery</a>");
         foreach (var (id, t, _) in sections) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
         sb.Append("</nav>\n</div></header>\n");
-        _ = summary;
     }
 
-    private static void WriteOverview(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
+    private static void WriteOverview(StringBuilder sb, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
     {
         sb.Append("<div class=\"tiles\">\n");
         int inputs = records.Select(r => r.Image).Distinct().Count();
@@ -193,7 +192,6 @@ public sealed class HtmlReport
             foreach (var n in notes) sb.Append("<li>").Append(E(n)).Append("</li>");
             sb.Append("</ul></div>\n");
         }
-        _ = run;
     }
 
     private static void Tile(StringBuilder sb, string keyHtml, string valueText, string detailHtml) =>
@@ -362,7 +360,7 @@ public sealed class HtmlReport
         {
             var mine = records.Where(r => r.Image == image).ToList();
             var first = mine[0];
-            string className = first.LabelName ?? (first.Label is int l ? run.ClassName(l) : "unknown class");
+            string className = first.LabelName ?? (first.Label is int l ? ClassName(l) : "unknown class");
             var clean = LoadImage($"x_{image.ToString(Inv)}.npy");
             double? confidence = mine.Select(r => r.ConfidenceBefore).FirstOrDefault(c => c is not null);
 
@@ -373,7 +371,9 @@ public sealed class HtmlReport
                 sb.Append("<span class=\"item\">").Append(E(item)).Append("</span>");
             sb.Append("<span class=\"pred\">clean prediction ").Append(E(className));
             if (confidence is double c0) sb.Append(" · confidence ").Append(Num(c0, "0.00"));
-            sb.Append("</span></div>\n<div class=\"mcards\">\n");
+            // Card width: label column, three image columns and gaps, so that cards never overflow.
+            int card = 110 + 3 * ((clean is null ? options.GalleryDisplaySize : DisplayWidth(clean.W)) + 8) + 26;
+            sb.Append("</span></div>\n<div class=\"mcards\" style=\"--card:").Append(card.ToString(Inv)).Append("px\">\n");
 
             foreach (var method in summary.Methods)
             {
@@ -413,7 +413,7 @@ public sealed class HtmlReport
             if (rec.Kendall is double tau) sb.Append("τ ").Append(Num(tau, "0.00")).Append(" · ");
             sb.Append("shift ").Append(rec.CenterShift is double s ? Num(s, "0.0") + " px" : "—").Append("</span>");
             bool kept = rec.EffectiveLabelKept ?? true;
-            string after = rec.LabelAfter is int la ? run.ClassName(la) : kept ? "same label" : "?";
+            string after = rec.LabelAfter is int la ? ClassName(la) : kept ? "same label" : "?";
             sb.Append("<span class=\"lab").Append(kept ? "" : " bad").Append("\">→ ").Append(E(after));
             if (rec.ConfidenceAfter is double ca) sb.Append(' ').Append(Num(ca, "0.00"));
             sb.Append(kept ? " ✓" : " ✗ label changed");
@@ -433,6 +433,9 @@ public sealed class HtmlReport
             sb.Append(advMap is null ? Missing() : Img(RenderMap(advMap), advMap.W, "map of the perturbed input"));
             sb.Append("</div>");
         }
+
+        private string ClassName(int label) =>
+            label >= 0 && label < run.ClassNames.Count ? run.ClassNames[label] : "class " + label.ToString(Inv);
 
         private static string Pill(double? v)
         {
@@ -487,7 +490,8 @@ public sealed class HtmlReport
         private NpyFile? Load(string name)
         {
             string path = Path.Combine(_arrays, name);
-            if (!File.Exists(path))
+            // Method and attack names become file names: never let one point outside arrays/.
+            if (name.IndexOfAny(['/', '\\', '\0']) >= 0 || !File.Exists(path))
             {
                 _missing++;
                 return null;

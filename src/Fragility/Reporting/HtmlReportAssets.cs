@@ -84,10 +84,10 @@ internal static class HtmlReportAssets
         .input-head .cls { font-weight: 650; font-size: 16px; }
         .input-head .item { color: var(--muted); font-family: var(--mono); font-size: 12.5px; }
         .input-head .pred { color: var(--muted); font-size: 13px; }
-        .mcards { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 12px; }
+        .mcards { display: grid; grid-template-columns: repeat(auto-fill, minmax(var(--card, 420px), 1fr)); gap: 12px; }
         .mcard { border: 1px solid var(--line); border-radius: 10px; padding: 10px 12px 12px; background: #fcfcfd; }
         .mcard h4 { margin: 0 0 8px; font-size: 13.5px; }
-        .mgrid { display: grid; grid-template-columns: minmax(120px, 1fr) repeat(3, auto); gap: 6px 8px; align-items: center; }
+        .mgrid { display: grid; grid-template-columns: minmax(110px, 1fr) repeat(3, auto); gap: 6px 8px; align-items: center; }
         .arow { display: contents; }
         .colhead { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; text-align: center; }
         .mgrid img, .mgrid .missing { display: block; border-radius: 4px; background: #000; }

@@ -183,6 +183,18 @@ public sealed class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public void Build_EmptyResults_StillGivesAPage()
+    {
+        string sweep = Path.Combine(_dir, "empty");
+        Directory.CreateDirectory(sweep);
+        File.WriteAllText(Path.Combine(sweep, "results.jsonl"), "");
+        string html = new HtmlReport().Build(sweep, out var warnings);
+        Assert.Contains("No results yet.", html);
+        Assert.Contains("No inputs yet.", html);
+        Assert.Contains(warnings, w => w.Contains("run.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Build_MissingFolder_NamesTheFix()
     {
         var e = Assert.Throws<FragilityException>(() => new HtmlReport().Build(Path.Combine(_dir, "nothing"), out _));
