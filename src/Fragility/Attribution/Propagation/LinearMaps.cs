@@ -65,11 +65,9 @@ internal static class LinearMaps
                 return s.reshape(inputShape);
             case Dropout:
                 return s.alias();
-            case ChannelNormalization n:
-            {
-                using var std = torch.tensor(n.Std, dtype: s.dtype, device: s.device).reshape(1, -1, 1, 1);
-                return s / std;
-            }
+            case ChannelNormalization:
+                // The module divides by its float32 copy of std; its own adjoint matches it to the last bit.
+                return Vjp(layer.forward, s, inputShape, layerName);
             case BatchNorm2d bn:
             {
                 using var scope = torch.NewDisposeScope();
@@ -89,7 +87,8 @@ internal static class LinearMaps
         new($"Layer '{layerName}' ({layer.GetType().Name}) is not supported by the propagation rules (DeepLIFT, LRP). Supported: Conv2d, Linear, ChannelNormalization, BatchNorm2d, ReLU/SwitchableActivation, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout and concatenated branches; use a gradient method for this model.");
 
     /// <summary>Vector-Jacobian product of a linear map at zero input: (d map / d u)^T s. Used for pools whose
-    /// adjoint has many cases (ceil mode, padding, adaptive windows). Differentiable in s when s requires grad.</summary>
+    /// adjoint has many cases (ceil mode, padding, adaptive windows) and for the input normalisation. Differentiable
+    /// in s when s requires grad.</summary>
     private static Tensor Vjp(Func<Tensor, Tensor> map, Tensor s, long[] inputShape, string layerName)
     {
         using var scope = torch.NewDisposeScope();
