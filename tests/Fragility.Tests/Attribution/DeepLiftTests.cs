@@ -101,6 +101,29 @@ public class DeepLiftTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Completeness_HoldsThroughBatchNormInEvaluationMode()
+    {
+        torch.manual_seed(9);
+        var bn = nn.BatchNorm2d(4);
+        var net = nn.Sequential(("0", nn.Conv2d(1, 4, 3, padding: 1)), ("1", bn), ("2", new SwitchableActivation()), ("3", nn.MaxPool2d(2)),
+            ("4", nn.Flatten()), ("5", nn.Linear(4 * 6 * 6, 3)));
+        using var model = TestModels.Wrap(net, 1, 12, 12, 3);
+        TestModels.HeInit(model, 9);
+        using (torch.no_grad())
+        {
+            bn.running_mean!.copy_(torch.randn(4, dtype: ScalarType.Float64) * 0.3);
+            bn.running_var!.copy_(torch.rand(4, dtype: ScalarType.Float64) + 0.5);
+        }
+        using var x = TestModels.Inputs(4, 40);
+        using var target = TestModels.Predicted(model, x);
+        using var reference = TestModels.RandomMeanReference(41);
+        var (a, error) = new DeepLift(reference).AttributeWithCompleteness(model, x, target);
+        using var _ = a;
+        Assert.All(error.ScoreDifference, d => Assert.True(Math.Abs(d) > 1e-2));
+        Assert.True(error.MaxRelative < 1e-10, $"relative completeness error {error.MaxRelative}");
+    }
+
+    [Fact]
     public void UnsupportedLayer_IsAClearError()
     {
         var net = nn.Sequential(("0", nn.Flatten()), ("1", nn.Linear(144, 5)), ("2", nn.Tanh()), ("3", nn.Linear(5, 2)));

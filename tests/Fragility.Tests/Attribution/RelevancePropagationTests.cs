@@ -55,6 +55,22 @@ public class RelevancePropagationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ZPlus_ConservesRelevance_WhenLayerInputsHaveBothSigns()
+    {
+        // No activation between the layers: the linear layer sees signed inputs (z+ then pairs W+ with a+ and W- with a-).
+        using var model = TestModels.HeInit(TestModels.LinearCnn(7), 7);
+        TestModels.ZeroBiases(model);
+        using var x = TestModels.Inputs(3, 44);
+        using var target = TestModels.Predicted(model, x);
+        using var relevance = new DeepTaylor().Attribute(model, x, target);
+        using var score = Gradients.ClassScore(model, x, target);
+        var sums = relevance.flatten(1).sum(1).data<double>().ToArray();
+        var scores = score.data<double>().ToArray();
+        for (int i = 0; i < sums.Length; i++)
+            Assert.True(Math.Abs(sums[i] - scores[i]) < 1e-6 * Math.Abs(scores[i]) && Math.Abs(scores[i]) > 1e-2, $"input {i}: relevance {sums[i]}, score {scores[i]}");
+    }
+
+    [Fact]
     public void ZPlusAndZBox_MatchHandComputedRelevance_OnATwoLayerNetwork()
     {
         // x (2 pixels) -> W1 (2x2) -> ReLU -> W2 (1x2) -> score; first layer zB with box [0, 1], second z+.

@@ -26,13 +26,21 @@ public sealed class ZPlusRule : IPropagationRule
         if (!LinearMaps.IsWeighted(layer)) throw LinearMaps.Unsupported(layer, state.LayerName);
         using var scope = torch.NewDisposeScope();
         var a = state.Input;
-        var aPos = a.clamp_min(0);
-        var aNeg = a.clamp_max(0);
         Func<Tensor, Tensor> pos = w => w.clamp_min(0), neg = w => w.clamp_max(0);
-        var z = LinearMaps.Forward(layer, aPos, pos, false) + LinearMaps.Forward(layer, aNeg, neg, false);
-        var s = signal / EpsilonRule.Stabilize(z, Stabilizer);
         string name = state.LayerName;
-        var r = aPos * LinearMaps.Transpose(layer, name, s, a.shape, pos) + aNeg * LinearMaps.Transpose(layer, name, s, a.shape, neg);
+        // After a ReLU every input is >= 0 and the negative half is identically zero: skip its two passes.
+        bool hasNegative = a.lt(0).any().item<bool>();
+        var aPos = hasNegative ? a.clamp_min(0) : a;
+        var z = LinearMaps.Forward(layer, aPos, pos, false);
+        Tensor? aNeg = null;
+        if (hasNegative)
+        {
+            aNeg = a.clamp_max(0);
+            z = z + LinearMaps.Forward(layer, aNeg, neg, false);
+        }
+        var s = signal / EpsilonRule.Stabilize(z, Stabilizer);
+        var r = aPos * LinearMaps.Transpose(layer, name, s, a.shape, pos);
+        if (aNeg is not null) r = r + aNeg * LinearMaps.Transpose(layer, name, s, a.shape, neg);
         return r.MoveToOuterDisposeScope();
     }
 }
