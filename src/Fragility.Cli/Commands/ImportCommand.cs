@@ -46,7 +46,8 @@ public sealed class ImportCommand : ICliCommand
                 LabelsFile = pr.GetValue(labels),
                 Classes = pr.GetValue(classes),
                 InputSize = ParseSize(pr.GetValue(inputSize)),
-                Command = "fragility " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                // From the parsed tokens, so the record is right however the command was started (dotnet run, tool, tests).
+                Command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
             };
             string path = pr.GetValue(output)!;
             var result = ModelImporter.ImportAndSave(options, path);

@@ -26,7 +26,7 @@ internal sealed record OnnxBuild(List<OnnxStep> Steps, string InputName, string 
 
 /// <summary>
 /// Translates an ONNX graph (opset 11-17) into TorchSharp layers: standard modules where one expresses the node
-/// exactly (Conv2d, Linear, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, BatchNorm2d/1d, Hardtanh and
+/// exactly (Conv2d, Linear, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, BatchNorm2d/1d, and
 /// <see cref="SwitchableActivation"/> for every Relu), functional ops otherwise. Unsupported operators are refused
 /// with the node's name and type.
 /// </summary>
@@ -508,7 +508,7 @@ internal sealed class OnnxGraphBuilder
             lo = In(node, 1) is null ? double.NegativeInfinity : Config(node, 1, "min").to(ScalarType.Float64).item<double>();
             hi = In(node, 2) is null ? double.PositiveInfinity : Config(node, 2, "max").to(ScalarType.Float64).item<double>();
         }
-        if (double.IsFinite(lo) && double.IsFinite(hi)) return nn.Hardtanh(lo, hi);
+        // Not nn.Hardtanh: TorchSharp 0.107's Hardtanh module and functional.hardtanh return their input unchanged.
         return new OnnxUnaryOp(name, "Clip", [], (x, _) =>
             double.IsFinite(lo) && double.IsFinite(hi) ? x.clamp(lo, hi) : double.IsFinite(lo) ? x.clamp_min(lo) : double.IsFinite(hi) ? x.clamp_max(hi) : x.alias());
     }
