@@ -122,11 +122,10 @@ public class PyTorchStateDictFileTests
         finally { File.Delete(path); }
     }
 
-    [Fact]
-    public void HandWrittenStateDictPickle_IsReadLikeTorchWritesIt()
+    /// <summary>A protocol-2 pickle of OrderedDict([('w', tensor)]) as torch.save writes it: the tensor views a float
+    /// storage '0' of 4 elements with the given offset, size and stride.</summary>
+    private static byte[] OneTensorPickle(byte offset, byte size, byte stride)
     {
-        // The same pickle without the hostile entry, now with its storage: checks the builder above is a valid
-        // state_dict, so the refusal test is not passing for another reason.
         var p = new List<byte> { 0x80, 0x02 };
         void Op(char c) => p.Add((byte)c);
         void Str(string s) { Op('X'); p.AddRange(BitConverter.GetBytes(s.Length)); p.AddRange(System.Text.Encoding.UTF8.GetBytes(s)); }
@@ -136,20 +135,43 @@ public class PyTorchStateDictFileTests
         Global("torch._utils", "_rebuild_tensor_v2");
         Op('(');
         Op('('); Str("storage"); Global("torch", "FloatStorage"); Str("0"); Str("cpu"); Op('K'); p.Add(4); Op('t'); Op('Q');
-        Op('K'); p.Add(1);
-        Op('K'); p.Add(3); p.Add(0x85);
-        Op('K'); p.Add(1); p.Add(0x85);
+        Op('K'); p.Add(offset);
+        Op('K'); p.Add(size); p.Add(0x85);
+        Op('K'); p.Add(stride); p.Add(0x85);
         p.Add(0x89);
         Global("collections", "OrderedDict"); Op(')'); Op('R');
         Op('t'); Op('R');
         Op('s'); Op('.');
-        byte[] storage = new[] { 1f, 2f, 3f, 4f }.SelectMany(BitConverter.GetBytes).ToArray();
-        string path = TempZip(("archive/data.pkl", p.ToArray()), ("archive/data/0", storage), ("archive/version", "3\n"u8.ToArray()));
+        return p.ToArray();
+    }
+
+    private static readonly byte[] Storage1234 = new[] { 1f, 2f, 3f, 4f }.SelectMany(BitConverter.GetBytes).ToArray();
+
+    [Fact]
+    public void HandWrittenStateDictPickle_IsReadLikeTorchWritesIt()
+    {
+        // Checks the hand-written pickle is a valid state_dict, so the refusal tests built like it fail for their reason.
+        string path = TempZip(("archive/data.pkl", OneTensorPickle(1, 3, 1)), ("archive/data/0", Storage1234), ("archive/version", "3\n"u8.ToArray()));
         try
         {
             var sd = PyTorchStateDictFile.Read(path);
             Assert.Equal(new[] { 2.0, 3.0, 4.0 }, Values(sd["w"]));   // offset 1 into [1, 2, 3, 4]
             sd["w"].Dispose();
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 1)]   // elements 2..4 of a 4-element storage
+    [InlineData(0, 3, 2)]   // elements 0, 2, 4
+    public void ViewReachingPastItsStorage_IsOneLineError_NotAnOutOfBoundsRead(byte offset, byte size, byte stride)
+    {
+        string path = TempZip(("archive/data.pkl", OneTensorPickle(offset, size, stride)), ("archive/data/0", Storage1234), ("archive/version", "3\n"u8.ToArray()));
+        try
+        {
+            var e = Assert.Throws<FragilityException>(() => PyTorchStateDictFile.Read(path));
+            ImportFixtures.AssertOneLine(e);
+            Assert.Contains("reaches element 4 of a storage of 4", e.Message);
         }
         finally { File.Delete(path); }
     }

@@ -213,6 +213,8 @@ internal sealed class OnnxGraphBuilder
         throw new FragilityException($"'{_source}': node '{node.Name}' ({node.OpType}) reads '{name}', which nothing defines. Re-export the model.");
     }
 
+    private Operand Required(NodeProto node, int i) => In(node, i) ?? throw Unsupported(node, $"lacks its input #{i + 1}");
+
     private Operand Dynamic(NodeProto node, int i, string role)
     {
         var op = In(node, i);
@@ -274,7 +276,7 @@ internal sealed class OnnxGraphBuilder
                 return;
             case "Identity":
             case "Dropout":
-                if (op == "Dropout" && In(node, 2) is not null && Config(node, 2, "training_mode").item<long>() != 0)
+                if (op == "Dropout" && In(node, 2) is not null && Scalar(node, Config(node, 2, "training_mode")) != 0)
                     throw new FragilityException($"'{_source}': node '{node.Name}' (Dropout) runs in training mode. Re-export the model after model.eval().");
                 // Pass-through of a computed tensor or of a weight (torch's export shares initializers this way).
                 Alias(output, In(node, 0)?.Name ?? throw Unsupported(node, "has no input"));
@@ -315,7 +317,9 @@ internal sealed class OnnxGraphBuilder
             }
             case "Reshape":
             {
-                long[] shape = Config(node, 1, "shape").data<long>().ToArray();
+                var shapeTensor = Config(node, 1, "shape");
+                if (shapeTensor.dtype != ScalarType.Int64 || shapeTensor.dim() != 1) throw Unsupported(node, "has a shape that is not a 1-D int64 tensor");
+                long[] shape = shapeTensor.data<long>().ToArray();
                 bool allowZero = Int(node, "allowzero", 0) != 0;
                 var layer = !allowZero && shape.SequenceEqual([0L, -1L]) ? (nn.Module<Tensor, Tensor>)nn.Flatten(1, -1)
                     : new OnnxUnaryOp(name, op, [], (t, _) => t.reshape(shape.Select((s, i) => s == 0 && !allowZero ? t.shape[i] : s).ToArray()));
@@ -393,6 +397,7 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Explicit pads for auto_pad SAME_*, from the input's size (ONNX's formula).</summary>
     private static long[] SamePads(Tensor x, long[] kernel, long[] strides, long[] dilations, bool upper)
     {
+        if (x.dim() != 4) throw new FragilityException($"auto_pad SAME needs an image tensor [N, C, H, W], got [{string.Join(",", x.shape)}]. Check the input size.");
         var pads = new long[4];
         for (int i = 0; i < 2; i++)
         {
@@ -476,6 +481,8 @@ internal sealed class OnnxGraphBuilder
             throw new FragilityException($"'{_source}': node '{node.Name}' (BatchNormalization) runs in training mode. Re-export the model after model.eval().");
         double eps = Float(node, "epsilon", 1e-5f);
         Tensor scale = Weight(node, 1, "scale"), bias = Weight(node, 2, "bias"), mean = Weight(node, 3, "mean"), variance = Weight(node, 4, "variance");
+        if (new[] { scale, bias, mean, variance }.Any(t => t.dim() != 1 || t.shape[0] != scale.shape[0]))
+            throw Unsupported(node, "has scale, bias, mean and variance that are not vectors of one length");
         long c = scale.shape[0];
         if (rank is 4 or 2 or 3)
         {
@@ -505,12 +512,19 @@ internal sealed class OnnxGraphBuilder
         }
         else
         {
-            lo = In(node, 1) is null ? double.NegativeInfinity : Config(node, 1, "min").to(ScalarType.Float64).item<double>();
-            hi = In(node, 2) is null ? double.PositiveInfinity : Config(node, 2, "max").to(ScalarType.Float64).item<double>();
+            lo = In(node, 1) is null ? double.NegativeInfinity : Scalar(node, Config(node, 1, "min"));
+            hi = In(node, 2) is null ? double.PositiveInfinity : Scalar(node, Config(node, 2, "max"));
         }
         // Not nn.Hardtanh: TorchSharp 0.107's Hardtanh module and functional.hardtanh return their input unchanged.
         return new OnnxUnaryOp(name, "Clip", [], (x, _) =>
             double.IsFinite(lo) && double.IsFinite(hi) ? x.clamp(lo, hi) : double.IsFinite(lo) ? x.clamp_min(lo) : double.IsFinite(hi) ? x.clamp_max(hi) : x.alias());
+    }
+
+    private double Scalar(NodeProto node, Tensor t)
+    {
+        if (t.numel() != 1) throw Unsupported(node, "has a bound with more than one value");
+        using var d = t.to(ScalarType.Float64);
+        return d.reshape(1).item<double>();
     }
 
     private static Tensor FlattenAt(Tensor x, long axis)
@@ -533,7 +547,7 @@ internal sealed class OnnxGraphBuilder
     {
         float alpha = Float(node, "alpha", 1f), beta = Float(node, "beta", 1f);
         bool transA = Int(node, "transA", 0) != 0, transB = Int(node, "transB", 0) != 0;
-        Operand a = In(node, 0)!, b = In(node, 1) ?? throw Unsupported(node, "has no B input");
+        Operand a = Required(node, 0), b = Required(node, 1);
         var c = In(node, 2);
         // Gemm(x, W, c) with fixed W and a per-output bias is a Linear layer: weight alpha*W', bias beta*c.
         if (a.IsDynamic && !transA && !b.IsDynamic && b.Static!.Value.dim() == 2 && (c is null || !c.IsDynamic))
@@ -555,11 +569,14 @@ internal sealed class OnnxGraphBuilder
                 return;
             }
         }
+        string where = $"node '{node.Name}' (Gemm)";
         General(node, name, [a, b, .. c is null ? Array.Empty<Operand>() : [c]], 2, args =>
         {
+            if (args[0].dim() != 2 || args[1].dim() != 2)
+                throw new FragilityException($"{where} needs 2-D operands, got [{string.Join(",", args[0].shape)}] and [{string.Join(",", args[1].shape)}]; check the input size.");
             using var ta = transA ? args[0].t() : args[0].alias();
             using var tb = transB ? args[1].t() : args[1].alias();
-            using var ab = ta.matmul(tb);
+            using var ab = CheckedMatMul(ta, tb, where);
             if (args.Length < 3) return ab * alpha;
             using var scaled = ab * alpha;
             return scaled + args[2] * beta;
@@ -568,7 +585,7 @@ internal sealed class OnnxGraphBuilder
 
     private void MatMul(NodeProto node, string name)
     {
-        Operand a = In(node, 0)!, b = In(node, 1)!;
+        Operand a = Required(node, 0), b = Required(node, 1);
         // x @ W with a fixed 2-D W is a Linear layer without bias (weight W^T).
         if (a.IsDynamic && !b.IsDynamic && b.Static!.Value.dim() == 2)
         {
@@ -576,11 +593,27 @@ internal sealed class OnnxGraphBuilder
             AddUnary(node, name, a, nn.Linear(new Parameter(weight.to(ScalarType.Float32).clone()), null), _rank.GetValueOrDefault(a.Name));
             return;
         }
-        General(node, name, [a, b], null, args => args[0].matmul(args[1]));
+        string where = $"node '{node.Name}' (MatMul)";
+        General(node, name, [a, b], null, args => CheckedMatMul(args[0], args[1], where));
+    }
+
+    /// <summary>matmul after checking the shapes: libtorch's matmul aborts the process on a mismatch instead of
+    /// throwing (platform.md), so a model that does not fit its input must be stopped here.</summary>
+    private static Tensor CheckedMatMul(Tensor a, Tensor b, string where)
+    {
+        long[] sa = a.shape, sb = b.shape;
+        bool ok = sa.Length >= 1 && sb.Length >= 1 && sa[^1] == (sb.Length == 1 ? sb[0] : sb[^2]);
+        // Batch dimensions (all but the last two) must broadcast.
+        long[] ba = sa.Length > 2 ? sa[..^2] : [], bb = sb.Length > 2 ? sb[..^2] : [];
+        for (int i = 1; ok && i <= Math.Min(ba.Length, bb.Length); i++)
+            ok = ba[^i] == bb[^i] || ba[^i] == 1 || bb[^i] == 1;
+        if (!ok)
+            throw new FragilityException($"{where} cannot multiply [{string.Join(",", sa)}] by [{string.Join(",", sb)}]; the model does not fit this input size. Check --preprocess or --input-size.");
+        return a.matmul(b);
     }
 
     private void Elementwise(NodeProto node, string name, Func<Tensor[], Tensor> f) =>
-        General(node, name, [In(node, 0)!, In(node, 1)!], null, f);
+        General(node, name, [Required(node, 0), Required(node, 1)], null, f);
 
     private void Concat(NodeProto node, string name)
     {

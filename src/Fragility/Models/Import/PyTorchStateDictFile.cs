@@ -127,9 +127,14 @@ public static class PyTorchStateDictFile
             throw new FragilityException(Bad($"needs {t.Storage.Numel} elements of {t.Storage.Type} but its storage holds {bytes.Length} bytes"));
         if (t.Offset < 0 || t.Size.Any(s => s < 0) || t.Stride.Any(s => s < 0))
             throw new FragilityException(Bad("has a negative offset, size or stride"));
-        long numel = t.Size.Aggregate(1L, (a, b) => a * b);
-        // The last element a view reaches must lie inside the storage; as_strided itself would read past the end.
-        long last = t.Offset + t.Size.Zip(t.Stride, (s, st) => (s - 1) * st).Sum();
+        long numel, last;
+        try
+        {
+            numel = t.Size.Aggregate(1L, (a, b) => checked(a * b));
+            // The last element a view reaches must lie inside the storage; as_strided itself would read past the end.
+            last = checked(t.Offset + t.Size.Zip(t.Stride, (s, st) => s == 0 ? 0 : checked((s - 1) * st)).Aggregate(0L, (a, b) => checked(a + b)));
+        }
+        catch (OverflowException) { throw new FragilityException(Bad("has sizes or strides too large for any storage")); }
         if (numel > 0 && last >= available) throw new FragilityException(Bad($"reaches element {last} of a storage of {available}"));
         using var flat = FromBytes(bytes, t.Storage.Type);
         if (numel == 0) return torch.zeros(t.Size, flat.dtype);
