@@ -133,13 +133,15 @@ public class ModelImporterTests
         string path = TempFile(".safetensors");
         try
         {
-            var (code, output, err) = CliHarness.Run("import", ImportFixtures.Path("ops-cnn-softmax.onnx"), "--onnx", "--classes", "5", "--out", path);
+            // Standard output is not checked: Spectre.Console binds to the console writer of its first use in the process.
+            var (code, _, err) = CliHarness.Run("import", ImportFixtures.Path("ops-cnn-softmax.onnx"), "--onnx", "--classes", "5", "--out", path);
             Assert.True(code == 0, err);
-            Assert.Contains("dropped the final Softmax", output);
-            Assert.Contains("layer-wise methods", output);
             using var model = ModelStore.Load(path);
             Assert.Equal(5, model.ClassCount);
-            Assert.Contains("fragility import", model.Metadata.Command);
+            Assert.StartsWith("fragility import ", model.Metadata.Command);
+            Assert.Contains("--classes 5", model.Metadata.Command);
+            Assert.Equal("true", model.Metadata.Training!["dropped_final_softmax"]);
+            Assert.Equal("false", model.Metadata.Training!["layer_chain"]);
         }
         finally { File.Delete(path); }
     }

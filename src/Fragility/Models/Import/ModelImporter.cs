@@ -45,7 +45,8 @@ public static class ModelImporter
             var p = result.Model.Metadata.Preprocessing;
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
-            var x = torch.rand(new long[] { 2, p.Channels, p.Height, p.Width }, generator: new Generator(0));
+            using var generator = new Generator(0);
+            var x = torch.rand(new long[] { 2, p.Channels, p.Height, p.Width }, generator: generator);
             var a = result.Model.forward(x);
             var b = reloaded.forward(x);
             if (!a.allclose(b, 1e-5, 1e-6))

@@ -164,8 +164,9 @@ internal sealed class OnnxGraphBuilder
         string v = output;
         while (producer.TryGetValue(v, out var n))
         {
+            // Dropped only when nothing but the output path reads the probabilities.
             if (n.OpType == "Softmax" && n.Domain is "" or "ai.onnx")
-                return nodes.Count(m => m.Input.Contains(v)) <= 1 && nodes.Count(m => m.Input.Contains(n.Output[0])) <= 1 ? n : null;
+                return nodes.Count(m => m.Input.Contains(v)) <= 1 ? n : null;
             if (n.OpType is not ("Identity" or "Dropout") || nodes.Count(m => m.Input.Contains(n.Input[0])) != 1) return null;
             v = n.Input[0];
         }
