@@ -20,7 +20,6 @@ public sealed class HeadObjective
     private readonly double[] _aug;   // n x (d + 1), row-major, last column 1
     private readonly int[] _labels;
     private readonly double[] _weights;
-    private Matrix<double>? _augMatrix;
 
     /// <summary>Creates the objective.</summary>
     /// <param name="features">Training features, one row per example (n x d).</param>
@@ -192,31 +191,20 @@ public sealed class HeadObjective
     public Matrix<double> Hessian(Vector<double> theta)
     {
         CheckTheta(theta);
-        var probs = Probabilities(theta);
-        int d1 = FeatureDimension + 1, K = Outputs;
-        var h = Matrix<double>.Build.Dense(ParameterCount, ParameterCount);
-        var aug = AugmentedMatrix();
-        var scaled = Matrix<double>.Build.Dense(Count, d1);
-        var block = Matrix<double>.Build.Dense(d1, d1);
-        for (int k = 0; k < K; k++)
-        for (int l = k; l < K; l++)
-        {
-            // Block (k, l) = (1/n) Phi~^T diag(c_i a_i[k, l]) Phi~.
-            var coef = new double[Count];
-            for (int i = 0; i < Count; i++)
-                coef[i] = _weights[i] / Count * (K == 1 ? probs[i][0] * (1 - probs[i][0]) : (k == l ? probs[i][k] : 0) - probs[i][k] * probs[i][l]);
-            ScaleRows(aug, coef, scaled);
-            aug.TransposeThisAndMultiply(scaled, block);
-            h.SetSubMatrix(k * d1, l * d1, block);
-            if (l != k) h.SetSubMatrix(l * d1, k * d1, block.Transpose());
-        }
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < FeatureDimension; j++) h[k * d1 + j, k * d1 + j] += L2;
-        return h;
+        using var op = new HessianOperator(this, Probabilities(theta));
+        return op.Dense();
     }
 
     /// <summary>H v at theta, without forming H.</summary>
-    public Vector<double> HessianVectorProduct(Vector<double> theta, Vector<double> v) => HessianVectorProduct(Probabilities(theta), v, null);
+    public Vector<double> HessianVectorProduct(Vector<double> theta, Vector<double> v)
+    {
+        CheckTheta(v);
+        using var op = new HessianOperator(this, Probabilities(theta));
+        return op.Apply(v);
+    }
+
+    /// <summary>Augmented features [phi, 1] row-major (n x (d + 1)).</summary>
+    internal double[] AugmentedRows => _aug;
 
     /// <summary>Class probabilities per row (n x Outputs; binary: sigmoid(z) only) at theta, for repeated Hessian-vector products.</summary>
     internal double[][] Probabilities(Vector<double> theta)
@@ -226,51 +214,6 @@ public sealed class HeadObjective
         for (int i = 0; i < Count; i++)
             p[i] = Outputs == 1 ? [LinearHead.Sigmoid(z[i][0])] : LinearHead.ProbabilitiesOfLogits(z[i], Classes);
         return p;
-    }
-
-    /// <summary>H v from precomputed probabilities; with <paramref name="rows"/> only those rows enter the data term, averaged over them (a mini-batch estimate of H).</summary>
-    internal Vector<double> HessianVectorProduct(double[][] probs, Vector<double> v, IReadOnlyList<int>? rows)
-    {
-        CheckTheta(v);
-        int d1 = FeatureDimension + 1, K = Outputs;
-        var va = v.AsArray() ?? v.ToArray();
-        var result = new double[ParameterCount];
-        var a = new double[K];
-        var u = new double[K];
-        int m = rows?.Count ?? Count;
-        double scale = rows is null ? 1.0 / Count : 1.0 / m;
-        for (int t = 0; t < m; t++)
-        {
-            int i = rows?[t] ?? t;
-            double c = _weights[i] * scale;
-            if (c == 0) continue;
-            var row = _aug.AsSpan(i * d1, d1);
-            for (int k = 0; k < K; k++)
-            {
-                var vk = va.AsSpan(k * d1, d1);
-                double dot = 0;
-                for (int j = 0; j < d1; j++) dot += row[j] * vk[j];
-                a[k] = dot;
-            }
-            var p = probs[i];
-            if (K == 1) u[0] = p[0] * (1 - p[0]) * a[0];
-            else
-            {
-                double pa = 0;
-                for (int k = 0; k < K; k++) pa += p[k] * a[k];
-                for (int k = 0; k < K; k++) u[k] = p[k] * (a[k] - pa);
-            }
-            for (int k = 0; k < K; k++)
-            {
-                double ck = c * u[k];
-                if (ck == 0) continue;
-                var rk = result.AsSpan(k * d1, d1);
-                for (int j = 0; j < d1; j++) rk[j] += ck * row[j];
-            }
-        }
-        var res = Vector<double>.Build.DenseOfArray(result);
-        AddRegularisation(res, v, 1.0);
-        return res;
     }
 
     private double[][] Logits(Vector<double> theta)
@@ -313,19 +256,6 @@ public sealed class HeadObjective
         int d1 = FeatureDimension + 1;
         for (int k = 0; k < Outputs; k++)
             for (int j = 0; j < FeatureDimension; j++) into[k * d1 + j] += factor * L2 * v[k * d1 + j];
-    }
-
-    private Matrix<double> AugmentedMatrix() =>
-        _augMatrix ??= Matrix<double>.Build.DenseOfRowMajor(Count, FeatureDimension + 1, _aug);
-
-    private static void ScaleRows(Matrix<double> source, double[] coef, Matrix<double> into)
-    {
-        // Column-major storage: scale each column by coef elementwise.
-        var src = source.AsColumnMajorArray();
-        var dst = into.AsColumnMajorArray();
-        int n = coef.Length;
-        for (int c = 0; c < source.ColumnCount; c++)
-            for (int i = 0; i < n; i++) dst[c * n + i] = src[c * n + i] * coef[i];
     }
 
     private void CheckTheta(Vector<double> theta)

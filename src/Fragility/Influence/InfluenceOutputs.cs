@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fragility.IO;
 
 namespace Fragility.Influence;
 
@@ -68,7 +69,7 @@ public static class InfluenceOutputs
                     Path.Combine(outDir, "gallery", SafeName(test.Id) + ".png"));
             progress?.Report(new Runtime.ProgressUpdate("explanations", t + 1, tests.Count));
         }
-        InfluenceNpy.Write(Path.Combine(outDir, "influence.npy"), matrix, tests.Count, setup.TrainingCount);
+        NpyFile.Write(Path.Combine(outDir, "influence.npy"), matrix, tests.Count, setup.TrainingCount);
         return explanations;
     }
 

@@ -10,7 +10,7 @@ namespace Fragility.Influence;
 public sealed class LissaInverseHessian : IInverseHessianSolver
 {
     private readonly HeadObjective _objective;
-    private readonly double[][] _probs;
+    private readonly HessianOperator _hessian;
     private readonly LissaOptions _options;
     private readonly Random _random;
 
@@ -20,7 +20,7 @@ public sealed class LissaInverseHessian : IInverseHessianSolver
         _options = options ?? new LissaOptions();
         _options.Validate();
         _objective = objective;
-        _probs = objective.Probabilities(theta);
+        _hessian = new HessianOperator(objective, objective.Probabilities(theta));
         _random = new Random(_options.Seed);
         Scale = _options.Scale ?? 1.05 * LargestEigenvalue(200);
     }
@@ -58,7 +58,7 @@ public sealed class LissaInverseHessian : IInverseHessianSolver
 
     private Vector<double> Apply(Vector<double> v, int[]? rows)
     {
-        var hv = _objective.HessianVectorProduct(_probs, v, rows);
+        var hv = _hessian.Apply(v, rows);
         if (_objective.NullDirection is { } u) hv += u * u.DotProduct(v);
         return hv;
     }
