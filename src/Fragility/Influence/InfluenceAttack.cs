@@ -96,10 +96,14 @@ public sealed class InfluenceAttack
             var uk = _influence.Solver.Solve(_influence.TrainingGradientsTransposeTimes(ObjectiveDerivative(vectors[k], used[k], objective)));
             for (int j = 0; j < p; j++) u[k * p + j] = -uk[j];
         }
+        long[] network;
+        using (torch.no_grad())
+            network = _features.Logits(phi.detach().to(x.dtype)).argmax(1).data<long>().ToArray();
+        var states = vectors.Select((v, k) => new InfluenceState(v, _influence.Head.Probabilities(rows[k]), (int)network[k])).ToArray();
         var gt = _influence.Head.LossGradient(phi, labels);
         var scalar = (gt * torch.tensor(u, new long[] { batch, p }, dtype: ScalarType.Float64)).sum();
         var grad = torch.autograd.grad([scalar], [x])[0].detach();
-        return new InfluenceAttackGradient(values, used, vectors, grad.MoveToOuterDisposeScope());
+        return new InfluenceAttackGradient(values, used, vectors, grad.MoveToOuterDisposeScope(), states);
     }
 
     /// <summary>grad_x of the head's test loss -log p(label | phi(x)) (through the softplus twin when <paramref name="softplusBeta"/> is given).</summary>
@@ -168,11 +172,30 @@ public sealed class InfluenceAttack
             {
                 var g0 = ObjectiveGradient(x0, labels, options.Objective, null, options.TopHelpful, options.SoftplusBeta);
                 attackGrad = g0.Gradient;
+                // Through the ReLU network the gradient pass at an iterate already evaluates it (same phi): no second forward pass.
+                bool reuse = options.SoftplusBeta is null;
                 var x = x0;
                 var best = x0.clone();
                 var bestCriterion = Enumerable.Repeat(double.PositiveInfinity, batch).ToArray();
                 Array.Fill(bestStep, 0);
                 Array.Fill(failed, true);
+                void Consider(Tensor iterate, IReadOnlyList<InfluenceState> states, int step)
+                {
+                    for (int k = 0; k < batch; k++)
+                    {
+                        if (!states[k].HeadLabelKept(labels[k])) continue;
+                        double c = Spearman(clean[k].Influence, states[k].Influence);
+                        if (c < bestCriterion[k])
+                        {
+                            bestCriterion[k] = c;
+                            bestStep[k] = step;
+                            failed[k] = false;
+                            using var row = best[k];
+                            using var src = iterate[k];
+                            row.copy_(src);
+                        }
+                    }
+                }
                 for (int step = 1; step <= options.Steps; step++)
                 {
                     using var stepScope = torch.NewDisposeScope();
@@ -182,24 +205,15 @@ public sealed class InfluenceAttack
                     {
                         var gs = ObjectiveGradient(x, labels, options.Objective, null, options.TopHelpful, options.SoftplusBeta);
                         grad = gs.Gradient;
+                        if (reuse) Consider(x, gs.States, step - 1);
                     }
                     var next = (x0 + (x + alpha * grad.sign() - x0).clamp(-eps, eps)).clamp(0, 1);
-                    var eval = Evaluate(next, labels);
-                    for (int k = 0; k < batch; k++)
-                    {
-                        if (!eval[k].HeadLabelKept(labels[k])) continue;
-                        double c = Spearman(clean[k].Influence, eval[k].Influence);
-                        if (c < bestCriterion[k])
-                        {
-                            bestCriterion[k] = c;
-                            bestStep[k] = step;
-                            failed[k] = false;
-                            best[k].copy_(next[k]);
-                        }
-                    }
+                    if (!reuse) Consider(next, Evaluate(next, labels), step);
                     if (!ReferenceEquals(x, x0)) x.Dispose();
                     x = next.MoveToOuterDisposeScope();
                 }
+                if (reuse) Consider(x, Evaluate(x, labels), options.Steps);
+                if (!ReferenceEquals(x, x0)) x.Dispose();
                 adversarial = best;
                 break;
             }

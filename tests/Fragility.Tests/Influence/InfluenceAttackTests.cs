@@ -138,6 +138,24 @@ public sealed class InfluenceAttackTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2.0)]
+    public void IterativeWithOneFullStep_EqualsTheSingleStep(double? beta)
+    {
+        var labels = Labels();
+        var single = _attack.Run(_tests, labels, [0, 1], 4, new InfluenceAttackOptions { Kind = InfluenceAttackKind.SingleStep, SoftplusBeta = beta });
+        var iterative = _attack.Run(_tests, labels, [0, 1], 4, new InfluenceAttackOptions { Kind = InfluenceAttackKind.Iterative, Steps = 1, StepSize = 4, SoftplusBeta = beta });
+        Assert.Contains(single, o => o.HeadLabelKept);
+        for (int k = 0; k < 2; k++)
+        {
+            if (!single[k].HeadLabelKept) { Assert.True(iterative[k].Failed); continue; }
+            Assert.Equal(1, iterative[k].BestStep);
+            Assert.Equal(single[k].Perturbed, iterative[k].Perturbed);
+            Assert.Equal(single[k].Spearman, iterative[k].Spearman, 12);
+        }
+    }
+
     [Fact]
     public void ZeroEpsilon_LeavesTheExplanationUnchanged()
     {
