@@ -98,7 +98,7 @@ public sealed class InfluenceCommand : ICliCommand
         var l2s = lambdas is null ? [setup.Settings.L2] : TaskOptions.ParseList(lambdas, "--loo-l2");
         var results = new List<LeaveOneOutResult>();
         var table = new Table().Title("Leave-one-out: actual vs predicted (-(1/n) I) test-loss change")
-            .AddColumn("lambda").AddColumn("train acc").AddColumn("pairs").AddColumn("retrained").AddColumn("Pearson r").AddColumn("per-test r (min..max)");
+            .AddColumn("lambda").AddColumn("train acc").AddColumn("pairs").AddColumn("retrained").AddColumn("worst |grad|").AddColumn("Pearson r").AddColumn("per-test r (min..max)");
         foreach (var l2 in l2s)
         {
             var influence = setup.Influence;
@@ -114,7 +114,7 @@ public sealed class InfluenceCommand : ICliCommand
             var per = result.PerTestPearson.Where(double.IsFinite).ToList();
             double acc = influence.Head.Accuracy(Matrix<double>.Build.DenseOfRowArrays(Enumerable.Range(0, setup.TrainingCount).Select(i => setup.Objective.FeatureRow(i).ToArray())), setup.TrainLabels);
             table.AddRow(l2.ToString("G4", CultureInfo.InvariantCulture), $"{acc:P1}", result.Rows.Count.ToString(CultureInfo.InvariantCulture), result.Retrainings.ToString(CultureInfo.InvariantCulture),
-                result.Pearson.ToString("F4", CultureInfo.InvariantCulture), per.Count == 0 ? "-" : $"{per.Min():F3}..{per.Max():F3}");
+                result.WorstGradientNorm.ToString("G2", CultureInfo.InvariantCulture), result.Pearson.ToString("F4", CultureInfo.InvariantCulture), per.Count == 0 ? "-" : $"{per.Min():F3}..{per.Max():F3}");
         }
         InfluenceOutputs.WriteLeaveOneOut(results, chosen, setup.TrainIndices, Path.Combine(outDir, "loo.csv"));
         AnsiConsole.Write(table);
