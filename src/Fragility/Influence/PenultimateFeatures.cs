@@ -25,6 +25,8 @@ public sealed class PenultimateFeatures
     public PenultimateFeatures(Classifier model)
     {
         Model = model;
+        if (model.Network is Models.Import.OnnxNetwork { IsLayerChain: false } onnx)
+            throw new FragilityException($"Influence functions need the input of the model's last linear layer, but this imported ONNX graph is not a chain of layers ({onnx.LayerChainUnavailableReason}). Use a model whose layers run one after the other, such as a registry architecture.");
         var layers = model.Layers;
         int last = -1;
         for (int i = 0; i < layers.Count; i++)

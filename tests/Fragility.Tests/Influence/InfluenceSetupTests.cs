@@ -38,6 +38,39 @@ public class InfluenceSetupTests
     }
 
     [Fact]
+    public void Features_OfAnImportedStateDict_GiveTheLogitsPyTorchComputed()
+    {
+        var result = Fragility.Models.Import.ModelImporter.Import(new Fragility.Models.Import.ImportOptions
+        {
+            Source = Fragility.Tests.Import.ImportFixtures.Path("small-cnn.pth"), Architecture = ModelRegistry.SmallCnn,
+        });
+        using var model = result.Model;
+        using var pixels = Fragility.Tests.Import.ImportFixtures.Npy("small-cnn-inputs.npy");
+        using var reference = Fragility.Tests.Import.ImportFixtures.Npy("small-cnn-logits.npy");
+        var features = new PenultimateFeatures(model);
+        using var phi = features.Forward(pixels);
+        using var logits = features.Logits(phi);
+        Fragility.Tests.Import.ImportFixtures.AssertClose(logits, reference, 1e-5, 1e-4, "logits from phi vs PyTorch");
+    }
+
+    [Fact]
+    public void ModelsWithoutALinearLayerOrChain_AreRefusedWithAReason()
+    {
+        var squeeze = Fragility.Models.Import.ModelImporter.Import(new Fragility.Models.Import.ImportOptions
+        {
+            Source = Fragility.Tests.Import.ImportFixtures.Path("squeezenet1_1.onnx"), Onnx = true, Preprocess = "imagenet",
+        });
+        using (var m = squeeze.Model)
+            Assert.Contains("no linear", Assert.Throws<FragilityException>(() => new PenultimateFeatures(m)).Message);
+        var ops = Fragility.Models.Import.ModelImporter.Import(new Fragility.Models.Import.ImportOptions
+        {
+            Source = Fragility.Tests.Import.ImportFixtures.Path("ops-cnn.onnx"), Onnx = true, Classes = 5,
+        });
+        using (var m = ops.Model)
+            Assert.Contains("not a chain", Assert.Throws<FragilityException>(() => new PenultimateFeatures(m)).Message);
+    }
+
+    [Fact]
     public void Build_FollowsTheConventions()
     {
         using var model = NewModel();
