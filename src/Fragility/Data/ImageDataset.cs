@@ -28,7 +28,10 @@ public sealed class ImageDataset : IDisposable
     /// <summary>Images, float32 [N, C, H, W], values in [0, 1].</summary>
     public Tensor Images { get; }
 
-    /// <summary>Class index of each image.</summary>
+    /// <summary>
+    /// Class index of each image, or -1 (<see cref="ImageFolderReader.UnknownLabel"/>) when the true class is unknown
+    /// (images from a flat folder or a single file); users then take the model's prediction as the label.
+    /// </summary>
     public long[] Labels { get; }
 
     /// <summary>Human-readable class names, indexed by label.</summary>

@@ -10,7 +10,7 @@ namespace Fragility.Models;
 /// </summary>
 public static class ModelRegistry
 {
-    /// <summary>A fast two-convolution network for tests and quick runs.</summary>
+    /// <summary>A fast two-convolution network (16 and 32 channels, max-pools, dense 128) for tests, the shipped model and quick runs.</summary>
     public const string SmallCnn = "small-cnn";
 
     /// <summary>The paper's CIFAR-10 network (method.md §7).</summary>
@@ -44,9 +44,9 @@ public static class ModelRegistry
     private static FeatureClassifierNetwork BuildSmallCnn(int c, int h, int w, int classes)
     {
         var features = nn.Sequential(
-            ("0", nn.Conv2d(c, 32, 3, padding: 1)), ("1", new SwitchableActivation()), ("2", nn.MaxPool2d(2)),
-            ("3", nn.Conv2d(32, 64, 3, padding: 1)), ("4", new SwitchableActivation()), ("5", nn.MaxPool2d(2)));
-        long flat = 64L * (h / 4) * (w / 4);
+            ("0", nn.Conv2d(c, 16, 3, padding: 1)), ("1", new SwitchableActivation()), ("2", nn.MaxPool2d(2)),
+            ("3", nn.Conv2d(16, 32, 3, padding: 1)), ("4", new SwitchableActivation()), ("5", nn.MaxPool2d(2)));
+        long flat = 32L * (h / 4) * (w / 4);
         var classifier = nn.Sequential(
             ("0", nn.Flatten()), ("1", nn.Linear(flat, 128)), ("2", new SwitchableActivation()), ("3", nn.Linear(128, classes)));
         return new FeatureClassifierNetwork(SmallCnn, features, classifier, flattenAtEnd: false);

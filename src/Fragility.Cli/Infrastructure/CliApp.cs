@@ -1,0 +1,21 @@
+using System.CommandLine;
+
+namespace Fragility.Cli.Infrastructure;
+
+/// <summary>Builds the <c>fragility</c> root command (shared by Program and the tests).</summary>
+public static class CliApp
+{
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "fragility: explain image classifiers and stress-test the explanations (Ghorbani, Abid, Zou, " +
+            "\"Interpretation of Neural Networks is Fragile\", AAAI 2019). Epsilons and step sizes are always in pixel " +
+            "units of the 0-255 scale. Start with 'fragility demo'.");
+        foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command.Build());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(string[] args) => CliRunner.Invoke(BuildRoot(), args);
+}
