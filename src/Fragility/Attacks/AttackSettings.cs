@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fragility.Metrics;
 
 namespace Fragility.Attacks;
 
@@ -43,7 +44,7 @@ public sealed record AttackSettings
     public double StepUnit => Step / 255.0;
 
     /// <summary>k for maps of <paramref name="height"/> x <paramref name="width"/>: <see cref="K"/> or the default rule.</summary>
-    public int ResolveK(int height, int width) => K ?? MapMath.DefaultK(height, width);
+    public int ResolveK(int height, int width) => K ?? TopKIntersection.DefaultK(height, width);
 
     /// <summary>
     /// Checks every value and throws a <see cref="FragilityException"/> naming the option and its valid range:

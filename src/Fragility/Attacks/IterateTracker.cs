@@ -1,4 +1,5 @@
 using Fragility.Attribution;
+using Fragility.Metrics;
 using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,8 +16,7 @@ internal sealed class IterateTracker : IDisposable
     private readonly Classifier _model;
     private readonly IAttributionMethod _method;
     private readonly CleanReference _clean;
-    private readonly AttackCriterion _criterion;
-    private readonly int _k;
+    private readonly IMapComparison _metric;
     private readonly Tensor _best;
     private readonly Tensor _bestMaps;
     private readonly double[] _bestScore;
@@ -29,8 +29,7 @@ internal sealed class IterateTracker : IDisposable
         _model = model;
         _method = method;
         _clean = clean;
-        _criterion = settings.Criterion;
-        _k = settings.ResolveK(clean.Height, clean.Width);
+        _metric = MapRows.For(settings.Criterion, settings.ResolveK(clean.Height, clean.Width));
         _best = clean.Inputs.clone();
         _bestMaps = clean.Maps.clone();
         int n = clean.Count;
@@ -86,16 +85,10 @@ internal sealed class IterateTracker : IDisposable
         return new AttackBatchResult(attack, _best.clone().MoveToOuterDisposeScope(), _bestMaps.clone().MoveToOuterDisposeScope(), outcomes);
     }
 
-    private double[] Evaluate(Tensor clean, Tensor maps) => _criterion switch
-    {
-        AttackCriterion.TopK => MapMath.TopKIntersection(clean.flatten(1), maps.flatten(1), _k),
-        AttackCriterion.Spearman => MapMath.Spearman(clean, maps),
-        AttackCriterion.CenterShift => MapMath.CenterShift(clean, maps),
-        _ => throw new ArgumentOutOfRangeException(nameof(_criterion)),
-    };
+    private double[] Evaluate(Tensor clean, Tensor maps) => MapRows.Compare(_metric, clean, maps);
 
-    // Similarities are minimised by the attack, the centre shift (a distance) maximised.
-    private double ToMinimise(double value) => _criterion == AttackCriterion.CenterShift ? -value : value;
+    // Similarities are minimised by the attack, distances (the centre shift) maximised.
+    private double ToMinimise(double value) => _metric.HigherMeansMoreSimilar ? value : -value;
 
     public void Dispose()
     {

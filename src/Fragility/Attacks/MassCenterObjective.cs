@@ -1,3 +1,4 @@
+using Fragility.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,7 +27,7 @@ public sealed class MassCenterObjective : IDissimilarityObjective
     {
         if (cleanMaps.dim() != 3) throw new ArgumentException($"clean maps must be [N,H,W], got [{string.Join(",", cleanMaps.shape)}]");
         using var scope = torch.NewDisposeScope();
-        _cleanCentroids = MapMath.CenterOfMass(cleanMaps.detach()).MoveToOuterDisposeScope();
+        _cleanCentroids = CenterOfMassShift.CenterOfMass(cleanMaps.detach()).MoveToOuterDisposeScope();
     }
 
     /// <summary>C(x0) of each input, [N, 2] (row, col) in pixels.</summary>
@@ -39,7 +40,7 @@ public sealed class MassCenterObjective : IDissimilarityObjective
     public Tensor Evaluate(Tensor maps)
     {
         using var scope = torch.NewDisposeScope();
-        var diff = MapMath.CenterOfMass(maps) - _cleanCentroids.to(maps.dtype);
+        var diff = CenterOfMassShift.CenterOfMass(maps) - _cleanCentroids.to(maps.dtype);
         var squared = diff.pow(2).sum(1);
         var far = squared.detach().gt(Tiny * Tiny);
         // sqrt of a safe argument: where() alone would still send NaN gradients through the unused branch.

@@ -52,6 +52,8 @@ public sealed class TargetRegion
             throw new FragilityException($"--target-mask '{path}' does not exist: give a PNG of the input size whose non-zero pixels mark the target region.");
         return new TargetRegion(path, (h, w) =>
         {
+            // Decoded here rather than by ImageCodec: a mask needs its exact size and any non-zero channel, not a
+            // cropped luminance image.
             using var bitmap = SKBitmap.Decode(path)
                 ?? throw new FragilityException($"--target-mask '{path}' is not a readable image: give a PNG of {w}x{h} pixels.");
             if (bitmap.Width != w || bitmap.Height != h)

@@ -1,3 +1,4 @@
+using Fragility.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class TopKObjective : IDissimilarityObjective
             throw new FragilityException($"--k must be in [1, {pixels}] (the pixel count of {cleanMaps.shape[1]}x{cleanMaps.shape[2]} maps), got {k}.");
         K = k;
         using var scope = torch.NewDisposeScope();
-        _mask = MapMath.TopKMask(cleanMaps.detach().flatten(1), k).reshape(cleanMaps.shape).MoveToOuterDisposeScope();
+        _mask = TopKIntersection.TopKMask(cleanMaps.detach().flatten(1), k).reshape(cleanMaps.shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Number of pixels in B.</summary>
