@@ -63,6 +63,16 @@ public sealed class CleanReference : IDisposable
         return new CleanReference(x0, labels, confidence, maps);
     }
 
+    /// <summary>A new reference holding the inputs at <paramref name="positions"/> (batch positions, copied).</summary>
+    public CleanReference Select(IReadOnlyList<int> positions)
+    {
+        using var scope = torch.NewDisposeScope();
+        var idx = torch.tensor(positions.Select(p => (long)p).ToArray(), dtype: ScalarType.Int64, device: Inputs.device);
+        var inputs = Inputs.index_select(0, idx).MoveToOuterDisposeScope();
+        var maps = Maps.index_select(0, idx).MoveToOuterDisposeScope();
+        return new CleanReference(inputs, positions.Select(p => Labels[p]).ToArray(), positions.Select(p => Confidence[p]).ToArray(), maps);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

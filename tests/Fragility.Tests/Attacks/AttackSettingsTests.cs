@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Fragility.Tests.Attacks;
 
-public class AttackSettingsTests
+public class AttackSettingsTests : OneTorchThread
 {
     [Theory]
     [InlineData(0.0, 0.5, 10, null, 1.0, "--epsilon", "(0, 255]")]

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Fragility.Tests.Attacks;
 
-public class FragilityAttackTests
+public class FragilityAttackTests : OneTorchThread
 {
     private static readonly TargetRegion Corner = TargetRegion.FromRectangle("0,0,3,3");
 

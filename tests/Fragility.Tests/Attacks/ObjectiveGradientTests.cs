@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Fragility.Tests.Attacks;
 
-public class ObjectiveGradientTests
+public class ObjectiveGradientTests : OneTorchThread
 {
     private const int Size = 8;
 

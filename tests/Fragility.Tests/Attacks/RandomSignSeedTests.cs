@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Fragility.Tests.Attacks;
 
-public class RandomSignSeedTests
+public class RandomSignSeedTests : OneTorchThread
 {
     [Theory]
     [InlineData(false)]
