@@ -50,7 +50,7 @@ public sealed class TrainCommand : ICliCommand
             options.Validate();
             string name = pr.GetValue(dataset)!;
             var load = DatasetCatalog.DefaultImageOptions(name);
-            if (pr.GetValue(imageSize) is int size) load = load with { Height = size, Width = size, ResizeShorter = Math.Max(size, load.ResizeShorter ?? size) };
+            if (pr.GetValue(imageSize) is int size) load = new ImageLoadOptions(load.Channels, size, size, Math.Max(size, load.ResizeShorter ?? size));
             AnsiConsole.MarkupLine($"Loading [bold]{Markup.Escape(name)}[/]...");
             using var train = DatasetCatalog.Load(name, DatasetSplit.Train, pr.GetValue(data), load, pr.GetValue(trainLimit));
             using var test = DatasetCatalog.Load(name, DatasetSplit.Test, pr.GetValue(data), load);
