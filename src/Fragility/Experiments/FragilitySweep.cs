@@ -8,8 +8,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.IO;
 using Fragility.Metrics;
 using Fragility.Models;
+using Fragility.Reporting;
 using Fragility.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -120,7 +122,19 @@ public sealed class FragilitySweep
                     }
             }
         }
+        log.Dispose();
+        WriteSummary(directory);
         return new SweepOutcome(directory, total, run, resumed, log.DroppedIncompleteLine);
+    }
+
+    /// <summary>summary.csv and figure.png from the folder's results (also for a sweep that was already finished).</summary>
+    private void WriteSummary(string directory)
+    {
+        var summary = SweepSummary.Load(directory);
+        summary.WriteCsv(Path.Combine(directory, SweepFiles.SummaryFile));
+        if (summary.Rows.Count > 0)
+            PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile),
+                $"{_model.Metadata.Architecture} on {_inputs.Dataset}: {_inputs.Count} images, k = {K}");
     }
 
     private void RunCell(string directory, ResultsLog log, CleanReference clean, int[] positions, int[] todo, string methodName,
@@ -148,13 +162,13 @@ public sealed class FragilitySweep
             }
             var o = result.Outcomes[j];
             var names = _inputs.Images.ClassNames;
-            log.Append(new SweepRecord
+            log.Append(new ResultRecord
             {
-                Image = image, Item = _inputs.Item(position), Label = o.LabelBefore,
+                Image = image, Item = _inputs.Item(position), Label = (int)o.LabelBefore,
                 LabelName = o.LabelBefore >= 0 && o.LabelBefore < names.Count ? names[(int)o.LabelBefore] : null,
                 Method = methodName, Attack = attackName, Epsilon = epsilon, K = K,
                 TopkIntersection = topk[j], Spearman = spearman[j], Kendall = kendall[j], CenterShift = shift[j],
-                LabelAfter = o.LabelAfter, LabelKept = o.LabelKept, ConfidenceBefore = o.ConfidenceBefore, ConfidenceAfter = o.ConfidenceAfter,
+                LabelAfter = (int)o.LabelAfter, LabelKept = o.LabelKept, ConfidenceBefore = o.ConfidenceBefore, ConfidenceAfter = o.ConfidenceAfter,
                 Linf = o.LinfPixels, Failed = o.Failed, Seconds = seconds,
             });
         }
@@ -172,11 +186,21 @@ public sealed class FragilitySweep
 
     private static void WriteOnce(string directory, string relative, Tensor tensor)
     {
-        string path = Path.Combine(directory, relative);
-        if (!File.Exists(path)) NpyArrays.Write(path, tensor);
+        if (!File.Exists(Path.Combine(directory, relative))) WriteArray(directory, relative, tensor);
     }
 
-    private static void WriteArray(string directory, string relative, Tensor tensor) => NpyArrays.Write(Path.Combine(directory, relative), tensor);
+    /// <summary>Writes a float32 .npy through a temporary file and a rename, so an interrupted sweep never leaves a
+    /// partial array behind.</summary>
+    private static void WriteArray(string directory, string relative, Tensor tensor)
+    {
+        string path = Path.Combine(directory, relative);
+        float[] values;
+        using (torch.NewDisposeScope())
+            values = tensor.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        string temp = path + ".tmp";
+        NpyFile.Write(temp, values, tensor.shape.Select(d => (int)d).ToArray());
+        File.Move(temp, path, overwrite: true);
+    }
 
     private string Describe(IAttributionMethod evaluation, IAttributionMethod gradient) =>
         ReferenceEquals(evaluation, gradient) ? evaluation.Name : $"{evaluation.Name}; attack gradient {gradient.Name}";

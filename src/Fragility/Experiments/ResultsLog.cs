@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Fragility.Reporting;
 
 namespace Fragility.Experiments;
 
@@ -11,12 +11,6 @@ namespace Fragility.Experiments;
 /// </summary>
 internal sealed class ResultsLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        WriteIndented = false,
-    };
-
     private readonly FileStream _stream;
     private readonly HashSet<SweepCell> _done;
 
@@ -63,9 +57,10 @@ internal sealed class ResultsLog : IDisposable
     }
 
     /// <summary>Appends one record as one line and flushes it to the operating system.</summary>
-    public void Append(SweepRecord record)
+    public void Append(ResultRecord record)
     {
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, Json);
+        // The reporting's own record and options, so writer and reader share one definition of the format.
+        var line = JsonSerializer.SerializeToUtf8Bytes(record, ResultsFile.JsonOptions);
         var buffer = new byte[line.Length + 1];
         line.CopyTo(buffer, 0);
         buffer[^1] = (byte)'\n';

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fragility.Reporting;
 
 namespace Fragility.Experiments;
 
@@ -16,13 +17,13 @@ namespace Fragility.Experiments;
 public static class SweepFiles
 {
     /// <summary>Settings file name.</summary>
-    public const string RunFile = "run.json";
+    public const string RunFile = RunInfo.FileName;
 
     /// <summary>Results file name.</summary>
-    public const string ResultsFile = "results.jsonl";
+    public const string ResultsFile = Reporting.ResultsFile.FileName;
 
     /// <summary>Summary file name.</summary>
-    public const string SummaryFile = "summary.csv";
+    public const string SummaryFile = SweepSummary.FileName;
 
     /// <summary>Figure file name.</summary>
     public const string FigureFile = "figure.png";

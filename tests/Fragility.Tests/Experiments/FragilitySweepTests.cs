@@ -15,7 +15,10 @@ namespace Fragility.Tests.Experiments;
 public sealed class FragilitySweepTests : OneTorchThread
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"fragility-sweep-{Guid.NewGuid():N}");
-    private readonly Classifier _model = AttackTestModels.Trained();
+    private readonly Classifier _model;
+
+    // In the body, not a field initialiser: those run before the base class switches to one thread.
+    public FragilitySweepTests() => _model = AttackTestModels.Trained();
 
     private static readonly SweepSettings Small = new()
     {
@@ -109,9 +112,20 @@ public sealed class FragilitySweepTests : OneTorchThread
         Assert.Equal(2 + 2 * 2 + 2 * 2 * 2 * 2 * 2, Directory.GetFiles(arrays).Length);
         Assert.Empty(Directory.GetFiles(arrays, "*.tmp"));
 
+        // The reporting reads the folder back: one summary row per method x attack x epsilon, and the figure.
+        var summary = Fragility.Reporting.SweepSummary.Load(dir);
+        Assert.Equal(8, summary.Rows.Count);
+        Assert.All(summary.Rows, r => Assert.Equal(5, r.Images));
+        Assert.True(File.Exists(Path.Combine(dir, SweepFiles.SummaryFile)));
+        Assert.True(new FileInfo(Path.Combine(dir, SweepFiles.FigureFile)).Length > 1000);
+
         // The adversarial array is the returned image: within epsilon of the clean array.
-        var x = ReadNpy(Path.Combine(dir, SweepFiles.CleanImage(images[0])));
-        var adv = ReadNpy(Path.Combine(dir, SweepFiles.Perturbed(images[0], "gradient", "topk", 4)));
+        var x = Fragility.IO.NpyFile.ReadSingle(Path.Combine(dir, SweepFiles.CleanImage(images[0])), out var xShape);
+        var adv = Fragility.IO.NpyFile.ReadSingle(Path.Combine(dir, SweepFiles.Perturbed(images[0], "gradient", "topk", 4)), out var advShape);
+        Assert.Equal(new[] { 1, AttackTestModels.Size, AttackTestModels.Size }, xShape);
+        Assert.Equal(xShape, advShape);
+        Fragility.IO.NpyFile.ReadSingle(Path.Combine(dir, SweepFiles.CleanMap(images[0], "gradient")), out var mapShape);
+        Assert.Equal(new[] { AttackTestModels.Size, AttackTestModels.Size }, mapShape);
         Assert.Equal(x.Length, adv.Length);
         Assert.True(x.Zip(adv).Max(p => Math.Abs(p.First - p.Second)) <= 4 / 255.0 + 1e-6);
     }
@@ -213,16 +227,6 @@ public sealed class FragilitySweepTests : OneTorchThread
         Assert.Contains("twice", Assert.Throws<FragilityException>(() => (Small with { Epsilons = [2, 2] }).Validate(10, 10)).Message);
         Assert.Contains("--target", Assert.Throws<FragilityException>(() => (Small with { Attacks = ["targeted"] }).Validate(10, 10)).Message);
         Assert.Contains("unknown", Assert.Throws<FragilityException>(() => (Small with { Attacks = ["unknown"] }).Validate(10, 10)).Message.ToLowerInvariant());
-    }
-
-    private static float[] ReadNpy(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        int headerLength = BitConverter.ToUInt16(bytes, 8);
-        int offset = 10 + headerLength;
-        var values = new float[(bytes.Length - offset) / 4];
-        Buffer.BlockCopy(bytes, offset, values, 0, values.Length * 4);
-        return values;
     }
 
     public override void Dispose()
