@@ -134,7 +134,7 @@ public sealed class FragilitySweep
         summary.WriteCsv(Path.Combine(directory, SweepFiles.SummaryFile));
         if (summary.Rows.Count > 0)
             PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile),
-                $"{_model.Metadata.Architecture} on {_inputs.Dataset}: {_inputs.Count} images, k = {K}");
+                $"{_inputs.Count} images, k = {K}");   // short: a one-method figure is 380 px wide
     }
 
     private void RunCell(string directory, ResultsLog log, CleanReference clean, int[] positions, int[] todo, string methodName,
@@ -202,8 +202,8 @@ public sealed class FragilitySweep
         File.Move(temp, path, overwrite: true);
     }
 
-    private string Describe(IAttributionMethod evaluation, IAttributionMethod gradient) =>
-        ReferenceEquals(evaluation, gradient) ? evaluation.Name : $"{evaluation.Name}; attack gradient {gradient.Name}";
+    private static string Describe(IAttributionMethod evaluation, IAttributionMethod gradient) =>
+        evaluation.Name == gradient.Name ? evaluation.Name : $"{evaluation.Name}; attack gradient {gradient.Name}";
 
     // ---- run.json ----
 
