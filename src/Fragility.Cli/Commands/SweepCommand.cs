@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Fragility.Attacks;
+using Fragility.Attribution;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
 using Fragility.Experiments;
@@ -26,10 +27,10 @@ public sealed class SweepCommand : ICliCommand
         var dataset = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
         var data = CommonOptions.Data();
         var images = new Option<int>("--images", "-n") { Description = "Number of test images attacked: the first N, in data-set order, that the model classifies correctly. Default: 100.", DefaultValueFactory = _ => 100 };
-        var methods = new Option<string>("--methods") { Description = "Attribution methods, comma-separated (gradient, ig, deeplift, ...). Default: gradient,ig,deeplift.", DefaultValueFactory = _ => "gradient,ig,deeplift" };
+        var methods = new Option<string>("--methods") { Description = $"Attribution methods, comma-separated: {string.Join(", ", AttributionMethods.Names)}. Default: gradient,ig,deeplift.", DefaultValueFactory = _ => "gradient,ig,deeplift" };
         var attacks = new Option<string>("--attacks") { Description = "Attacks, comma-separated: random, random_walk, topk, mass_center, targeted. Default: random,topk,mass_center.", DefaultValueFactory = _ => "random,topk,mass_center" };
         var epsilons = new Option<string>("--epsilons") { Description = AttackCommand.EpsilonHelp("Comma-separated list. Default: 1,2,4,8 (the paper's)."), DefaultValueFactory = _ => "1,2,4,8" };
-        var (iterations, step, k, beta, criterion, seed, igSteps, attackSteps, batchSize, targetRegion, targetMask) = AttackCommand.SharedOptions();
+        var shared = new AttackCliOptions();
         var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
         var output = CommonOptions.Out("sweep");
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it. Default: off (resume)." };
@@ -38,28 +39,30 @@ public sealed class SweepCommand : ICliCommand
             "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
             "DIR/arrays/*.npy, DIR/summary.csv and DIR/figure.png. Re-running the same command resumes an interrupted sweep; different settings on the same DIR are refused.")
         {
-            model, dataset, data, images, methods, attacks, epsilons, iterations, step, k, beta, criterion, seed, igSteps, attackSteps, batchSize,
-            targetRegion, targetMask, arrayImages, output, overwrite, threads,
+            model, dataset, data, images, methods, attacks, epsilons,
         };
+        shared.AddTo(cmd);
+        foreach (Option o in new Option[] { arrayImages, output, overwrite, threads }) cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads));
             string? modelPath = pr.GetValue(model);
             using var classifier = ModelStore.Load(modelPath);
             var p = classifier.Metadata.Preprocessing;
-            AttackCommand.CheckSteps(pr.GetValue(igSteps), pr.GetValue(attackSteps), pr.GetValue(batchSize));
+            shared.CheckCounts(pr);
+            var attack = shared.Settings(pr, 8);
             var settings = new SweepSettings
             {
                 Methods = List(pr.GetValue(methods)!, "--methods"),
                 Attacks = List(pr.GetValue(attacks)!, "--attacks").Select(AttackNames.Canonical).ToArray(),
                 Epsilons = List(pr.GetValue(epsilons)!, "--epsilons").Select(Number).ToArray(),
-                Images = pr.GetValue(images), Iterations = pr.GetValue(iterations), Step = pr.GetValue(step), K = pr.GetValue(k),
-                Beta = pr.GetValue(beta), Seed = pr.GetValue(seed), Criterion = AttackNames.ParseCriterion(pr.GetValue(criterion)!),
-                BatchSize = pr.GetValue(batchSize), IgSteps = pr.GetValue(igSteps), AttackSteps = pr.GetValue(attackSteps),
-                Target = AttackCommand.Target(pr.GetValue(targetRegion), pr.GetValue(targetMask)), ArrayImages = pr.GetValue(arrayImages),
+                Images = pr.GetValue(images), Iterations = attack.Iterations, Step = attack.Step, K = attack.K,
+                Beta = attack.Beta, Seed = attack.Seed, Criterion = attack.Criterion,
+                BatchSize = pr.GetValue(shared.BatchSize), IgSteps = pr.GetValue(shared.IgSteps), AttackSteps = pr.GetValue(shared.AttackSteps),
+                Target = shared.Target(pr), ArrayImages = pr.GetValue(arrayImages),
             };
             settings.Validate(p.Height, p.Width);
-            var factory = SweepMethods.Default();
+            var factory = shared.Methods(pr, classifier);
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
             string name = pr.GetValue(dataset)!;

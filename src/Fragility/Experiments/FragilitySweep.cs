@@ -203,7 +203,7 @@ public sealed class FragilitySweep
     }
 
     private static string Describe(IAttributionMethod evaluation, IAttributionMethod gradient) =>
-        evaluation.Name == gradient.Name ? evaluation.Name : $"{evaluation.Name}; attack gradient {gradient.Name}";
+        evaluation.Description == gradient.Description ? evaluation.Description : $"{evaluation.Description}; attack gradient {gradient.Description}";
 
     // ---- run.json ----
 

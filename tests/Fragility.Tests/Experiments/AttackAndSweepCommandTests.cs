@@ -34,22 +34,25 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
     public void Sweep_WritesTheFolder_ResumesIt_AndRefusesOtherSettings()
     {
         string dir = Path.Combine(_root, "sweep");
-        string[] args = ["sweep", "--model", _model, "--dataset", "sample", "--images", "2", "--methods", "gradient", "--attacks", "random,topk",
-            "--epsilons", "2,0.5", "--iterations", "2", "--step", "1", "--batch-size", "2", "--out", dir, "--threads", "1"];
+        string[] args = ["sweep", "--model", _model, "--dataset", "sample", "--images", "2", "--methods", "gradient,ig,deeplift", "--attacks", "random,topk",
+            "--epsilons", "2,0.5", "--ig-steps", "4", "--attack-steps", "2", "--iterations", "2", "--step", "1", "--batch-size", "2", "--out", dir, "--threads", "1"];
         var (code, output, err) = CliHarness.Run(args);
         Assert.True(code == 0, err);
-        Assert.Contains("8 cells run, 0 resumed", output);
-        Assert.Equal(8, File.ReadAllLines(Path.Combine(dir, SweepFiles.ResultsFile)).Length);
+        Assert.Contains("24 cells run, 0 resumed", output);
+        Assert.Equal(24, File.ReadAllLines(Path.Combine(dir, SweepFiles.ResultsFile)).Length);
         foreach (string f in new[] { SweepFiles.RunFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
             Assert.True(File.Exists(Path.Combine(dir, f)), f);
         var run = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepFiles.RunFile)))!;
         Assert.Equal("model.safetensors", run["model"]!.GetValue<string>());
         Assert.StartsWith("fragility sweep", run["command"]!.GetValue<string>());
-        Assert.True(File.Exists(Path.Combine(dir, "arrays", "adv_" + run["image_indices"]![0] + "_gradient_topk_0.5.npy")));
+        Assert.True(File.Exists(Path.Combine(dir, "arrays", "adv_" + run["image_indices"]![0] + "_deeplift_topk_0.5.npy")));
+        // The method descriptions (reference, path points, rule) are part of what the fingerprint covers.
+        Assert.Contains("M=4", run["method_descriptions"]!.ToJsonString());
+        Assert.Contains("M=2", run["method_descriptions"]!.ToJsonString());
 
         (code, output, err) = CliHarness.Run(args);
         Assert.True(code == 0, err);
-        Assert.Contains("0 cells run, 8 resumed", output);
+        Assert.Contains("0 cells run, 24 resumed", output);
 
         string[] other = [.. args.Select(a => a == "2,0.5" ? "2,4" : a)];
         (code, _, err) = CliHarness.Run(other);
@@ -59,7 +62,7 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
 
         (code, output, err) = CliHarness.Run([.. other, "--overwrite"]);
         Assert.True(code == 0, err);
-        Assert.Contains("8 cells run, 0 resumed", output);
+        Assert.Contains("24 cells run, 0 resumed", output);
     }
 
     [Fact]
