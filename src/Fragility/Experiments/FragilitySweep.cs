@@ -82,7 +82,10 @@ public sealed class FragilitySweep
         }).ToArray();
         var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray());
         PrepareRunFile(directory, manifest);
-        Directory.CreateDirectory(Path.Combine(directory, SweepFiles.ArraysFolder));
+        string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
+        Directory.CreateDirectory(arrays);
+        // Partial arrays of an interrupted run (never renamed into place) are stale.
+        foreach (string stale in Directory.EnumerateFiles(arrays, "*.tmp")) File.Delete(stale);
 
         using var log = ResultsLog.Open(Path.Combine(directory, SweepFiles.ResultsFile));
         int total = TotalCells;

@@ -127,8 +127,8 @@ public class FragilityAttackTests : OneTorchThread
         var attack = FragilityAttack.TopK(model, method, new AttackSettings { Iterations = 3 });
         attack.Run(clean).Dispose();   // warm-up: lazily created tensors
         long before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
-        using (var result = FragilityAttack.TopK(model, method, new AttackSettings { Iterations = 60 }).Run(clean))
-            Assert.Equal(60, result.Outcomes.Max(o => o.Iterations));
+        using (var result = FragilityAttack.TopK(model, method, new AttackSettings { Iterations = 300 }).Run(clean))
+            Assert.Equal(300, result.Outcomes.Max(o => o.Iterations));
         long after = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
         Assert.Equal(before, after);
     }

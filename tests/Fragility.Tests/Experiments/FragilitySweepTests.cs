@@ -167,6 +167,10 @@ public sealed class FragilitySweepTests : OneTorchThread
         var all = File.ReadAllLines(path);
         // Keep 30 complete lines, then half of the 31st without its newline (a kill in the middle of a write).
         File.WriteAllText(path, string.Join("\n", all.Take(30)) + "\n" + all[30][..(all[30].Length / 2)]);
+        // ... and a partial array that was never renamed into place.
+        string arrays = Path.Combine(dir, SweepFiles.ArraysFolder);
+        string partial = Directory.GetFiles(arrays, "adv_*").First() + ".tmp";
+        File.WriteAllBytes(partial, [0x93, (byte)'N', (byte)'U']);
 
         var outcome = Run(dir, Small);
         Assert.True(outcome.DroppedIncompleteLine);
@@ -177,6 +181,7 @@ public sealed class FragilitySweepTests : OneTorchThread
         Assert.Equal(40, lines.Count);
         Assert.Equal(40, lines.Select(Key).Distinct().Count());
         Assert.Equal(all.Select(l => Content((JsonObject)JsonNode.Parse(l)!)).Order(), lines.Select(Content).Order());
+        Assert.Empty(Directory.GetFiles(arrays, "*.tmp"));
     }
 
     [Fact]
