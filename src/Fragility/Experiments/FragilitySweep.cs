@@ -73,6 +73,7 @@ public sealed class FragilitySweep
     public SweepOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(directory);
+        using var guard = Lock(directory);
         if (overwrite) DeleteSweepFiles(directory);
         var methods = _settings.Methods.Select(name =>
         {
@@ -310,6 +311,21 @@ public sealed class FragilitySweep
     {
         string s = node?.ToJsonString() ?? "none";
         return s.Length <= 40 ? s : s[..37] + "...";
+    }
+
+    /// <summary>An exclusive lock on the folder for the whole run (a hidden file removed on close), so a second sweep
+    /// into the same folder, which would interleave lines or delete the first one's files, is refused.</summary>
+    private static FileStream Lock(string directory)
+    {
+        string path = Path.Combine(directory, ".sweep.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e)
+        {
+            throw new FragilityException($"'{directory}' is in use by another sweep: wait for it to finish or stop it, or use another --out.", e);
+        }
     }
 
     private static void DeleteSweepFiles(string directory)

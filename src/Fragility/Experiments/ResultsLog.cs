@@ -30,7 +30,16 @@ internal sealed class ResultsLog : IDisposable
     /// <summary>Opens (or creates) the log at <paramref name="path"/>.</summary>
     public static ResultsLog Open(string path)
     {
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        FileStream stream;
+        try
+        {
+            // Exclusive: two sweeps appending to one file would interleave their lines.
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new FragilityException($"'{path}' is in use by another sweep: wait for it to finish or stop it, or use another --out.", e);
+        }
         try
         {
             var bytes = new byte[stream.Length];

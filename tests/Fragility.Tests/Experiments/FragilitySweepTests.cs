@@ -208,6 +208,25 @@ public sealed class FragilitySweepTests : OneTorchThread
     }
 
     [Fact]
+    public void ASecondSweepIntoAFolderInUse_IsRefused_AndLeavesItsFilesAlone()
+    {
+        string dir = Path.Combine(_root, "busy");
+        var one = Small with { Methods = ["gradient"], Attacks = ["random"], Images = 2 };
+        Run(dir, one);
+        string results = Path.Combine(dir, SweepFiles.ResultsFile);
+        var before = File.ReadAllBytes(results);
+        // Stands in for a running sweep: it holds the folder's lock.
+        using (new FileStream(Path.Combine(dir, ".sweep.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var e = Assert.Throws<FragilityException>(() => Run(dir, one, overwrite: true));
+            Assert.Contains("in use by another sweep", e.Message);
+        }
+        Assert.Equal(before, File.ReadAllBytes(results));
+        Assert.Equal(0, Run(dir, one).CellsRun);
+        Assert.False(File.Exists(Path.Combine(dir, ".sweep.lock")));
+    }
+
+    [Fact]
     public void RandomSignResults_DoNotDependOnBatchingOrOrder()
     {
         var settings = Small with { Methods = ["gradient"], Attacks = ["random", "random_walk"], ArrayImages = 5 };
