@@ -107,6 +107,7 @@ public sealed class FragilitySweep
                 for (int b = 0; b < count; b++)
                 {
                     if (positions[b] >= _settings.ArrayImages) continue;
+                    using var scope = torch.NewDisposeScope();
                     int image = _inputs.Indices[positions[b]];
                     WriteOnce(directory, SweepFiles.CleanImage(image), clean.Inputs[b]);
                     WriteOnce(directory, SweepFiles.CleanMap(image, method.Name), clean.Maps[b]);
@@ -161,6 +162,7 @@ public sealed class FragilitySweep
             int image = indices[j];
             if (position < _settings.ArrayImages)
             {
+                using var scope = torch.NewDisposeScope();
                 WriteArray(directory, SweepFiles.Perturbed(image, methodName, attackName, epsilon), result.Perturbed[j]);
                 WriteArray(directory, SweepFiles.PerturbedMap(image, methodName, attackName, epsilon), result.PerturbedMaps[j]);
             }
