@@ -56,12 +56,19 @@ public sealed class TrainCommand : ICliCommand
             using var test = DatasetCatalog.Load(name, DatasetSplit.Test, pr.GetValue(data), load);
             var (c, h, w) = train.ImageShape;
             var (mean, std) = NormalizationStatistics.Compute(train);
+            float[]? pixelMean = null;
+            if (h <= 64 && w <= 64)
+            {
+                using var m = MeanImages.PerPixel(train);
+                pixelMean = m.data<float>().ToArray();
+            }
             torch.manual_seed(options.Seed);
             var metadata = new ModelMetadata
             {
                 Architecture = pr.GetValue(arch)!,
                 Preprocessing = new Preprocessing { Channels = c, Height = h, Width = w, ResizeShorter = load.ResizeShorter, Mean = mean, Std = std },
                 ClassNames = train.ClassNames, Dataset = name, Seed = options.Seed, Activation = act, Beta = pr.GetValue(beta),
+                ReferenceMean = pixelMean,
                 Command = "fragility " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
                 CreatedUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), FragilityVersion = typeof(Classifier).Assembly.GetName().Version?.ToString(3),
             };
@@ -69,11 +76,8 @@ public sealed class TrainCommand : ICliCommand
             AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(metadata.Architecture)}[/] on {train.Count} images of {c}x{h}x{w}, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate}, seed {options.Seed}, {torch.get_num_threads()} threads.");
             var report = ConsoleProgress.Run("train", p => Trainer.Train(model, train, test, options, p));
             var accuracy = report.Test!.Accuracy;
-            var saved = new ModelMetadata
+            var saved = metadata with
             {
-                Architecture = metadata.Architecture, Preprocessing = metadata.Preprocessing, ClassNames = metadata.ClassNames,
-                Dataset = metadata.Dataset, Seed = metadata.Seed, Activation = metadata.Activation, Beta = metadata.Beta,
-                Command = metadata.Command, CreatedUtc = metadata.CreatedUtc, FragilityVersion = metadata.FragilityVersion,
                 TestAccuracy = accuracy,
                 Training = new Dictionary<string, string>
                 {

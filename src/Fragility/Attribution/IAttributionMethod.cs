@@ -13,6 +13,10 @@ public interface IAttributionMethod
     /// <summary>Short name used on the command line and in result files ("gradient", "ig", "deeplift", ...).</summary>
     string Name { get; }
 
+    /// <summary>The name with every setting that changes the result, e.g. "ig(riemann_right, M=100, reference=zero)",
+    /// for result files and reports.</summary>
+    string Description => Name;
+
     /// <summary>
     /// True when the map of a ReLU network is piecewise constant in x (gradient-based methods), so an attack must
     /// differentiate it on the softplus twin; false when the method's own rules are differentiable on the ReLU

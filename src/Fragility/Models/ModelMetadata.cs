@@ -35,6 +35,10 @@ public sealed record ModelMetadata
     /// <summary>Free-form training details (epochs, learning rate, regulariser...).</summary>
     [JsonPropertyName("training")] public IReadOnlyDictionary<string, string>? Training { get; init; }
 
+    /// <summary>Per-pixel mean image of the training set, [C, H, W] row-major, pixel scale: the default reference
+    /// (baseline) of integrated gradients and DeepLIFT for small images (method.md §2). Null when not recorded.</summary>
+    [JsonPropertyName("reference_mean")] public float[]? ReferenceMean { get; init; }
+
     /// <summary>UTC time of creation (ISO 8601).</summary>
     [JsonPropertyName("created_utc")] public string? CreatedUtc { get; init; }
 

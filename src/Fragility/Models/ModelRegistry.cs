@@ -37,6 +37,7 @@ public static class ModelRegistry
             SmallCnn => BuildSmallCnn(channels, height, width, classes),
             PaperCnn => BuildPaperCnn(channels, height, width, classes),
             SqueezeNet11 => BuildSqueezeNet11(channels, height, width, classes),
+            Import.OnnxNetwork.ArchitectureName => throw new FragilityException("An imported ONNX model has no registry definition: its graph is stored in its model file. Load that file (--model FILE), or import the .onnx again with 'fragility import FILE --onnx --out MODEL.safetensors'."),
             _ => throw new FragilityException($"Unknown architecture '{architecture}'. Choose one of: {string.Join(", ", Names)}."),
         };
     }

@@ -56,7 +56,10 @@ public static class ModelStore
             ModelMetadata metadata;
             try { metadata = JsonSerializer.Deserialize<ModelMetadata>(json, Json) ?? throw new JsonException("null"); }
             catch (JsonException e) { throw new FragilityException($"'{path}' has corrupt model metadata ({e.Message}). Re-create the model."); }
-            var model = Create(metadata);
+            // An imported ONNX model carries its graph in the file; every other architecture comes from the registry.
+            var model = metadata.Architecture == Import.OnnxNetwork.ArchitectureName
+                ? Import.OnnxNetwork.CreateClassifier(metadata, tensors, path)
+                : Create(metadata);
             LoadStateDict(model.Network, tensors, path);
             return model;
         }

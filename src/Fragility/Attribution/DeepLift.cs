@@ -1,0 +1,79 @@
+using Fragility.Attribution.Propagation;
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Attribution;
+
+/// <summary>
+/// DeepLIFT with the rescale rule (Shrikumar, Greenside and Kundaje 2017, "Learning important features through
+/// propagating activation differences"): multipliers m of score_y with respect to every layer's input, propagated
+/// backwards from m = one-hot(y) at the logits by the linear rule through affine layers and average pools, the
+/// rescale rule (act(z) - act(z_ref)) / (z - z_ref) at activations, and the <see cref="Propagation.MaxPoolMode"/>
+/// at max-pools; attribution m * (x - r). With the default completeness-keeping max-pool rule, the attributions sum to
+/// score_y(x) - score_y(r) exactly (up to rounding; see <see cref="CompletenessError"/>). The multipliers are
+/// differentiable functions of x, so an attack can differentiate the map on the ReLU network itself (method.md §4).
+/// </summary>
+public sealed class DeepLift : IAttributionMethod
+{
+    /// <summary>Creates the method.</summary>
+    /// <param name="reference">Reference r (default <see cref="ZeroReference"/>; the project's default is the data
+    /// set's mean image, which the caller passes as a <see cref="MeanImageReference"/>).</param>
+    /// <param name="maxPoolMode">Max-pool rule (default: keep completeness).</param>
+    public DeepLift(IReference? reference = null, MaxPoolMode maxPoolMode = MaxPoolMode.KeepCompleteness)
+    {
+        Reference = reference ?? ZeroReference.Instance;
+        MaxPoolMode = maxPoolMode;
+        Composite = Composite.DeepLiftRescale(maxPoolMode);
+    }
+
+    /// <summary>The reference r.</summary>
+    public IReference Reference { get; }
+
+    /// <summary>The max-pool rule.</summary>
+    public MaxPoolMode MaxPoolMode { get; }
+
+    /// <summary>The rules per layer.</summary>
+    public Composite Composite { get; }
+
+    /// <inheritdoc />
+    public string Name => MaxPoolMode == MaxPoolMode.Gradient ? "deeplift_gradmax" : "deeplift";
+
+    /// <inheritdoc />
+    public string Description => $"{Composite.Name.TrimEnd(')')}, reference={Reference.Name})";
+
+    /// <inheritdoc />
+    public bool NeedsSmoothTwinForAttack => false;
+
+    /// <inheritdoc />
+    public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false)
+    {
+        Gradients.CheckTarget(model, input, target);
+        using var scope = torch.NewDisposeScope();
+        using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
+        var x = createGraph ? input : input.detach();
+        var r = Reference.For(x);
+        var (multipliers, _, _) = PropagationWalker.Propagate(model.Layers, x, r, Composite,
+            (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype));
+        var attribution = multipliers * (x - r);
+        if (!createGraph) attribution = attribution.detach();
+        return attribution.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Completeness error of an attribution this method computed for <paramref name="input"/> and
+    /// <paramref name="target"/>: per input |sum attr - (score_y(x) - score_y(r))| and its ratio to
+    /// |score_y(x) - score_y(r)|.</summary>
+    public CompletenessError CompletenessError(Classifier model, Tensor input, Tensor target, Tensor attribution)
+    {
+        using var _ = torch.no_grad();
+        using var r = Reference.For(input.detach());
+        return Completeness.Measure(model, input, r, target, attribution);
+    }
+
+    /// <summary>The attribution (no graph) together with its completeness error, as every DeepLIFT map is reported.</summary>
+    public (Tensor Attribution, CompletenessError Error) AttributeWithCompleteness(Classifier model, Tensor input, Tensor target)
+    {
+        var attribution = Attribute(model, input, target);
+        return (attribution, CompletenessError(model, input, target, attribution));
+    }
+}

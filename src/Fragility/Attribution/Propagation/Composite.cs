@@ -1,0 +1,90 @@
+using Fragility.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Fragility.Attribution.Propagation;
+
+/// <summary>
+/// Which <see cref="IPropagationRule"/> each layer gets (zennit's composites): an ordered map from layer type to rule,
+/// plus an optional rule for the first weighted layer (Conv2d or Linear) of the network, e.g. LRP's z^B rule.
+/// </summary>
+public sealed class Composite
+{
+    private readonly (Type Layer, IPropagationRule Rule)[] _layerMap;
+
+    /// <summary>Creates a composite.</summary>
+    /// <param name="name">Name for descriptions.</param>
+    /// <param name="layerMap">Layer types (matched with inheritance, first match wins) and their rules.</param>
+    /// <param name="firstLinearRule">Rule for the first Conv2d/Linear layer, or null to use the layer map there too.</param>
+    public Composite(string name, IEnumerable<(Type Layer, IPropagationRule Rule)> layerMap, IPropagationRule? firstLinearRule = null)
+    {
+        Name = name;
+        _layerMap = layerMap.ToArray();
+        FirstLinearRule = firstLinearRule;
+    }
+
+    /// <summary>Name for descriptions.</summary>
+    public string Name { get; }
+
+    /// <summary>Rule for the first weighted layer, if it differs.</summary>
+    public IPropagationRule? FirstLinearRule { get; }
+
+    /// <summary>The rule for <paramref name="layer"/>; throws a <see cref="FragilityException"/> naming the layer when no
+    /// rule covers it.</summary>
+    public IPropagationRule RuleFor(nn.Module<Tensor, Tensor> layer, string layerName, bool isFirstLinear)
+    {
+        if (isFirstLinear && FirstLinearRule is not null) return FirstLinearRule;
+        foreach (var (type, rule) in _layerMap)
+            if (type.IsInstanceOfType(layer)) return rule;
+        throw LinearMaps.Unsupported(layer, layerName);
+    }
+
+    /// <summary>DeepLIFT with the rescale rule (Shrikumar et al. 2017): linear rule on affine layers, pools, flatten
+    /// and dropout; rescale on activations; the given max-pool mode.</summary>
+    public static Composite DeepLiftRescale(MaxPoolMode maxPool = MaxPoolMode.KeepCompleteness) => new(
+        $"deeplift(rescale, maxpool={(maxPool == MaxPoolMode.Gradient ? "gradient" : "completeness")})",
+        [
+            (typeof(SwitchableActivation), RescaleRule.Instance), (typeof(ReLU), RescaleRule.Instance),
+            (typeof(MaxPool2d), new DeepLiftMaxPoolRule(maxPool)),
+            (typeof(Conv2d), LinearRule.Instance), (typeof(Linear), LinearRule.Instance),
+            (typeof(ChannelNormalization), LinearRule.Instance), (typeof(BatchNorm2d), LinearRule.Instance),
+            (typeof(AvgPool2d), LinearRule.Instance), (typeof(AdaptiveAvgPool2d), LinearRule.Instance),
+            (typeof(Flatten), LinearRule.Instance), (typeof(Dropout), LinearRule.Instance),
+        ]);
+
+    /// <summary>Deep Taylor decomposition (Montavon et al. 2017): z^B on the first weighted layer with the given input
+    /// box, z+ on every later Conv2d/Linear (the output layer included), winner-take-all max-pooling, the proportional
+    /// z rule on average pools; activations, normalisations (input normalisation, BatchNorm) and dropout pass relevance
+    /// unchanged.</summary>
+    public static Composite DeepTaylor(IReadOnlyList<double> low, IReadOnlyList<double> high) => new(
+        "lrp(zB, z+)",
+        [
+            (typeof(Conv2d), ZPlusRule.Instance), (typeof(Linear), ZPlusRule.Instance), .. RelevanceCommon(),
+        ],
+        new ZBoxRule(low, high));
+
+    /// <summary>Epsilon-LRP (Bach et al. 2015): the epsilon rule on every Conv2d/Linear (the first one included),
+    /// otherwise as <see cref="DeepTaylor"/>.</summary>
+    public static Composite Epsilon(double epsilon)
+    {
+        var rule = new EpsilonRule(epsilon);
+        return new(rule.Name, [(typeof(Conv2d), rule), (typeof(Linear), rule), .. RelevanceCommon()]);
+    }
+
+    /// <summary>Tiny epsilon that turns the epsilon rule into the proportional z rule on average pools.</summary>
+    public const double ZRuleEpsilon = 1e-9;
+
+    private static (Type, IPropagationRule)[] RelevanceCommon()
+    {
+        var zRule = new EpsilonRule(ZRuleEpsilon);
+        return
+        [
+            (typeof(SwitchableActivation), PassThroughRule.Instance), (typeof(ReLU), PassThroughRule.Instance),
+            (typeof(ChannelNormalization), PassThroughRule.Instance), (typeof(BatchNorm2d), PassThroughRule.Instance),
+            (typeof(Dropout), PassThroughRule.Instance),
+            (typeof(MaxPool2d), WinnerTakeAllRule.Instance),
+            (typeof(AvgPool2d), zRule), (typeof(AdaptiveAvgPool2d), zRule),
+            (typeof(Flatten), LinearRule.Instance),
+        ];
+    }
+}

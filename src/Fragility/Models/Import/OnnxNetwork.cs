@@ -1,0 +1,134 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Models.Import;
+
+/// <summary>
+/// A network imported from an ONNX file (opset 11-17), evaluated by TorchSharp so that it is differentiable to any
+/// order like the registry's networks. Nodes run in topological order: standard layers where one matches the node
+/// exactly (Conv2d, Linear, pooling, Flatten, BatchNorm), functional ops otherwise; every Relu is a
+/// <see cref="SwitchableActivation"/>, so <see cref="Classifier.SetActivation"/> switches it to softplus. Weights
+/// (float initializers) are the parameters of these layers, so they appear in <c>state_dict()</c> under
+/// "&lt;sanitised node name&gt;.weight" etc.; the graph itself (without the weight data) is the uint8 buffer
+/// <see cref="GraphBufferName"/>, so a model saved by <see cref="ModelStore.Save"/> carries everything needed to
+/// rebuild it (<see cref="FromState"/>).
+/// A final Softmax is dropped (<see cref="DroppedFinalSoftmax"/>) so that scores are logits.
+/// When the graph is a chain of single-input layers with Concat branches (SqueezeNet's fire modules),
+/// <see cref="Layers"/> describes it for the layer-wise methods (DeepLIFT, relevance propagation); otherwise
+/// (residual Add, Mul of two computed tensors...) <see cref="IsLayerChain"/> is false, <see cref="Layers"/> throws
+/// with the reason, and only the gradient-based methods apply.
+/// </summary>
+public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
+{
+    /// <summary>The architecture name in <see cref="ModelMetadata.Architecture"/> of imported ONNX models.</summary>
+    public const string ArchitectureName = "onnx";
+
+    /// <summary>State_dict key of the stored graph (serialised ONNX ModelProto without weight data, uint8).</summary>
+    public const string GraphBufferName = "onnx_graph";
+
+    private readonly List<OnnxStep> _steps;
+    private readonly Dictionary<string, int> _uses = [];
+    private readonly string _input;
+    private readonly string _output;
+    private readonly IReadOnlyList<LayerNode>? _chain;
+
+    private OnnxNetwork(OnnxBuild build) : base("onnx")
+    {
+        _steps = build.Steps;
+        _input = build.InputName;
+        _output = build.OutputName;
+        InputShape = build.InputShape;
+        OutputClasses = build.OutputClasses;
+        Opset = build.Opset;
+        DroppedFinalSoftmax = build.DroppedFinalSoftmax;
+        Notes = build.Notes;
+        register_buffer(GraphBufferName, torch.tensor(build.StoredGraph));
+        foreach (var s in _steps)
+        {
+            register_module(s.Name, s.Unary is not null ? s.Unary : s.Multi!);
+            foreach (var n in s.Inputs) _uses[n] = _uses.GetValueOrDefault(n) + 1;
+        }
+        (_chain, LayerChainUnavailableReason) = OnnxLayerChain.Build(_steps, _input, _output);
+        eval();
+    }
+
+    /// <summary>Reads and translates an ONNX file.</summary>
+    /// <exception cref="FragilityException">Not an ONNX model, opset outside 11-17, an unsupported operator (the
+    /// message names the operator and the node), or weights stored outside the file.</exception>
+    public static OnnxNetwork Load(string path)
+    {
+        if (!File.Exists(path)) throw new FragilityException($"'{path}' does not exist. Check the path.");
+        return FromBytes(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Translates a serialised ONNX ModelProto; <paramref name="source"/> names it in messages.</summary>
+    public static OnnxNetwork FromBytes(byte[] model, string source) =>
+        new(OnnxGraphBuilder.Build(OnnxGraphBuilder.Parse(model, source), source, stored: false));
+
+    /// <summary>Rebuilds the network from a state_dict saved by <see cref="ModelStore.Save"/>: the graph comes from
+    /// <see cref="GraphBufferName"/>, the weights are zeros until the state_dict is loaded into it.</summary>
+    public static OnnxNetwork FromState(IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        if (!state.TryGetValue(GraphBufferName, out var graph) || graph.dtype != ScalarType.Byte || graph.dim() != 1)
+            throw new FragilityException($"'{source}' says it is an imported ONNX model but holds no '{GraphBufferName}' graph. Import the .onnx file again with 'fragility import FILE --onnx'.");
+        byte[] bytes = graph.data<byte>().ToArray();
+        return new OnnxNetwork(OnnxGraphBuilder.Build(OnnxGraphBuilder.Parse(bytes, source), source, stored: true));
+    }
+
+    /// <summary>The classifier of a saved ONNX model with metadata <paramref name="metadata"/>, before its weights are
+    /// loaded (<see cref="ModelStore.Load"/> calls this, then loads the state_dict).</summary>
+    public static Classifier CreateClassifier(ModelMetadata metadata, IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        var model = new Classifier(FromState(state, source), metadata);
+        if (metadata.Activation == "softplus") model.SetActivation(ActivationMode.Softplus, metadata.Beta);
+        return model;
+    }
+
+    /// <summary>Input shape declared by the graph ([N, C, H, W]; -1 for a dynamic dimension; empty if undeclared).</summary>
+    public IReadOnlyList<long> InputShape { get; }
+
+    /// <summary>Number of classes declared by the graph output [N, classes], or -1 when not declared.</summary>
+    public long OutputClasses { get; }
+
+    /// <summary>The default-domain opset of the file.</summary>
+    public int Opset { get; }
+
+    /// <summary>True when the graph ended in a Softmax that was dropped, so that the output is logits.</summary>
+    public bool DroppedFinalSoftmax { get; }
+
+    /// <summary>Remarks about the translation (dropped Softmax, extra outputs ignored), for the user.</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>The ONNX operator types evaluated, in order (Identity, Dropout, Constant and a dropped Softmax excluded).</summary>
+    public IReadOnlyList<string> OperatorTypes => _steps.Select(s => s.OpType).ToList();
+
+    /// <summary>Whether <see cref="Layers"/> can describe the graph (a chain of layers with Concat branches).</summary>
+    public bool IsLayerChain => _chain is not null;
+
+    /// <summary>Why the graph is not a layer chain (null when it is).</summary>
+    public string? LayerChainUnavailableReason { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="FragilityException">The graph is not a chain (see <see cref="LayerChainUnavailableReason"/>).</exception>
+    public IReadOnlyList<LayerNode> Layers => _chain ?? throw new FragilityException(
+        $"Layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this imported ONNX model: {LayerChainUnavailableReason}. Use a gradient-based method (simple gradient, gradient x input, integrated gradients).");
+
+    /// <summary>Runs the graph on <paramref name="input"/> [N, C, H, W]; returns the first graph output (logits).</summary>
+    public override Tensor forward(Tensor input)
+    {
+        if (_steps.Count == 0) return input.alias();
+        var values = new Dictionary<string, Tensor> { [_input] = input };
+        var left = new Dictionary<string, int>(_uses);
+        foreach (var s in _steps)
+        {
+            var y = s.Unary is not null ? s.Unary.forward(values[s.Inputs[0]]) : s.Multi!.forward(s.Inputs.Select(n => values[n]).ToArray());
+            // A layer that hands back its input object must not share the handle freed below.
+            if (s.Inputs.Any(n => ReferenceEquals(values[n], y))) y = y.alias();
+            values[s.Output] = y;
+            // Free intermediates after their last use (autograd keeps what backward needs).
+            foreach (var n in s.Inputs)
+                if (--left[n] == 0 && n != _input && n != _output) { values[n].Dispose(); values.Remove(n); }
+        }
+        return values[_output];
+    }
+}
