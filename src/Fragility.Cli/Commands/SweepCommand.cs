@@ -5,6 +5,7 @@ using Fragility.Attribution;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
 using Fragility.Experiments;
+using Fragility.Experiments.Sharding;
 using Fragility.Models;
 using Fragility.Runtime;
 using Spectre.Console;
@@ -33,6 +34,13 @@ public sealed class SweepCommand : ICliCommand
         var shared = new AttackCliOptions();
         var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
         var output = CommonOptions.Out("sweep");
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Run only shard I of N of the sweep (1-based, e.g. 2/8): whole batches of --batch-size images, into results.shard-I-of-N.jsonl and " +
+                "run.shard-I-of-N.json in --out, beside the other shards; join them with 'fragility merge'. Default: read from the scheduler's environment, " +
+                "SLURM_ARRAY_TASK_ID within SLURM_ARRAY_TASK_MIN..MAX (with SLURM_ARRAY_TASK_STEP and SLURM_ARRAY_TASK_COUNT) for a Slurm job array, or " +
+                "JOB_COMPLETION_INDEX (0-based) with FRAGILITY_SHARD_COUNT for a Kubernetes Indexed Job; the whole sweep when none is set. See cluster/README.md.",
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it. Default: off (resume)." };
         var threads = CommonOptions.Threads();
         var cmd = new Command("sweep",
@@ -42,7 +50,7 @@ public sealed class SweepCommand : ICliCommand
             model, dataset, data, images, methods, attacks, epsilons,
         };
         shared.AddTo(cmd);
-        foreach (Option o in new Option[] { arrayImages, output, overwrite, threads }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads }) cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads));
@@ -72,7 +80,11 @@ public sealed class SweepCommand : ICliCommand
             string command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
             var provenance = new SweepProvenance(command,
                 modelPath ?? ModelStore.ShippedModelPath());
-            var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance);
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance, part);
+            if (part is not null)
+                AnsiConsole.MarkupLine(Markup.Escape($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
+                    $"{sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count)} of the {inputs.Count} images."));
             string outDir = pr.GetValue(output)!;
             AnsiConsole.MarkupLine(Markup.Escape($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
                 $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
@@ -87,12 +99,13 @@ public sealed class SweepCommand : ICliCommand
                 if (outcome.DroppedIncompleteLine)
                     AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
                 Console.WriteLine($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
-                    $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");
+                    (part is null ? $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile})."
+                        : $"({ShardFiles.ResultsFile(part)}); when every shard is done: fragility merge {outDir} --out {outDir}"));
                 return 0;
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"interrupted: finished cells are kept in {Path.Combine(outDir, SweepFiles.ResultsFile)}; run the same command again to resume.");
+                Console.Error.WriteLine($"interrupted: finished cells are kept in {Path.Combine(outDir, part is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(part))}; run the same command again to resume.");
                 return Interrupted;
             }
             finally { Console.CancelKeyPress -= onCancel; }

@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.Experiments.Sharding;
 using Fragility.IO;
 using Fragility.Metrics;
 using Fragility.Models;
@@ -23,7 +24,9 @@ namespace Fragility.Experiments;
 /// sweep folder (see <see cref="SweepFiles"/>) one result line per finished cell. Re-running the same sweep on the
 /// same folder resumes it: finished cells are skipped, an interrupted last line is dropped, nothing is duplicated.
 /// A folder made with different settings (another fingerprint) is refused. Results do not depend on batch size or
-/// order: random draws are seeded per image (<see cref="AttackSeeds"/>).
+/// order: random draws are seeded per image (<see cref="AttackSeeds"/>). A sweep given a <see cref="SweepShard"/>
+/// runs only that shard's whole batches and writes its own files beside the other shards' (see
+/// <see cref="ShardFiles"/>); <see cref="SweepMerge"/> joins them.
 /// </summary>
 public sealed class FragilitySweep
 {
@@ -38,6 +41,8 @@ public sealed class FragilitySweep
     private readonly SweepSettings _settings;
     private readonly SweepMethodFactory _methods;
     private readonly SweepProvenance _provenance;
+    private readonly SweepShard? _shard;
+    private readonly int _first, _owned;
 
     /// <summary>Prepares a sweep.</summary>
     /// <param name="model">The classifier (ReLU network).</param>
@@ -45,7 +50,9 @@ public sealed class FragilitySweep
     /// <param name="settings">Grid and attack settings.</param>
     /// <param name="methods">Makes the attribution methods by name.</param>
     /// <param name="provenance">Command line and model path for run.json.</param>
-    public FragilitySweep(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, SweepProvenance provenance)
+    /// <param name="shard">Run only this shard of the sweep; null (default) for the whole sweep.</param>
+    public FragilitySweep(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, SweepProvenance provenance,
+        SweepShard? shard = null)
     {
         var p = model.Metadata.Preprocessing;
         settings.Validate(p.Height, p.Width);
@@ -55,13 +62,15 @@ public sealed class FragilitySweep
         _methods = methods;
         _provenance = provenance;
         K = settings.K ?? TopKIntersection.DefaultK(p.Height, p.Width);
+        _shard = shard;
+        (_first, _owned) = shard?.Positions(inputs.Count, settings.BatchSize) ?? (0, inputs.Count);
     }
 
     /// <summary>k of top-k used by the sweep (pixels).</summary>
     public int K { get; }
 
-    /// <summary>Cells of the grid: images x methods x attacks x epsilons.</summary>
-    public int TotalCells => _inputs.Count * _settings.Methods.Count * _settings.Attacks.Count * _settings.Epsilons.Count;
+    /// <summary>Cells of the grid: images x methods x attacks x epsilons (of this shard's images when sharded).</summary>
+    public int TotalCells => _owned * _settings.Methods.Count * _settings.Attacks.Count * _settings.Epsilons.Count;
 
     /// <summary>
     /// Runs (or resumes) the sweep into <paramref name="directory"/>.
@@ -73,8 +82,8 @@ public sealed class FragilitySweep
     public SweepOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(directory);
-        using var guard = Lock(directory);
-        if (overwrite) DeleteSweepFiles(directory);
+        using var guard = Lock(directory, _shard);
+        if (overwrite) DeleteSweepFiles(directory, _shard);
         var methods = _settings.Methods.Select(name =>
         {
             var evaluation = _methods(name, _settings.IgSteps);
@@ -82,19 +91,25 @@ public sealed class FragilitySweep
             return (Name: name, Evaluation: evaluation, Gradient: gradient);
         }).ToArray();
         var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray());
-        PrepareRunFile(directory, manifest);
+        if (_shard is not null)
+            manifest[ShardFiles.ShardKey] = new JsonObject
+            {
+                ["index"] = _shard.Index, ["count"] = _shard.Count, ["first_position"] = _first, ["images"] = _owned,
+            };
+        PrepareRunFile(directory, manifest, RunFileName, ResultsFileName);
         string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
         Directory.CreateDirectory(arrays);
         // Partial arrays of an interrupted run (never renamed into place) are stale.
-        foreach (string stale in Directory.EnumerateFiles(arrays, "*.tmp")) File.Delete(stale);
+        // (A shard removes only its own: the others may be writing theirs.)
+        foreach (string stale in Directory.EnumerateFiles(arrays, "*" + TempSuffix)) File.Delete(stale);
 
-        using var log = ResultsLog.Open(Path.Combine(directory, SweepFiles.ResultsFile));
+        using var log = ResultsLog.Open(Path.Combine(directory, ResultsFileName));
         int total = TotalCells;
         int resumed = Grid().Count(log.Done.Contains);
         int done = resumed, run = 0;
         progress?.Report(new ProgressUpdate("sweep", done, total));
 
-        for (int start = 0; start < _inputs.Count; start += _settings.BatchSize)
+        for (int start = _first; start < _first + _owned; start += _settings.BatchSize)
         {
             int count = Math.Min(_settings.BatchSize, _inputs.Count - start);
             var positions = Enumerable.Range(start, count).ToArray();
@@ -128,18 +143,21 @@ public sealed class FragilitySweep
             }
         }
         log.Dispose();
-        WriteSummary(directory);
+        // A shard's summary would be partial: the merge writes the sweep's.
+        if (_shard is null) WriteSummary(directory, FigureTitle(_inputs.Count, K));
         return new SweepOutcome(directory, total, run, resumed, log.DroppedIncompleteLine);
     }
 
+    /// <summary>The figure's title: short, because a one-method figure is 380 px wide.</summary>
+    internal static string FigureTitle(int images, int k) => $"{images} images, k = {k}";
+
     /// <summary>summary.csv and figure.png from the folder's results (also for a sweep that was already finished).</summary>
-    private void WriteSummary(string directory)
+    internal static void WriteSummary(string directory, string title)
     {
         var summary = SweepSummary.Load(directory);
         summary.WriteCsv(Path.Combine(directory, SweepFiles.SummaryFile));
         if (summary.Rows.Count > 0)
-            PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile),
-                $"{_inputs.Count} images, k = {K}");   // short: a one-method figure is 380 px wide
+            PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile), title);
     }
 
     private void RunCell(string directory, ResultsLog log, CleanReference clean, int[] positions, int[] todo, string methodName,
@@ -181,7 +199,7 @@ public sealed class FragilitySweep
     }
 
     private IEnumerable<SweepCell> Grid() =>
-        from image in _inputs.Indices
+        from image in _inputs.Indices.Skip(_first).Take(_owned)
         from method in _settings.Methods
         from attack in _settings.Attacks
         from epsilon in _settings.Epsilons
@@ -190,20 +208,27 @@ public sealed class FragilitySweep
     private bool AllDone(ResultsLog log, int image, string method) =>
         _settings.Attacks.All(a => _settings.Epsilons.All(e => log.Done.Contains(new SweepCell(image, method, a, e))));
 
-    private static void WriteOnce(string directory, string relative, Tensor tensor)
+    private string RunFileName => _shard is null ? SweepFiles.RunFile : ShardFiles.RunFile(_shard);
+
+    private string ResultsFileName => _shard is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(_shard);
+
+    // Shards share arrays/, so each names its partial files apart from the others'.
+    private string TempSuffix => _shard is null ? ".tmp" : $".{_shard.Tag}.tmp";
+
+    private void WriteOnce(string directory, string relative, Tensor tensor)
     {
         if (!File.Exists(Path.Combine(directory, relative))) WriteArray(directory, relative, tensor);
     }
 
     /// <summary>Writes a float32 .npy through a temporary file and a rename, so an interrupted sweep never leaves a
     /// partial array behind.</summary>
-    private static void WriteArray(string directory, string relative, Tensor tensor)
+    private void WriteArray(string directory, string relative, Tensor tensor)
     {
         string path = Path.Combine(directory, relative);
         float[] values;
         using (torch.NewDisposeScope())
             values = tensor.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        string temp = path + ".tmp";
+        string temp = path + TempSuffix;
         NpyFile.Write(temp, values, tensor.shape.Select(d => (int)d).ToArray());
         File.Move(temp, path, overwrite: true);
     }
@@ -282,10 +307,10 @@ public sealed class FragilitySweep
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static void PrepareRunFile(string directory, JsonObject manifest)
+    private static void PrepareRunFile(string directory, JsonObject manifest, string runFile, string resultsFile)
     {
-        string runPath = Path.Combine(directory, SweepFiles.RunFile);
-        string resultsPath = Path.Combine(directory, SweepFiles.ResultsFile);
+        string runPath = Path.Combine(directory, runFile);
+        string resultsPath = Path.Combine(directory, resultsFile);
         if (File.Exists(runPath))
         {
             JsonObject stored;
@@ -295,7 +320,14 @@ public sealed class FragilitySweep
                 throw new FragilityException($"'{runPath}' is not valid JSON ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over.");
             }
             string? before = stored["fingerprint"]?.GetValue<string>();
-            if (before == manifest["fingerprint"]!.GetValue<string>()) return;
+            if (before == manifest["fingerprint"]!.GetValue<string>())
+            {
+                // A shard resumes only the same split: its images depend on N and the batch size.
+                if (manifest[ShardFiles.ShardKey] is JsonNode shard && stored[ShardFiles.ShardKey]?.ToJsonString() != shard.ToJsonString())
+                    throw new FragilityException($"'{runPath}' was written by a split with other shard images ({Short(stored[ShardFiles.ShardKey])} -> {Short(shard)}; " +
+                        "another --batch-size?): rerun with the first run's --batch-size, or --overwrite to start this shard over.");
+                return;
+            }
             var differences = FingerprintKeys
                 .Where(k => (stored[k]?.ToJsonString() ?? "null") != (manifest[k]?.ToJsonString() ?? "null"))
                 .Select(k => $"{k} {Short(stored[k])} -> {Short(manifest[k])}").ToList();
@@ -303,7 +335,7 @@ public sealed class FragilitySweep
             throw new FragilityException($"'{directory}' holds a sweep made with different settings ({what}): use another --out, or --overwrite to replace it.");
         }
         if (File.Exists(resultsPath) && new FileInfo(resultsPath).Length > 0)
-            throw new FragilityException($"'{directory}' has {SweepFiles.ResultsFile} but no {SweepFiles.RunFile}, so its settings are unknown: use another --out, or --overwrite to replace it.");
+            throw new FragilityException($"'{directory}' has {resultsFile} but no {runFile}, so its settings are unknown: use another --out, or --overwrite to replace it.");
         string temp = runPath + ".tmp";
         File.WriteAllText(temp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.Move(temp, runPath, overwrite: true);
@@ -317,9 +349,9 @@ public sealed class FragilitySweep
 
     /// <summary>An exclusive lock on the folder for the whole run (a hidden file removed on close), so a second sweep
     /// into the same folder, which would interleave lines or delete the first one's files, is refused.</summary>
-    private static FileStream Lock(string directory)
+    private static FileStream Lock(string directory, SweepShard? shard)
     {
-        string path = Path.Combine(directory, ".sweep.lock");
+        string path = Path.Combine(directory, shard is null ? ".sweep.lock" : $".sweep.{shard.Tag}.lock");
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
@@ -330,8 +362,15 @@ public sealed class FragilitySweep
         }
     }
 
-    private static void DeleteSweepFiles(string directory)
+    private static void DeleteSweepFiles(string directory, SweepShard? shard)
     {
+        if (shard is not null)
+        {
+            // Only this shard's own files: the folder is shared with the other shards.
+            File.Delete(Path.Combine(directory, ShardFiles.RunFile(shard)));
+            File.Delete(Path.Combine(directory, ShardFiles.ResultsFile(shard)));
+            return;
+        }
         foreach (string name in new[] { SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
             File.Delete(Path.Combine(directory, name));
         string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
