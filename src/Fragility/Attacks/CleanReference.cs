@@ -66,10 +66,14 @@ public sealed class CleanReference : IDisposable
     /// <summary>A new reference holding the inputs at <paramref name="positions"/> (batch positions, copied).</summary>
     public CleanReference Select(IReadOnlyList<int> positions)
     {
-        using var scope = torch.NewDisposeScope();
-        var idx = torch.tensor(positions.Select(p => (long)p).ToArray(), dtype: ScalarType.Int64, device: Inputs.device);
-        var inputs = Inputs.index_select(0, idx).MoveToOuterDisposeScope();
-        var maps = Maps.index_select(0, idx).MoveToOuterDisposeScope();
+        Tensor inputs, maps;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var idx = torch.tensor(positions.Select(p => (long)p).ToArray(), dtype: ScalarType.Int64, device: Inputs.device);
+            inputs = Inputs.index_select(0, idx).MoveToOuterDisposeScope();
+            maps = Maps.index_select(0, idx).MoveToOuterDisposeScope();
+        }
+        // Outside the scope: the constructor's LabelTensor would otherwise be disposed with it (a resumed partial batch crashed).
         return new CleanReference(inputs, positions.Select(p => Labels[p]).ToArray(), positions.Select(p => Confidence[p]).ToArray(), maps);
     }
 

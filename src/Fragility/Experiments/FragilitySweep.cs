@@ -164,19 +164,20 @@ public sealed class FragilitySweep
         IAttributionMethod evaluation, IAttributionMethod gradient, string attackName, double epsilon, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        using var part = todo.Length == clean.Count ? null : clean.Select(todo);
-        var reference = part ?? clean;
-        var indices = todo.Select(b => _inputs.Indices[positions[b]]).ToArray();
+        // The whole batch even when some of its images are done (a resumed cell): a batch's floating-point results
+        // depend on its composition, so only the same batch reproduces an uninterrupted run; only missing lines are written.
+        var reference = clean;
+        var indices = positions.Select(p => _inputs.Indices[p]).ToArray();
         var attack = AttackFactory.Create(attackName, _model, evaluation, _settings.AttackSettingsFor(epsilon), gradient, _settings.Target);
         using var result = attack.Run(reference, indices, cancellation);
         var topk = MapRows.Compare(new TopKIntersection(K), reference.Maps, result.PerturbedMaps);
         var spearman = MapRows.Compare(new SpearmanRankCorrelation(), reference.Maps, result.PerturbedMaps);
         var kendall = MapRows.Compare(new KendallTauB(), reference.Maps, result.PerturbedMaps);
         var shift = MapRows.Compare(new CenterOfMassShift(), reference.Maps, result.PerturbedMaps);
-        double seconds = clock.Elapsed.TotalSeconds / todo.Length;
-        for (int j = 0; j < todo.Length; j++)
+        double seconds = clock.Elapsed.TotalSeconds / positions.Length;
+        foreach (int j in todo)
         {
-            int position = positions[todo[j]];
+            int position = positions[j];
             int image = indices[j];
             if (position < _settings.ArrayImages)
             {
