@@ -25,6 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 work=$(mktemp -d /tmp/fragility-slurm-check.XXXXXX)
+chmod 0755 "$work"   # munged runs as the munge user and must reach its folder inside
 cluster=$work/cluster
 started=0
 cleanup() {

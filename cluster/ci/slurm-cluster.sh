@@ -64,6 +64,8 @@ start() {
   dir=$(cd "$dir" && pwd)
   # munged refuses paths that other users could tamper with, and must be able to reach its own folder.
   chmod 0755 "$dir"
+  runuser -u munge -- test -x "$dir" ||
+    die "the munge user cannot reach '$dir': make its parent folders traversable (chmod o+x), or use a folder under /tmp"
   mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
   chown munge:munge "$dir/munge"
   chmod 0755 "$dir/munge"  # clients need to reach the socket; the key itself is 0400
