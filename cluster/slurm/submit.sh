@@ -8,7 +8,7 @@
 # The CLI is FRAGILITY when set (e.g. FRAGILITY="dotnet /opt/fragility/Fragility.Cli.dll"), else 'fragility' on
 # PATH; sbatch passes the environment on to the jobs. Example (the paper's ImageNet grid on 8 nodes of 16 cores):
 #   cluster/slurm/submit.sh --shards 8 --cpus 16 --out /shared/imagenet -- --model squeezenet.safetensors \
-#       --dataset folder --data /shared/imagenet-val --images 512 --methods gradient,ig,deeplift,smoothgrad
+#       --dataset folder --data /shared/imagenet-val --images 512 --methods gradient,grad_x_input,ig,deeplift
 set -euo pipefail
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Fragility.Experiments.Sharding;
+using Fragility.Reporting;
 
 namespace Fragility.Tests.ScaleOut;
 
@@ -70,6 +71,11 @@ public sealed partial class ShardedSweepProcessTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(merged, "figure.png")).Length > 0);
         // Arrays of all shards were copied into the merged folder: the single run's set of files.
         Assert.Equal(Arrays(single), Arrays(merged));
+        // The report takes the merged folder as it takes a single run's, with nothing to complain about.
+        var singleWarnings = new HtmlReport().Write(single, Path.Combine(single, "report.html"));
+        var mergedWarnings = new HtmlReport().Write(merged, Path.Combine(merged, "report.html"));
+        Assert.Equal(singleWarnings, mergedWarnings);
+        Assert.Empty(mergedWarnings);
     }
 
     private static string WithoutSeconds(string line) => SecondsField().Replace(line, "");
