@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Fragility.Cli.Infrastructure;
 
@@ -6,12 +7,15 @@ namespace Fragility.Cli.Infrastructure;
 public static class CliApp
 {
     /// <summary>The root command with every subcommand.</summary>
-    public static RootCommand BuildRoot()
+    public static Command BuildRoot()
     {
-        var root = new RootCommand(
+        // A RootCommand takes its name from the program file (Fragility.Cli.dll); help must say "fragility".
+        var root = new Command("fragility",
             "fragility: explain image classifiers and stress-test the explanations (Ghorbani, Abid, Zou, " +
             "\"Interpretation of Neural Networks is Fragile\", AAAI 2019). Epsilons and step sizes are always in pixel " +
             "units of the 0-255 scale. Start with 'fragility demo'.");
+        root.Options.Add(new HelpOption { Recursive = true });
+        root.Options.Add(new VersionOption());
         foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command.Build());
         return root;
     }
