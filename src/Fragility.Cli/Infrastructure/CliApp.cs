@@ -21,5 +21,10 @@ public static class CliApp
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args) => CliRunner.Invoke(BuildRoot(), args);
+    public static int Run(string[] args)
+    {
+        // Redirected output (logs, CI, cluster jobs) has no width; tables need more than Spectre's 80 columns.
+        if (Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Width < 140) Spectre.Console.AnsiConsole.Profile.Width = 140;
+        return CliRunner.Invoke(BuildRoot(), args);
+    }
 }
