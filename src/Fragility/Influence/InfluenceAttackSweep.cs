@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fragility.Data;
+using Fragility.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Influence;
+
+/// <summary>
+/// Runs a grid of influence attacks over the test points of an <see cref="InfluenceSetup"/> and writes a resumable run
+/// folder: run.json (settings), results.jsonl (one line per attack, epsilon and test point; re-running resumes, a
+/// truncated last line is dropped, no line is written twice), summary.csv, influence-attack.png (both metrics against
+/// epsilon) and report.html (summary and before/after galleries).
+/// </summary>
+public static class InfluenceAttackSweep
+{
+    /// <summary>run.json: the settings of the run; results are only resumed when the settings that shape them agree.</summary>
+    public const string RunFileName = "run.json";
+
+    /// <summary>Settings that must agree for results to be resumed (epsilons, attacks and the number of tests may grow).</summary>
+    public static IReadOnlyList<string> FingerprintKeys { get; } =
+        ["model_sha256", "dataset", "classes", "train_per_class", "l2", "solver", "top", "keep_top", "steps", "step_size", "surrogate", "seed"];
+
+    /// <summary>The settings of a run as JSON (caller adds "model", "model_sha256", "dataset" and "command").</summary>
+    public static JsonObject Settings(InfluenceSetup setup, InfluenceSweepOptions options)
+    {
+        var a = options.Attacks[0];
+        return new JsonObject
+        {
+            ["classes"] = string.Join(",", setup.ClassNames),
+            ["train_per_class"] = setup.Settings.TrainPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["l2"] = setup.Settings.L2.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            ["solver"] = setup.Influence.Solver.Name,
+            ["top"] = a.TopHelpful.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["keep_top"] = a.KeepTop.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["steps"] = a.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["step_size"] = a.StepSize.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            ["surrogate"] = a.SoftplusBeta is double b ? "softplus:" + b.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "relu",
+            ["seed"] = a.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["tests"] = setup.TestIndices.Count,
+            ["attacks"] = string.Join(",", options.Attacks.Select(x => x.Name)),
+            ["epsilons"] = string.Join(",", options.Epsilons.Select(e => e.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+            ["train_accuracy"] = setup.TrainAccuracy,
+            ["test_accuracy"] = setup.TestAccuracy,
+        };
+    }
+
+    /// <summary>Runs the grid (skipping what results.jsonl already holds) and writes the run folder.</summary>
+    /// <param name="setup">The experiment.</param>
+    /// <param name="options">Attacks, epsilons, batch size.</param>
+    /// <param name="outDir">Run folder (created).</param>
+    /// <param name="run">Settings to record in run.json (see <see cref="Settings"/>) plus model, dataset and command.</param>
+    /// <param name="progress">Reports test points done.</param>
+    public static InfluenceSweepResult Run(InfluenceSetup setup, InfluenceSweepOptions options, string outDir, JsonObject run, IProgress<ProgressUpdate>? progress = null)
+    {
+        options.Validate();
+        if (options.Attacks.Select(a => (a.TopHelpful, a.KeepTop, a.Steps, a.StepSize, a.SoftplusBeta, a.Seed)).Distinct().Count() > 1)
+            throw new FragilityException("All attacks of one run must share --top, --steps, --step-size, --beta and --seed.");
+        Directory.CreateDirectory(outDir);
+        CheckOrWriteRun(outDir, run);
+        var results = InfluenceResultsFile.Open(Path.Combine(outDir, InfluenceResultsFile.FileName));
+        var attack = new InfluenceAttack(setup.Features, setup.Influence);
+        int tests = setup.TestIndices.Count;
+        long total = (long)options.Attacks.Count * options.Epsilons.Count * tests, done = 0;
+        int computed = 0, resumed = 0;
+        var (c, h, w) = setup.TestImages.ImageShape;
+        foreach (var a in options.Attacks)
+        foreach (var eps in options.Epsilons)
+        {
+            var pending = Enumerable.Range(0, tests).Where(t => !results.Contains(a.Name, eps, setup.TestIndices[t])).ToList();
+            resumed += tests - pending.Count;
+            done += tests - pending.Count;
+            progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}"));
+            for (int start = 0; start < pending.Count; start += options.BatchSize)
+            {
+                var batch = pending.Skip(start).Take(options.BatchSize).ToArray();
+                using var scope = torch.NewDisposeScope();
+                var images = setup.TestImages.Images.index_select(0, torch.tensor(batch.Select(t => (long)t).ToArray()));
+                var labels = batch.Select(t => setup.TestLabels[t]).ToArray();
+                var ids = batch.Select(t => setup.TestIndices[t]).ToArray();
+                var outcomes = attack.Run(images, labels, ids, eps, a);
+                for (int k = 0; k < batch.Length; k++)
+                    if (batch[k] < options.GalleryTests)
+                        ImageCodec.SavePng(torch.tensor(outcomes[k].Perturbed, new long[] { c, h, w }), PerturbedPath(outDir, a.Name, eps, ids[k]));
+                computed += results.Append(outcomes.Select((o, k) => InfluenceAttackRecord.From(o, labels[k], setup.TrainIndices)));
+                done += batch.Length;
+                progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}"));
+            }
+        }
+        var names = options.Attacks.Select(a => a.Name).ToHashSet();
+        var testSet = setup.TestIndices.ToHashSet();
+        var grid = results.Records.Where(r => names.Contains(r.Attack) && options.Epsilons.Contains(r.Epsilon) && testSet.Contains(r.Test)).ToList();
+        var summary = InfluenceSummary.Compute(grid);
+        InfluenceSummary.Write(summary, Path.Combine(outDir, InfluenceSummary.FileName));
+        InfluenceAttackFigure.Save(summary, Path.Combine(outDir, InfluenceAttackFigure.FileName));
+        var section = new InfluenceReportSection(setup, grid, summary, outDir, options.GalleryTests, run);
+        InfluenceReport.Write(Path.Combine(outDir, InfluenceReport.FileName), section);
+        return new InfluenceSweepResult(summary, computed, resumed, results.DroppedBytes, outDir);
+    }
+
+    /// <summary>Where the perturbed image of a gallery test point is saved.</summary>
+    public static string PerturbedPath(string outDir, string attack, double epsilon, int test) =>
+        Path.Combine(outDir, "perturbed", $"{InfluenceOutputs.SafeName(attack)}-eps{epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}-test{test}.png");
+
+    private static void CheckOrWriteRun(string outDir, JsonObject run)
+    {
+        string path = Path.Combine(outDir, RunFileName);
+        if (File.Exists(path))
+        {
+            JsonObject? old;
+            try { old = JsonNode.Parse(File.ReadAllText(path)) as JsonObject; }
+            catch (JsonException) { old = null; }
+            if (old is null) throw new FragilityException($"'{path}' is corrupt: delete the run folder '{outDir}' or choose another --out.");
+            foreach (var key in FingerprintKeys)
+            {
+                string a = old[key]?.ToJsonString() ?? "null", b = run[key]?.ToJsonString() ?? "null";
+                if (a != b)
+                    throw new FragilityException($"The results in '{outDir}' were made with {key} = {a}, this run has {b}: choose another --out, or delete the folder to start over.");
+            }
+        }
+        File.WriteAllText(path, run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
