@@ -26,13 +26,14 @@ public sealed class GeometryCommand : ICliCommand
         var cmd = new Command("geometry",
             "Why explanations are fragile: the geometry of the network (method.md §6). Subcommands: toy (dimension scaling of g(w.x)), dimension (trained models at several input sizes), " +
             "angles (prediction vs explanation directions), spectrum (input-Hessian eigenvalues vs attack success), lipschitz (Lipschitz constants vs fragility across models), " +
-            "transfer (perturbations from one model's explanation applied to others). Each writes CSV, PNG and section.json into --out, a folder the HTML report shows as a section.");
+            "transfer (perturbations from one model's explanation applied to others); digits writes a synthetic digit data set for cross-data-set transfer. Each experiment writes CSV, PNG and section.json into --out, a folder the HTML report shows as a section.");
         cmd.Subcommands.Add(Toy());
         cmd.Subcommands.Add(Dimension());
         cmd.Subcommands.Add(Angles());
         cmd.Subcommands.Add(Spectrum());
         cmd.Subcommands.Add(Lipschitz());
         cmd.Subcommands.Add(Transfer());
+        cmd.Subcommands.Add(Digits());
         return cmd;
     }
 
@@ -170,6 +171,25 @@ public sealed class GeometryCommand : ICliCommand
             {
                 foreach (var (m, _) in loaded) m.Dispose();
             }
+        }));
+        return cmd;
+    }
+
+    private static Command Digits()
+    {
+        var train = new Option<int>("--train") { Description = "Training images. Default: 12000.", DefaultValueFactory = _ => 12000 };
+        var test = new Option<int>("--test") { Description = "Test images. Default: 2000.", DefaultValueFactory = _ => 2000 };
+        var seed = CommonOptions.Seed();
+        var output = CommonOptions.Out("synthetic-digits");
+        var cmd = new Command("digits", "Helper for cross-data-set transfer when MNIST is not installed: writes a synthetic 28x28 digit data set (digits 0-9 drawn with the installed fonts at random size, rotation, offset " +
+            "and weight) in MNIST's IDX layout, so that 'fragility train --dataset mnist --data DIR' trains a digit model of Fashion-MNIST's input size.")
+        { train, test, seed, output };
+        cmd.SetAction(pr => CliRunner.Run(() =>
+        {
+            string dir = pr.GetValue(output)!;
+            SyntheticDigits.Write(dir, pr.GetValue(train), pr.GetValue(test), pr.GetValue(seed));
+            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(dir))}[/]: {pr.GetValue(train)} training and {pr.GetValue(test)} test digits in MNIST's IDX layout. Train on it with 'fragility train --dataset mnist --data {Markup.Escape(dir)}'.");
+            return 0;
         }));
         return cmd;
     }

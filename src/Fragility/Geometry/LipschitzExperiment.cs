@@ -141,6 +141,6 @@ public static class LipschitzExperiment
         }
         parts.Add($"{m.Preprocessing.Height}x{m.Preprocessing.Width}");
         if (m.TestAccuracy is double acc) parts.Add($"acc {acc.ToString("P1", CultureInfo.InvariantCulture)}");
-        return string.Join(", ", parts);
+        return string.Join("; ", parts);
     }
 }

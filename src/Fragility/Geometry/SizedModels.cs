@@ -52,7 +52,7 @@ public static class SizedModels
             Command = string.Create(CultureInfo.InvariantCulture, $"fragility geometry dimension (size {size}, {trainImages} training images, {epochs} epochs, seed {seed})"),
             CreatedUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         };
-        using var model = ModelStore.Create(metadata);
+        var model = ModelStore.Create(metadata);
         var report = Trainer.Train(model, train, test, options, progress);
         var saved = metadata with
         {
@@ -64,9 +64,11 @@ public static class SizedModels
                 ["train_images"] = train.Count.ToString(CultureInfo.InvariantCulture), ["resized_to"] = size.ToString(CultureInfo.InvariantCulture),
             },
         };
-        var final = new Classifier(model.Network, saved);
         Directory.CreateDirectory(folder);
-        ModelStore.Save(final, path);
-        return (final, path, true);
+        // The saved metadata needs a new Classifier around the same network; reload from the file so that exactly one
+        // live object owns the weights.
+        ModelStore.Save(new Classifier(model.Network, saved), path);
+        model.Dispose();
+        return (ModelStore.Load(path), path, true);
     }
 }
