@@ -102,6 +102,7 @@ public sealed class TrainCommand : ICliCommand
                     // Seconds per epoch include one test evaluation, the same for every regulariser (so differences are the regulariser's cost).
                     ["seconds_per_epoch"] = (report.Seconds / options.Epochs).ToString("F2", CultureInfo.InvariantCulture),
                     ["regularizer"] = options.Regularizer?.Name ?? "none",
+                    ["regularizer_spec"] = regularizerSpec ?? "none",
                     ["lambda"] = strength is double l ? l.ToString("R", CultureInfo.InvariantCulture) : "0",
                     ["regularizer_settings"] = options.Regularizer?.ToString() ?? "none",
                 },

@@ -89,10 +89,11 @@ public sealed record DefenceRow
     /// <summary>Extra milliseconds per map over the same model's undefended method.</summary>
     public double ExtraMillisecondsPerMap { get; init; }
 
-    /// <summary>Training seconds per epoch from the model's metadata (NaN when not recorded).</summary>
+    /// <summary>Training seconds per epoch from the model's metadata: wall clock, so it includes the machine's load (NaN when not recorded).</summary>
     public double SecondsPerEpoch { get; init; } = double.NaN;
 
-    /// <summary>Extra training seconds per epoch over the unregularised model of the run (NaN without one).</summary>
+    /// <summary>Extra training seconds per epoch of the model's regulariser, measured by <see cref="TrainingCost"/> (0 without
+    /// one; NaN when the regulariser or the epoch length cannot be read from the metadata).</summary>
     public double ExtraSecondsPerEpoch { get; init; } = double.NaN;
 
     /// <summary>Mean top-k intersection after the top-k attack at each epsilon of the curve (0-255 scale).</summary>
