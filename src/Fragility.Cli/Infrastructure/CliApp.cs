@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Fragility.Cli.Infrastructure;
 
@@ -6,16 +7,24 @@ namespace Fragility.Cli.Infrastructure;
 public static class CliApp
 {
     /// <summary>The root command with every subcommand.</summary>
-    public static RootCommand BuildRoot()
+    public static Command BuildRoot()
     {
-        var root = new RootCommand(
+        // A RootCommand takes its name from the program file (Fragility.Cli.dll); help must say "fragility".
+        var root = new Command("fragility",
             "fragility: explain image classifiers and stress-test the explanations (Ghorbani, Abid, Zou, " +
             "\"Interpretation of Neural Networks is Fragile\", AAAI 2019). Epsilons and step sizes are always in pixel " +
             "units of the 0-255 scale. Start with 'fragility demo'.");
+        root.Options.Add(new HelpOption { Recursive = true });
+        root.Options.Add(new VersionOption());
         foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command.Build());
         return root;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args) => CliRunner.Invoke(BuildRoot(), args);
+    public static int Run(string[] args)
+    {
+        // Redirected output (logs, CI, cluster jobs) has no width; tables need more than Spectre's 80 columns.
+        if (Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Width < 140) Spectre.Console.AnsiConsole.Profile.Width = 140;
+        return CliRunner.Invoke(BuildRoot(), args);
+    }
 }

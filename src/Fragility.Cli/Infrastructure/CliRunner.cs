@@ -13,7 +13,7 @@ public static class CliRunner
     public const int InternalError = 3;
 
     /// <summary>Parses and invokes <paramref name="root"/>.</summary>
-    public static int Invoke(RootCommand root, string[] args)
+    public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
         return parse.Invoke();

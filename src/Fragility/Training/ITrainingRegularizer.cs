@@ -15,4 +15,9 @@ public interface ITrainingRegularizer
     /// <param name="labels">True labels [N].</param>
     /// <param name="logits">The model's logits for the batch (already computed).</param>
     Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits);
+
+    /// <summary>Called by <see cref="Trainer"/> after every optimiser step, outside the autograd graph: a constraint
+    /// applied as a projection of the weights (e.g. a spectral-norm bound) goes here. Default: nothing.</summary>
+    /// <param name="model">The model, in training mode, with the step's new weights.</param>
+    void AfterStep(Classifier model) { }
 }

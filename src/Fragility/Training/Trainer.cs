@@ -47,6 +47,7 @@ public static class Trainer
                     if (options.Regularizer is not null) loss = loss + options.Regularizer.Penalty(model, x, y, logits);
                     loss.backward();
                     optimizer.step();
+                    options.Regularizer?.AfterStep(model);
                     lossSum += loss.item<float>() * idx.shape[0];
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     long done = (long)epoch * steps + s + 1;

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using Fragility.Attacks;
+using Fragility.Attribution;
+using Fragility.Cli.Infrastructure;
+using Fragility.Data;
+using Fragility.Experiments;
+using Fragility.Experiments.Sharding;
+using Fragility.Models;
+using Fragility.Runtime;
+using Spectre.Console;
+
+namespace Fragility.Cli.Commands;
+
+/// <summary><c>fragility sweep</c>: the paper's experiment grid, resumable, into a sweep folder.</summary>
+public sealed class SweepCommand : ICliCommand
+{
+    /// <summary>Exit code of an interrupted sweep (128 + SIGINT, as shells report Ctrl+C).</summary>
+    public const int Interrupted = 130;
+
+    /// <inheritdoc />
+    public int Order => 40;
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var model = CommonOptions.Model();
+        var dataset = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
+        var data = CommonOptions.Data();
+        var images = new Option<int>("--images", "-n") { Description = "Number of test images attacked: the first N, in data-set order, that the model classifies correctly. Default: 100.", DefaultValueFactory = _ => 100 };
+        var methods = new Option<string>("--methods") { Description = $"Attribution methods, comma-separated: {string.Join(", ", AttributionMethods.Names)}. Default: gradient,ig,deeplift.", DefaultValueFactory = _ => "gradient,ig,deeplift" };
+        var attacks = new Option<string>("--attacks") { Description = "Attacks, comma-separated: random, random_walk, topk, mass_center, targeted. Default: random,topk,mass_center.", DefaultValueFactory = _ => "random,topk,mass_center" };
+        var epsilons = new Option<string>("--epsilons") { Description = AttackCommand.EpsilonHelp("Comma-separated list. Default: 1,2,4,8 (the paper's)."), DefaultValueFactory = _ => "1,2,4,8" };
+        var shared = new AttackCliOptions();
+        var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
+        var output = CommonOptions.Out("sweep");
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Run only shard I of N of the sweep (1-based, e.g. 2/8): whole batches of --batch-size images, into results.shard-I-of-N.jsonl and " +
+                "run.shard-I-of-N.json in --out, beside the other shards; join them with 'fragility merge'. Default: read from the scheduler's environment, " +
+                "SLURM_ARRAY_TASK_ID within SLURM_ARRAY_TASK_MIN..MAX (with SLURM_ARRAY_TASK_STEP and SLURM_ARRAY_TASK_COUNT) for a Slurm job array, or " +
+                "JOB_COMPLETION_INDEX (0-based) with FRAGILITY_SHARD_COUNT for a Kubernetes Indexed Job; the whole sweep when none is set. See cluster/README.md.",
+        };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it. Default: off (resume)." };
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("sweep",
+            "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
+            "DIR/arrays/*.npy, DIR/summary.csv and DIR/figure.png. Re-running the same command resumes an interrupted sweep; different settings on the same DIR are refused.")
+        {
+            model, dataset, data, images, methods, attacks, epsilons,
+        };
+        shared.AddTo(cmd);
+        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads }) cmd.Options.Add(o);
+        cmd.SetAction(pr => CliRunner.Run(() =>
+        {
+            TorchRuntime.Initialize(pr.GetValue(threads));
+            string? modelPath = pr.GetValue(model);
+            using var classifier = ModelStore.Load(modelPath);
+            var p = classifier.Metadata.Preprocessing;
+            shared.CheckCounts(pr);
+            var attack = shared.Settings(pr, 8);
+            var settings = new SweepSettings
+            {
+                Methods = List(pr.GetValue(methods)!, "--methods"),
+                Attacks = List(pr.GetValue(attacks)!, "--attacks").Select(AttackNames.Canonical).ToArray(),
+                Epsilons = List(pr.GetValue(epsilons)!, "--epsilons").Select(Number).ToArray(),
+                Images = pr.GetValue(images), Iterations = attack.Iterations, Step = attack.Step, K = attack.K,
+                Beta = attack.Beta, Seed = attack.Seed, Criterion = attack.Criterion,
+                BatchSize = pr.GetValue(shared.BatchSize), IgSteps = pr.GetValue(shared.IgSteps), AttackSteps = pr.GetValue(shared.AttackSteps),
+                Target = shared.Target(pr), ArrayImages = pr.GetValue(arrayImages),
+            };
+            settings.Validate(p.Height, p.Width);
+            var factory = shared.Methods(pr, classifier);
+            foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
+
+            string name = pr.GetValue(dataset)!;
+            AnsiConsole.MarkupLine(Markup.Escape($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
+            using var inputs = SweepInputs.Load(classifier, name, pr.GetValue(data), CliData.OptionsFor(classifier), settings.Images);
+            // From the parsed tokens rather than the process arguments, which are the host's when run in-process.
+            string command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
+            var provenance = new SweepProvenance(command,
+                modelPath ?? ModelStore.ShippedModelPath());
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance, part);
+            if (part is not null)
+                AnsiConsole.MarkupLine(Markup.Escape($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
+                    $"{sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count)} of the {inputs.Count} images."));
+            string outDir = pr.GetValue(output)!;
+            AnsiConsole.MarkupLine(Markup.Escape($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
+                $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
+
+            using var cancel = new CancellationTokenSource();
+            // First Ctrl+C: stop after the current iteration, keeping finished cells; a second one ends the process at once.
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = !cancel.IsCancellationRequested; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var outcome = ConsoleProgress.Run("sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel.Token));
+                if (outcome.DroppedIncompleteLine)
+                    AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
+                Console.WriteLine($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
+                    (part is null ? $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile})."
+                        : $"({ShardFiles.ResultsFile(part)}); when every shard is done: fragility merge {outDir} --out {outDir}"));
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"interrupted: finished cells are kept in {Path.Combine(outDir, part is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(part))}; run the same command again to resume.");
+                return Interrupted;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }));
+        return cmd;
+    }
+
+    private static string[] List(string value, string option)
+    {
+        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return items.Length > 0 ? items : throw new FragilityException($"{option} is empty: give a comma-separated list.");
+    }
+
+    private static double Number(string s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
+            : throw new FragilityException($"--epsilons: '{s}' is not a number; give pixel units of the 0-255 scale such as 1,2,4,8 or 0.5.");
+}

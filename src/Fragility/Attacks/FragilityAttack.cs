@@ -1,0 +1,134 @@
+using Fragility.Attribution;
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Attacks;
+
+/// <summary>
+/// The iterative attack on explanations (Algorithm 1 of Ghorbani, Abid and Zou, AAAI 2019; method.md §4). From the
+/// clean input x0, for t = 0..P-1:
+/// <code>x_{t+1} = clip_[0,1]( x0 + clip( x_t + alpha * sign(grad_x D(x_t)) - x0, -eps, +eps ) )</code>
+/// then x_{t+1} is evaluated on the ORIGINAL ReLU network: if its predicted label differs from the clean label it is
+/// inadmissible (the iteration still continues from it), else its map is compared with the clean map by the
+/// criterion. The admissible iterate with the best criterion is returned; with none the attack fails and returns x0.
+/// </summary>
+/// <remarks>
+/// grad_x D is a second derivative of the network for gradient-based maps, which is zero almost everywhere on a ReLU
+/// network; it is therefore taken on the softplus(beta) twin (every ReLU switched to softplus, same weights) when the
+/// method says <see cref="IAttributionMethod.NeedsSmoothTwinForAttack"/>, else (DeepLIFT, relevance propagation) on
+/// the ReLU network itself. The gradient may use a cheaper instance of the method (e.g. integrated gradients with
+/// fewer path points) than the criterion's evaluation method. Inputs of a batch are attacked independently; an input
+/// whose iterate stops changing (zero gradient) stops counting iterations, and the loop ends early when all have.
+/// </remarks>
+public sealed class FragilityAttack : IMapAttack
+{
+    private readonly Classifier _model;
+    private readonly IAttributionMethod _evaluationMethod;
+    private readonly IAttributionMethod _gradientMethod;
+    private readonly Func<CleanReference, IDissimilarityObjective> _objective;
+
+    /// <summary>Creates an attack with any objective.</summary>
+    /// <param name="name">Attack name for results.</param>
+    /// <param name="model">The classifier (ReLU network; the twin is the same model switched to softplus).</param>
+    /// <param name="evaluationMethod">Method whose maps are attacked and compared (the criterion's map).</param>
+    /// <param name="objective">Builds D bound to a batch's clean reference.</param>
+    /// <param name="settings">Epsilon, step, iterations, k, beta, criterion.</param>
+    /// <param name="gradientMethod">Method differentiated for grad_x D; default <paramref name="evaluationMethod"/>.</param>
+    public FragilityAttack(string name, Classifier model, IAttributionMethod evaluationMethod,
+        Func<CleanReference, IDissimilarityObjective> objective, AttackSettings settings, IAttributionMethod? gradientMethod = null)
+    {
+        Name = name;
+        _model = model;
+        _evaluationMethod = evaluationMethod;
+        _gradientMethod = gradientMethod ?? evaluationMethod;
+        _objective = objective;
+        Settings = settings;
+        var p = model.Metadata.Preprocessing;
+        settings.Validate(p.Height, p.Width);
+    }
+
+    /// <summary>The top-k attack (D = -sum_{p in B} S_p(x), B = top-k pixels of the clean map; k from the settings).</summary>
+    public static FragilityAttack TopK(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null) =>
+        new(AttackNames.TopK, model, evaluationMethod, c => new TopKObjective(c.Maps, settings.ResolveK(c.Height, c.Width)), settings, gradientMethod);
+
+    /// <summary>The mass-center attack (D = ||C(x) - C(x0)||_2).</summary>
+    public static FragilityAttack MassCenter(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null) =>
+        new(AttackNames.MassCenter, model, evaluationMethod, c => new MassCenterObjective(c.Maps), settings, gradientMethod);
+
+    /// <summary>The targeted attack (D = sum_{p in T} S_p(x)).</summary>
+    public static FragilityAttack Targeted(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, TargetRegion target, IAttributionMethod? gradientMethod = null) =>
+        new(AttackNames.Targeted, model, evaluationMethod, c =>
+        {
+            using var mask = target.ToMask(c.Height, c.Width);
+            return new TargetedObjective(mask.to(c.Maps.device));
+        }, settings, gradientMethod);
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public AttackSettings Settings { get; }
+
+    /// <inheritdoc />
+    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default)
+    {
+        Settings.Validate(clean.Height, clean.Width);
+        int n = clean.Count;
+        using var objective = _objective(clean);
+        using var tracker = new IterateTracker(_model, _evaluationMethod, clean, Settings);
+        var iterations = new int[n];
+        var moving = Enumerable.Repeat(true, n).ToArray();
+        double eps = Settings.EpsilonUnit, alpha = Settings.StepUnit;
+        using var x = clean.Inputs.clone();
+        for (int t = 0; t < Settings.Iterations && moving.Any(m => m); t++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var gradient = ObjectiveGradient(x, clean.LabelTensor, objective);
+            Tensor next;
+            using (torch.no_grad())
+                next = Project(x + gradient.sign().mul(alpha), clean.Inputs, eps);
+            var moved = next.ne(x).flatten(1).any(1).data<bool>().ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                if (!moving[i]) continue;
+                if (moved[i]) iterations[i]++;
+                else moving[i] = false;   // deterministic: a still iterate stays still
+            }
+            tracker.Consider(next);
+            using (torch.no_grad()) x.copy_(next);
+        }
+        return tracker.Finish(Name, iterations);
+    }
+
+    /// <summary>
+    /// grad_x D(x) for each input of <paramref name="x"/> [N, C, H, W]: the map of the gradient method for class
+    /// <paramref name="target"/>, made with createGraph on the softplus(beta) twin (or the ReLU network for methods
+    /// that do not need it), post-processed by <see cref="SaliencyMaps.FromAttribution"/>, then D, differentiated by
+    /// double backpropagation. Zero where D does not depend on x. The model's activation mode is restored.
+    /// </summary>
+    public Tensor ObjectiveGradient(Tensor x, Tensor target, IDissimilarityObjective objective)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var mode = _gradientMethod.NeedsSmoothTwinForAttack ? _model.UseSoftplus(Settings.Beta) : _model.UseRelu();
+        using var enable = torch.enable_grad();
+        var input = x.detach().requires_grad_(true);
+        var maps = SaliencyMaps.FromAttribution(_gradientMethod.Attribute(_model, input, target, createGraph: true));
+        var d = objective.Evaluate(maps);
+        // A D that does not depend on x (e.g. a linear model's gradient map) has no graph; autograd.grad would abort.
+        if (!d.requires_grad) return torch.zeros_like(x).MoveToOuterDisposeScope();
+        var g = torch.autograd.grad([d.sum()], [input], allow_unused: true)[0];
+        if (g.IsInvalid) return torch.zeros_like(x).MoveToOuterDisposeScope();
+        // A NaN gradient (e.g. a saturated map) gives no direction instead of a NaN image.
+        return torch.nan_to_num(g.detach(), 0.0, 0.0, 0.0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The projection of Algorithm 1: into the L-infinity ball of radius <paramref name="eps"/> (pixel
+    /// scale) around <paramref name="x0"/>, then into [0, 1].</summary>
+    public static Tensor Project(Tensor candidate, Tensor x0, double eps)
+    {
+        using var scope = torch.NewDisposeScope();
+        return (x0 + (candidate - x0).clamp(-eps, eps)).clamp(0.0, 1.0).MoveToOuterDisposeScope();
+    }
+}

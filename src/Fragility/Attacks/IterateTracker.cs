@@ -1,0 +1,98 @@
+using Fragility.Attribution;
+using Fragility.Metrics;
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Attacks;
+
+/// <summary>
+/// Steps 2-4 of Algorithm 1, shared by every attack: evaluates each iterate on the ORIGINAL ReLU network (label and
+/// the evaluation method's map against the clean map), treats a changed label as inadmissible, and keeps each
+/// input's best admissible iterate.
+/// </summary>
+internal sealed class IterateTracker : IDisposable
+{
+    private readonly Classifier _model;
+    private readonly IAttributionMethod _method;
+    private readonly CleanReference _clean;
+    private readonly IMapComparison _metric;
+    private readonly Tensor _best;
+    private readonly Tensor _bestMaps;
+    private readonly double[] _bestScore;
+    private readonly double[] _bestCriterion;
+    private readonly long[] _bestLabel;
+    private readonly float[] _bestConfidence;
+
+    public IterateTracker(Classifier model, IAttributionMethod method, CleanReference clean, AttackSettings settings)
+    {
+        _model = model;
+        _method = method;
+        _clean = clean;
+        _metric = MapRows.For(settings.Criterion, settings.ResolveK(clean.Height, clean.Width));
+        _best = clean.Inputs.clone();
+        _bestMaps = clean.Maps.clone();
+        int n = clean.Count;
+        _bestScore = Enumerable.Repeat(double.PositiveInfinity, n).ToArray();
+        _bestCriterion = new double[n];
+        _bestLabel = clean.Labels.ToArray();
+        _bestConfidence = clean.Confidence.ToArray();
+    }
+
+    /// <summary>Evaluates iterate <paramref name="x"/> [N, C, H, W] and keeps, per input, the better of it and the best so far.</summary>
+    public void Consider(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var relu = _model.UseRelu();
+        var (labels, confidence) = Predictions.Of(_model, x);
+        var maps = SaliencyMaps.FromAttribution(_method.Attribute(_model, x, _clean.LabelTensor)).detach();
+        var values = Evaluate(_clean.Maps, maps);
+        var take = new bool[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            // A changed label makes the iterate inadmissible (criterion = worst); the search goes on from it anyway.
+            double score = labels[i] == _clean.Labels[i] ? ToMinimise(values[i]) : double.PositiveInfinity;
+            if (score < _bestScore[i])
+            {
+                take[i] = true;
+                _bestScore[i] = score;
+                _bestCriterion[i] = values[i];
+                _bestLabel[i] = labels[i];
+                _bestConfidence[i] = confidence[i];
+            }
+        }
+        if (!take.Any(t => t)) return;
+        var mask = torch.tensor(take, device: x.device);
+        using var noGrad = torch.no_grad();
+        _best.copy_(torch.where(mask.view(-1, 1, 1, 1), x.detach(), _best));
+        _bestMaps.copy_(torch.where(mask.view(-1, 1, 1), maps, _bestMaps));
+    }
+
+    /// <summary>The result: best admissible iterates, or the clean input for inputs with none.</summary>
+    public AttackBatchResult Finish(string attack, IReadOnlyList<int> iterations)
+    {
+        using var scope = torch.NewDisposeScope();
+        var identity = Evaluate(_clean.Maps, _clean.Maps);
+        var linf = (_best - _clean.Inputs).abs().flatten(1).amax(1).mul(255.0).to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var outcomes = new AttackOutcome[_clean.Count];
+        for (int i = 0; i < outcomes.Length; i++)
+        {
+            bool failed = double.IsPositiveInfinity(_bestScore[i]);
+            outcomes[i] = new AttackOutcome(
+                failed ? identity[i] : _bestCriterion[i], _clean.Labels[i], _bestLabel[i], _clean.Confidence[i], _bestConfidence[i],
+                linf[i], failed, iterations[i]);
+        }
+        return new AttackBatchResult(attack, _best.clone().MoveToOuterDisposeScope(), _bestMaps.clone().MoveToOuterDisposeScope(), outcomes);
+    }
+
+    private double[] Evaluate(Tensor clean, Tensor maps) => MapRows.Compare(_metric, clean, maps);
+
+    // Similarities are minimised by the attack, distances (the centre shift) maximised.
+    private double ToMinimise(double value) => _metric.HigherMeansMoreSimilar ? value : -value;
+
+    public void Dispose()
+    {
+        _best.Dispose();
+        _bestMaps.Dispose();
+    }
+}

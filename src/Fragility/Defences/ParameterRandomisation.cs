@@ -1,0 +1,44 @@
+using Fragility.Metrics;
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Defences;
+
+/// <summary>
+/// The model-parameter randomisation check (Adebayo, Gilmer, Muelly, Goodfellow, Hardt and Kim 2018, "Sanity checks
+/// for saliency maps", NeurIPS): a map that explains the model must change when the model's weights are replaced by
+/// random ones. Here every parameter tensor is re-drawn at once (the "full" randomisation) from a normal
+/// distribution with that tensor's own mean and standard deviation, so scales stay realistic while everything
+/// learned is gone; the similarity of the trained and randomised models' maps (Spearman rank correlation of the
+/// post-processed maps, for the trained model's label) should be low. A map that stays the same (correlation near 1)
+/// reflects the input (edges, intensity), not the model.
+/// </summary>
+public static class ParameterRandomisation
+{
+    /// <summary>Re-draws every parameter of <paramref name="model"/> in place from N(mean, std^2) of that parameter
+    /// tensor (std of a single value or a constant tensor: 0.01 * max(|mean|, 1)), seeded by <paramref name="seed"/>.</summary>
+    public static void Randomise(Classifier model, long seed)
+    {
+        using var generator = new torch.Generator((ulong)seed);
+        using var noGrad = torch.no_grad();
+        foreach (var p in model.parameters())
+        {
+            using var scope = torch.NewDisposeScope();
+            var values = p.detach().to(ScalarType.Float64);
+            double mean = values.mean().item<double>();
+            double std = p.numel() > 1 ? values.std(unbiased: false).item<double>() : 0;
+            if (!(std > 0)) std = 0.01 * Math.Max(Math.Abs(mean), 1.0);
+            var draw = torch.randn(p.shape, dtype: ScalarType.Float64, generator: generator).mul(std).add(mean);
+            p.copy_(draw.to(p.dtype, p.device));
+        }
+    }
+
+    /// <summary>Spearman rank correlation of each pair of maps [N, H, W] (trained, randomised).</summary>
+    public static double[] Similarity(Tensor trainedMaps, Tensor randomisedMaps)
+    {
+        if (trainedMaps.dim() != 3 || !trainedMaps.shape.SequenceEqual(randomisedMaps.shape))
+            throw new ArgumentException($"maps must be two [N,H,W] tensors of the same shape, got [{string.Join(",", trainedMaps.shape)}] and [{string.Join(",", randomisedMaps.shape)}]");
+        return MapPairs.Compare(new SpearmanRankCorrelation(), trainedMaps, randomisedMaps);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fragility.Attacks;
+using Fragility.Attribution;
+using Fragility.Data;
+using Fragility.IO;
+using Fragility.Metrics;
+using Fragility.Models;
+using Fragility.Reporting;
+using Fragility.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Experiments;
+
+/// <summary>
+/// Attacks a set of inputs with one method and one attack and writes, per input (file stem = its index, e.g.
+/// "0007"): the clean and perturbed images as PNG (<c>_clean.png</c>, <c>_adv.png</c>) and the perturbed image as
+/// exact float32 .npy (<c>_adv.npy</c>); the maps before and after as .npy (<c>_map.npy</c>, <c>_advmap.npy</c>) and
+/// heatmap PNGs (<c>_map.png</c>, <c>_advmap.png</c>); the amplified perturbation (<c>_delta.png</c>); and one
+/// line per input in <c>metrics.jsonl</c> (the fields of results.jsonl plus "iterations").
+/// </summary>
+public static class AttackExperiment
+{
+    /// <summary>File name of the per-input metrics.</summary>
+    public const string MetricsFile = "metrics.jsonl";
+
+    /// <summary>Runs the attack on every input of <paramref name="inputs"/> in batches and writes the outputs.</summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="inputs">Images to attack (their labels are not used: maps explain the predicted class).</param>
+    /// <param name="method">Name of the evaluation method (for the records).</param>
+    /// <param name="attack">The attack (made with the same model and evaluation method).</param>
+    /// <param name="evaluation">The evaluation method, for the clean maps.</param>
+    /// <param name="k">k of the reported top-k intersection, in pixels.</param>
+    /// <param name="outDir">Output folder (created if missing).</param>
+    /// <param name="batchSize">Images per batch.</param>
+    /// <param name="progress">Receives "attack" updates: inputs done of all inputs.</param>
+    /// <param name="cancellation">Stops between iterations.</param>
+    public static IReadOnlyList<AttackedInput> Run(Classifier model, ImageDataset inputs, string method, IMapAttack attack,
+        IAttributionMethod evaluation, int k, string outDir, int batchSize = 16, IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        if (batchSize < 1) throw new FragilityException($"--batch-size must be at least 1 (default 16), got {batchSize}.");
+        Directory.CreateDirectory(outDir);
+        var results = new List<AttackedInput>();
+        var (c, h, w) = inputs.ImageShape;
+        int scale = HeatmapRenderer.AutoScale(h, w);
+        string metricsPath = Path.Combine(outDir, MetricsFile);
+        using var metrics = new StreamWriter(metricsPath, append: false);
+        progress?.Report(new ProgressUpdate("attack", 0, inputs.Count));
+        for (int start = 0; start < inputs.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, inputs.Count - start);
+            var positions = Enumerable.Range(start, count).ToArray();
+            using var batch = inputs.Images.narrow(0, start, count);
+            var clock = Stopwatch.StartNew();
+            using var clean = CleanReference.Compute(model, evaluation, batch);
+            using var result = attack.Run(clean, positions, cancellation);
+            double seconds = clock.Elapsed.TotalSeconds / count;
+            var topk = MapRows.Compare(new TopKIntersection(k), clean.Maps, result.PerturbedMaps);
+            var spearman = MapRows.Compare(new SpearmanRankCorrelation(), clean.Maps, result.PerturbedMaps);
+            var kendall = MapRows.Compare(new KendallTauB(), clean.Maps, result.PerturbedMaps);
+            var shift = MapRows.Compare(new CenterOfMassShift(), clean.Maps, result.PerturbedMaps);
+            for (int j = 0; j < count; j++)
+            {
+                using var scope = torch.NewDisposeScope();
+                int image = positions[j];
+                string item = inputs.ItemNames?[image] ?? $"test:{image}";
+                string stem = Path.Combine(outDir, image.ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+                var x0 = Floats(clean.Inputs[j]);
+                var adv = Floats(result.Perturbed[j]);
+                var map0 = Floats(clean.Maps[j]);
+                var map1 = Floats(result.PerturbedMaps[j]);
+                NpyFile.Write(stem + "_adv.npy", adv, c, h, w);
+                NpyFile.Write(stem + "_map.npy", map0, h, w);
+                NpyFile.Write(stem + "_advmap.npy", map1, h, w);
+                ImageCodec.SavePng(clean.Inputs[j], stem + "_clean.png", scale);
+                ImageCodec.SavePng(result.Perturbed[j], stem + "_adv.png", scale);
+                // One colour scale for both maps, so a change of the map is a change of colour.
+                var heat = new HeatmapOptions { Min = 0, Max = Math.Max(map0.Max(), map1.Max()) };
+                HeatmapRenderer.Save(HeatmapRenderer.RenderMap(map0, h, w, heat), stem + "_map.png");
+                HeatmapRenderer.Save(HeatmapRenderer.RenderMap(map1, h, w, heat), stem + "_advmap.png");
+                HeatmapRenderer.Save(HeatmapRenderer.RenderPerturbation(x0, adv, c, h, w, scale), stem + "_delta.png");
+
+                var o = result.Outcomes[j];
+                var input = new AttackedInput(image, item, o, topk[j], spearman[j], kendall[j], shift[j], seconds);
+                results.Add(input);
+                var record = new ResultRecord
+                {
+                    Image = image, Item = item, Label = (int)o.LabelBefore, LabelName = ClassName(model, o.LabelBefore),
+                    Method = method, Attack = attack.Name, Epsilon = attack.Settings.Epsilon, K = k,
+                    TopkIntersection = topk[j], Spearman = spearman[j], Kendall = kendall[j], CenterShift = shift[j],
+                    LabelAfter = (int)o.LabelAfter, LabelKept = o.LabelKept, ConfidenceBefore = o.ConfidenceBefore,
+                    ConfidenceAfter = o.ConfidenceAfter, Linf = o.LinfPixels, Failed = o.Failed, Seconds = seconds,
+                };
+                var line = JsonSerializer.SerializeToNode(record, ResultsFile.JsonOptions)!.AsObject();
+                line["iterations"] = o.Iterations;
+                metrics.Write(line.ToJsonString() + "\n");
+            }
+            metrics.Flush();
+            progress?.Report(new ProgressUpdate("attack", start + count, inputs.Count, $"{attack.Name} eps {SweepFiles.Epsilon(attack.Settings.Epsilon)}"));
+        }
+        return results;
+    }
+
+    private static string? ClassName(Classifier model, long label) =>
+        label >= 0 && label < model.Metadata.ClassNames.Count ? model.Metadata.ClassNames[(int)label] : null;
+
+    private static float[] Floats(Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return t.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+    }
+}

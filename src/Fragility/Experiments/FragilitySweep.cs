@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fragility.Attacks;
+using Fragility.Attribution;
+using Fragility.Experiments.Sharding;
+using Fragility.IO;
+using Fragility.Metrics;
+using Fragility.Models;
+using Fragility.Reporting;
+using Fragility.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Experiments;
+
+/// <summary>
+/// The paper's experiment grid: every method x attack x epsilon on the selected inputs, batch by batch, written to a
+/// sweep folder (see <see cref="SweepFiles"/>) one result line per finished cell. Re-running the same sweep on the
+/// same folder resumes it: finished cells are skipped, an interrupted last line is dropped, nothing is duplicated.
+/// A folder made with different settings (another fingerprint) is refused. Results do not depend on batch size or
+/// order: random draws are seeded per image (<see cref="AttackSeeds"/>). A sweep given a <see cref="SweepShard"/>
+/// runs only that shard's whole batches and writes its own files beside the other shards' (see
+/// <see cref="ShardFiles"/>); <see cref="SweepMerge"/> joins them.
+/// </summary>
+public sealed class FragilitySweep
+{
+    private static readonly string[] FingerprintKeys =
+    [
+        "model_sha256", "architecture", "dataset", "images", "image_indices", "methods", "method_descriptions", "attacks",
+        "epsilons", "iterations", "step", "k", "beta", "seed", "ig_steps", "attack_steps", "criterion", "target",
+    ];
+
+    private readonly Classifier _model;
+    private readonly SelectedInputs _inputs;
+    private readonly SweepSettings _settings;
+    private readonly SweepMethodFactory _methods;
+    private readonly SweepProvenance _provenance;
+    private readonly SweepShard? _shard;
+    private readonly int _first, _owned;
+
+    /// <summary>Prepares a sweep.</summary>
+    /// <param name="model">The classifier (ReLU network).</param>
+    /// <param name="inputs">The inputs, e.g. from <see cref="SweepInputs.Load"/>.</param>
+    /// <param name="settings">Grid and attack settings.</param>
+    /// <param name="methods">Makes the attribution methods by name.</param>
+    /// <param name="provenance">Command line and model path for run.json.</param>
+    /// <param name="shard">Run only this shard of the sweep; null (default) for the whole sweep.</param>
+    public FragilitySweep(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, SweepProvenance provenance,
+        SweepShard? shard = null)
+    {
+        var p = model.Metadata.Preprocessing;
+        settings.Validate(p.Height, p.Width);
+        _model = model;
+        _inputs = inputs;
+        _settings = settings with { Attacks = settings.Attacks.Select(AttackNames.Canonical).ToArray() };
+        _methods = methods;
+        _provenance = provenance;
+        K = settings.K ?? TopKIntersection.DefaultK(p.Height, p.Width);
+        _shard = shard;
+        (_first, _owned) = shard?.Positions(inputs.Count, settings.BatchSize) ?? (0, inputs.Count);
+    }
+
+    /// <summary>k of top-k used by the sweep (pixels).</summary>
+    public int K { get; }
+
+    /// <summary>Cells of the grid: images x methods x attacks x epsilons (of this shard's images when sharded).</summary>
+    public int TotalCells => _owned * _settings.Methods.Count * _settings.Attacks.Count * _settings.Epsilons.Count;
+
+    /// <summary>
+    /// Runs (or resumes) the sweep into <paramref name="directory"/>.
+    /// </summary>
+    /// <param name="directory">The sweep folder; created if missing.</param>
+    /// <param name="overwrite">Delete a previous sweep's files in the folder first instead of resuming it.</param>
+    /// <param name="progress">Receives "sweep" updates: cells done of all cells.</param>
+    /// <param name="cancellation">Stops between iterations and cells; finished cells stay in results.jsonl.</param>
+    public SweepOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(directory);
+        using var guard = Lock(directory, _shard);
+        if (overwrite) DeleteSweepFiles(directory, _shard);
+        var methods = _settings.Methods.Select(name =>
+        {
+            var evaluation = _methods(name, _settings.IgSteps);
+            var gradient = _settings.AttackSteps == _settings.IgSteps ? evaluation : _methods(name, _settings.AttackSteps);
+            return (Name: name, Evaluation: evaluation, Gradient: gradient);
+        }).ToArray();
+        var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray());
+        if (_shard is not null)
+            manifest[ShardFiles.ShardKey] = new JsonObject
+            {
+                ["index"] = _shard.Index, ["count"] = _shard.Count, ["first_position"] = _first, ["images"] = _owned,
+            };
+        PrepareRunFile(directory, manifest, RunFileName, ResultsFileName);
+        string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
+        Directory.CreateDirectory(arrays);
+        // Partial arrays of an interrupted run (never renamed into place) are stale.
+        // (A shard removes only its own: the others may be writing theirs.)
+        foreach (string stale in Directory.EnumerateFiles(arrays, "*" + TempSuffix)) File.Delete(stale);
+
+        using var log = ResultsLog.Open(Path.Combine(directory, ResultsFileName));
+        int total = TotalCells;
+        int resumed = Grid().Count(log.Done.Contains);
+        int done = resumed, run = 0;
+        progress?.Report(new ProgressUpdate("sweep", done, total));
+
+        for (int start = _first; start < _first + _owned; start += _settings.BatchSize)
+        {
+            int count = Math.Min(_settings.BatchSize, _inputs.Count - start);
+            var positions = Enumerable.Range(start, count).ToArray();
+            foreach (var method in methods)
+            {
+                if (positions.All(p => AllDone(log, _inputs.Indices[p], method.Name))) continue;
+                cancellation.ThrowIfCancellationRequested();
+                using var batch = _inputs.Images.Images.narrow(0, start, count);
+                using var clean = CleanReference.Compute(_model, method.Evaluation, batch);
+                for (int b = 0; b < count; b++)
+                {
+                    if (positions[b] >= _settings.ArrayImages) continue;
+                    using var scope = torch.NewDisposeScope();
+                    int image = _inputs.Indices[positions[b]];
+                    WriteOnce(directory, SweepFiles.CleanImage(image), clean.Inputs[b]);
+                    WriteOnce(directory, SweepFiles.CleanMap(image, method.Name), clean.Maps[b]);
+                }
+                foreach (string attackName in _settings.Attacks)
+                    foreach (double epsilon in _settings.Epsilons)
+                    {
+                        var todo = Enumerable.Range(0, count)
+                            .Where(b => !log.Done.Contains(new SweepCell(_inputs.Indices[positions[b]], method.Name, attackName, epsilon))).ToArray();
+                        if (todo.Length == 0) continue;
+                        cancellation.ThrowIfCancellationRequested();
+                        RunCell(directory, log, clean, positions, todo, method.Name, method.Evaluation, method.Gradient, attackName, epsilon, cancellation);
+                        done += todo.Length;
+                        run += todo.Length;
+                        progress?.Report(new ProgressUpdate("sweep", done, total,
+                            $"{method.Name} {attackName} eps {SweepFiles.Epsilon(epsilon)}, images {start + 1}-{start + count} of {_inputs.Count}"));
+                    }
+            }
+        }
+        log.Dispose();
+        // A shard's summary would be partial: the merge writes the sweep's.
+        if (_shard is null) WriteSummary(directory, FigureTitle(_inputs.Count, K));
+        return new SweepOutcome(directory, total, run, resumed, log.DroppedIncompleteLine);
+    }
+
+    /// <summary>The figure's title: short, because a one-method figure is 380 px wide.</summary>
+    internal static string FigureTitle(int images, int k) => $"{images} images, k = {k}";
+
+    /// <summary>summary.csv and figure.png from the folder's results (also for a sweep that was already finished).</summary>
+    internal static void WriteSummary(string directory, string title)
+    {
+        var summary = SweepSummary.Load(directory);
+        summary.WriteCsv(Path.Combine(directory, SweepFiles.SummaryFile));
+        if (summary.Rows.Count > 0)
+            PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile), title);
+    }
+
+    private void RunCell(string directory, ResultsLog log, CleanReference clean, int[] positions, int[] todo, string methodName,
+        IAttributionMethod evaluation, IAttributionMethod gradient, string attackName, double epsilon, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        // The whole batch even when some of its images are done (a resumed cell): a batch's floating-point results
+        // depend on its composition, so only the same batch reproduces an uninterrupted run; only missing lines are written.
+        var reference = clean;
+        var indices = positions.Select(p => _inputs.Indices[p]).ToArray();
+        var attack = AttackFactory.Create(attackName, _model, evaluation, _settings.AttackSettingsFor(epsilon), gradient, _settings.Target);
+        using var result = attack.Run(reference, indices, cancellation);
+        var topk = MapRows.Compare(new TopKIntersection(K), reference.Maps, result.PerturbedMaps);
+        var spearman = MapRows.Compare(new SpearmanRankCorrelation(), reference.Maps, result.PerturbedMaps);
+        var kendall = MapRows.Compare(new KendallTauB(), reference.Maps, result.PerturbedMaps);
+        var shift = MapRows.Compare(new CenterOfMassShift(), reference.Maps, result.PerturbedMaps);
+        double seconds = clock.Elapsed.TotalSeconds / positions.Length;
+        foreach (int j in todo)
+        {
+            int position = positions[j];
+            int image = indices[j];
+            if (position < _settings.ArrayImages)
+            {
+                using var scope = torch.NewDisposeScope();
+                WriteArray(directory, SweepFiles.Perturbed(image, methodName, attackName, epsilon), result.Perturbed[j]);
+                WriteArray(directory, SweepFiles.PerturbedMap(image, methodName, attackName, epsilon), result.PerturbedMaps[j]);
+            }
+            var o = result.Outcomes[j];
+            var names = _inputs.Images.ClassNames;
+            log.Append(new ResultRecord
+            {
+                Image = image, Item = _inputs.Item(position), Label = (int)o.LabelBefore,
+                LabelName = o.LabelBefore >= 0 && o.LabelBefore < names.Count ? names[(int)o.LabelBefore] : null,
+                Method = methodName, Attack = attackName, Epsilon = epsilon, K = K,
+                TopkIntersection = topk[j], Spearman = spearman[j], Kendall = kendall[j], CenterShift = shift[j],
+                LabelAfter = (int)o.LabelAfter, LabelKept = o.LabelKept, ConfidenceBefore = o.ConfidenceBefore, ConfidenceAfter = o.ConfidenceAfter,
+                Linf = o.LinfPixels, Failed = o.Failed, Seconds = seconds,
+            });
+        }
+    }
+
+    private IEnumerable<SweepCell> Grid() =>
+        from image in _inputs.Indices.Skip(_first).Take(_owned)
+        from method in _settings.Methods
+        from attack in _settings.Attacks
+        from epsilon in _settings.Epsilons
+        select new SweepCell(image, method, attack, epsilon);
+
+    private bool AllDone(ResultsLog log, int image, string method) =>
+        _settings.Attacks.All(a => _settings.Epsilons.All(e => log.Done.Contains(new SweepCell(image, method, a, e))));
+
+    private string RunFileName => _shard is null ? SweepFiles.RunFile : ShardFiles.RunFile(_shard);
+
+    private string ResultsFileName => _shard is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(_shard);
+
+    // Shards share arrays/, so each names its partial files apart from the others'.
+    private string TempSuffix => _shard is null ? ".tmp" : $".{_shard.Tag}.tmp";
+
+    private void WriteOnce(string directory, string relative, Tensor tensor)
+    {
+        if (!File.Exists(Path.Combine(directory, relative))) WriteArray(directory, relative, tensor);
+    }
+
+    /// <summary>Writes a float32 .npy through a temporary file and a rename, so an interrupted sweep never leaves a
+    /// partial array behind.</summary>
+    private void WriteArray(string directory, string relative, Tensor tensor)
+    {
+        string path = Path.Combine(directory, relative);
+        float[] values;
+        using (torch.NewDisposeScope())
+            values = tensor.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        string temp = path + TempSuffix;
+        NpyFile.Write(temp, values, tensor.shape.Select(d => (int)d).ToArray());
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static string Describe(IAttributionMethod evaluation, IAttributionMethod gradient) =>
+        evaluation.Description == gradient.Description ? evaluation.Description : $"{evaluation.Description}; attack gradient {gradient.Description}";
+
+    // ---- run.json ----
+
+    private JsonObject Manifest(string[] methodDescriptions)
+    {
+        var names = _inputs.Images.ClassNames;
+        var o = new JsonObject
+        {
+            ["command"] = _provenance.Command,
+            ["model"] = string.IsNullOrEmpty(_provenance.ModelPath) ? _model.Metadata.Architecture : Path.GetFileName(_provenance.ModelPath),
+            ["model_path"] = string.IsNullOrEmpty(_provenance.ModelPath) ? "" : Path.GetFullPath(_provenance.ModelPath),
+            ["architecture"] = _model.Metadata.Architecture,
+            ["dataset"] = _inputs.Dataset,
+            ["images"] = _inputs.Count,
+            ["methods"] = Array(_settings.Methods),
+            ["attacks"] = Array(_settings.Attacks),
+            ["epsilons"] = new JsonArray(_settings.Epsilons.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
+            ["iterations"] = _settings.Iterations,
+            ["step"] = _settings.Step,
+            ["k"] = K,
+            ["beta"] = _settings.Beta,
+            ["seed"] = _settings.Seed,
+            ["batch_size"] = _settings.BatchSize,
+            ["ig_steps"] = _settings.IgSteps,
+            ["attack_steps"] = _settings.AttackSteps,
+            ["class_names"] = Array(names),
+            ["versions"] = new JsonObject
+            {
+                ["fragility"] = typeof(FragilitySweep).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                    ?? typeof(FragilitySweep).Assembly.GetName().Version?.ToString(),
+                ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(3),
+                ["libtorch"] = torch.__version__,
+                ["dotnet"] = RuntimeInformation.FrameworkDescription,
+            },
+            ["created_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["criterion"] = AttackNames.Of(_settings.Criterion),
+            ["target"] = _settings.Target?.Description,
+            ["method_descriptions"] = Array(methodDescriptions),
+            ["image_indices"] = new JsonArray(_inputs.Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()),
+            ["array_images"] = _settings.ArrayImages,
+            ["model_sha256"] = ModelHash(_model),
+        };
+        o["fingerprint"] = Fingerprint(o);
+        return o;
+    }
+
+    private static JsonArray Array(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+
+    /// <summary>SHA-256 (hex, 16 characters) of the settings that change results.</summary>
+    private static string Fingerprint(JsonObject manifest)
+    {
+        var key = new JsonObject();
+        foreach (string k in FingerprintKeys) key[k] = manifest[k]?.DeepClone();
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString()));
+        return Convert.ToHexStringLower(hash)[..16];
+    }
+
+    /// <summary>SHA-256 of the architecture, preprocessing and every weight (names, shapes, float bytes).</summary>
+    private static string ModelHash(Classifier model)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(model.Metadata.Architecture + "|" + JsonSerializer.Serialize(model.Metadata.Preprocessing)));
+        foreach (var (name, tensor) in model.Network.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes($"|{name}[{string.Join(",", tensor.shape)}]"));
+            using var scope = torch.NewDisposeScope();
+            var bytes = tensor.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+            sha.AppendData(MemoryMarshal.AsBytes(bytes.AsSpan()));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static void PrepareRunFile(string directory, JsonObject manifest, string runFile, string resultsFile)
+    {
+        string runPath = Path.Combine(directory, runFile);
+        string resultsPath = Path.Combine(directory, resultsFile);
+        if (File.Exists(runPath))
+        {
+            JsonObject stored;
+            try { stored = JsonNode.Parse(File.ReadAllText(runPath)) as JsonObject ?? throw new JsonException("not an object"); }
+            catch (JsonException e)
+            {
+                throw new FragilityException($"'{runPath}' is not valid JSON ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over.");
+            }
+            string? before = stored["fingerprint"]?.GetValue<string>();
+            if (before == manifest["fingerprint"]!.GetValue<string>())
+            {
+                // A shard resumes only the same split: its images depend on N and the batch size.
+                if (manifest[ShardFiles.ShardKey] is JsonNode shard && stored[ShardFiles.ShardKey]?.ToJsonString() != shard.ToJsonString())
+                    throw new FragilityException($"'{runPath}' was written by a split with other shard images ({Short(stored[ShardFiles.ShardKey])} -> {Short(shard)}; " +
+                        "another --batch-size?): rerun with the first run's --batch-size, or --overwrite to start this shard over.");
+                return;
+            }
+            var differences = FingerprintKeys
+                .Where(k => (stored[k]?.ToJsonString() ?? "null") != (manifest[k]?.ToJsonString() ?? "null"))
+                .Select(k => $"{k} {Short(stored[k])} -> {Short(manifest[k])}").ToList();
+            string what = differences.Count > 0 ? string.Join("; ", differences) : "fingerprint " + before;
+            throw new FragilityException($"'{directory}' holds a sweep made with different settings ({what}): use another --out, or --overwrite to replace it.");
+        }
+        if (File.Exists(resultsPath) && new FileInfo(resultsPath).Length > 0)
+            throw new FragilityException($"'{directory}' has {resultsFile} but no {runFile}, so its settings are unknown: use another --out, or --overwrite to replace it.");
+        string temp = runPath + ".tmp";
+        File.WriteAllText(temp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(temp, runPath, overwrite: true);
+    }
+
+    private static string Short(JsonNode? node)
+    {
+        string s = node?.ToJsonString() ?? "none";
+        return s.Length <= 40 ? s : s[..37] + "...";
+    }
+
+    /// <summary>An exclusive lock on the folder for the whole run (a hidden file removed on close), so a second sweep
+    /// into the same folder, which would interleave lines or delete the first one's files, is refused.</summary>
+    private static FileStream Lock(string directory, SweepShard? shard)
+    {
+        string path = Path.Combine(directory, shard is null ? ".sweep.lock" : $".sweep.{shard.Tag}.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e)
+        {
+            throw new FragilityException($"'{directory}' is in use by another sweep: wait for it to finish or stop it, or use another --out.", e);
+        }
+    }
+
+    private static void DeleteSweepFiles(string directory, SweepShard? shard)
+    {
+        if (shard is not null)
+        {
+            // Only this shard's own files: the folder is shared with the other shards.
+            File.Delete(Path.Combine(directory, ShardFiles.RunFile(shard)));
+            File.Delete(Path.Combine(directory, ShardFiles.ResultsFile(shard)));
+            return;
+        }
+        foreach (string name in new[] { SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
+            File.Delete(Path.Combine(directory, name));
+        string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
+        if (Directory.Exists(arrays)) Directory.Delete(arrays, recursive: true);
+    }
+}

@@ -1,0 +1,74 @@
+using Fragility.Attacks;
+using Fragility.Data;
+using Fragility.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Experiments;
+
+/// <summary>Chooses the inputs of a sweep: the first N test images, in data-set order, that the model classifies
+/// correctly (the paper attacks correctly classified images only).</summary>
+public static class SweepInputs
+{
+    /// <summary>The first <paramref name="count"/> images of <paramref name="dataset"/> whose label the model predicts
+    /// (on its ReLU network); fewer when the data set has fewer.</summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="dataset">Test images in data-set order with their true labels.</param>
+    /// <param name="count">How many to select.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    public static SelectedInputs FirstCorrect(Classifier model, ImageDataset dataset, int count, int batchSize = 256)
+    {
+        var chosen = new List<int>();
+        int scanned = 0;
+        using (model.UseRelu())
+        {
+            for (int start = 0; start < dataset.Count && chosen.Count < count; start += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                int n = Math.Min(batchSize, dataset.Count - start);
+                var (labels, _) = Predictions.Of(model, dataset.Images.narrow(0, start, n));
+                for (int i = 0; i < n && chosen.Count < count; i++)
+                {
+                    scanned = start + i + 1;
+                    if (labels[i] == dataset.Labels[start + i]) chosen.Add(start + i);
+                }
+            }
+        }
+        return new SelectedInputs(dataset.Subset(chosen), chosen, dataset.Name, scanned);
+    }
+
+    /// <summary>
+    /// Loads the test split of a data set just far enough to find <paramref name="count"/> correctly classified
+    /// images (reading more of it, in growing chunks, only when needed), so that large image folders are not read
+    /// whole. A <see cref="FragilityException"/> when the whole split has fewer.
+    /// </summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="datasetName">Data set name (see <see cref="DatasetCatalog.Names"/>).</param>
+    /// <param name="dataDir">Its folder, or null for the default location.</param>
+    /// <param name="options">Image geometry for folders.</param>
+    /// <param name="count">How many correctly classified images are needed.</param>
+    public static SelectedInputs Load(Classifier model, string datasetName, string? dataDir, ImageLoadOptions options, int count)
+    {
+        int limit = Math.Max(64, count + count / 4 + 16);
+        while (true)
+        {
+            var data = DatasetCatalog.Load(datasetName, DatasetSplit.Test, dataDir, options, limit);
+            try
+            {
+                var p = model.Metadata.Preprocessing;
+                var (c, h, w) = data.ImageShape;
+                if (c != p.Channels || h != p.Height || w != p.Width)
+                    throw new FragilityException($"Data set '{datasetName}' has images of {c}x{h}x{w} but the model expects {p.Channels}x{p.Height}x{p.Width}. Choose the data set the model was trained for.");
+                bool exhausted = data.Count < limit;
+                var selected = FirstCorrect(model, data, count);
+                if (selected.Count == count) return selected;
+                int found = selected.Count;
+                selected.Dispose();
+                if (exhausted)
+                    throw new FragilityException($"Only {found} of the {data.Count} test images of '{datasetName}' are classified correctly, fewer than --images {count}: ask for fewer images.");
+                limit = checked(limit * 2);
+            }
+            finally { data.Dispose(); }
+        }
+    }
+}

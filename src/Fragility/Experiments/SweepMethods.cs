@@ -1,0 +1,22 @@
+using Fragility.Attribution;
+using Fragility.Models;
+
+namespace Fragility.Experiments;
+
+/// <summary>The attribution methods a sweep or an attack command uses, by name (see <see cref="AttributionMethods.Names"/>).</summary>
+public static class SweepMethods
+{
+    /// <summary>
+    /// Makes methods by name through <see cref="AttributionMethods.Create"/>, with one reference for all of them and
+    /// the given integration rule; the factory's <c>igSteps</c> sets the path points of integrated gradients.
+    /// </summary>
+    /// <param name="model">The model (its metadata holds the training-set mean image).</param>
+    /// <param name="reference">Reference name (see <see cref="References.Create"/>); default "mean": the per-pixel
+    /// training mean for small images, the per-channel mean for large ones (method.md §2).</param>
+    /// <param name="rule">Integration rule of integrated gradients; default the paper's right Riemann sum.</param>
+    public static SweepMethodFactory Create(Classifier model, string reference = "mean", IntegrationRule rule = IntegrationRule.RiemannRight)
+    {
+        var shared = References.Create(model, reference);
+        return (name, igSteps) => AttributionMethods.Create(name.Trim(), new AttributionOptions { Reference = shared, IgSteps = igSteps, IgRule = rule });
+    }
+}

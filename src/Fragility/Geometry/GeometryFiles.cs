@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fragility.Reporting;
+
+namespace Fragility.Geometry;
+
+/// <summary>
+/// Writes an experiment folder in the layout the HTML report's <see cref="FolderSection"/> reads: <c>section.json</c>
+/// (title, description, figure captions), figures (<c>*.png</c>) and summary tables (<c>*.csv</c>) at the top level,
+/// and per-image tables in the sub-folder <see cref="DetailFolder"/>, which the report does not show (they can hold
+/// thousands of rows).
+/// </summary>
+public static class GeometryFiles
+{
+    /// <summary>Sub-folder for per-image CSV files.</summary>
+    public const string DetailFolder = "per-image";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Writes <c>section.json</c> into <paramref name="folder"/>.</summary>
+    /// <param name="folder">The experiment folder.</param>
+    /// <param name="title">Section title in the report ("Geometry: angles").</param>
+    /// <param name="description">One paragraph: what was measured, on what, and the headline numbers.</param>
+    /// <param name="captions">Caption per file name.</param>
+    public static void WriteSection(string folder, string title, string description, IReadOnlyDictionary<string, string> captions)
+    {
+        Directory.CreateDirectory(folder);
+        var captionObject = new JsonObject();
+        foreach (var (file, caption) in captions) captionObject[file] = caption;
+        var section = new JsonObject { ["title"] = title, ["description"] = description, ["captions"] = captionObject };
+        File.WriteAllText(Path.Combine(folder, FolderSection.DescriptionFile), section.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+    }
+
+    /// <summary>Writes a CSV file (RFC 4180 quoting, invariant culture, doubles with up to 6 significant digits, NaN as empty).</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
+        writer.WriteLine(string.Join(",", header.Select(Quote)));
+        foreach (var row in rows) writer.WriteLine(string.Join(",", row.Select(Field)));
+    }
+
+    /// <summary>A value as a CSV field.</summary>
+    public static string Field(object? value) => value switch
+    {
+        null => "",
+        double d => double.IsFinite(d) ? d.ToString("G6", Inv) : "",
+        float f => double.IsFinite(f) ? ((double)f).ToString("G6", Inv) : "",
+        bool b => b ? "true" : "false",
+        IFormattable x => Quote(x.ToString(null, Inv)),
+        _ => Quote(value.ToString() ?? ""),
+    };
+
+    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    /// <summary>Formats a number for descriptions (3 significant digits).</summary>
+    public static string Num(double v, string format = "G3") => double.IsFinite(v) ? v.ToString(format, Inv) : "n/a";
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Fragility.Attribution;
+using Fragility.Data;
+using Fragility.Defences;
+using Fragility.IO;
+using Fragility.Metrics;
+using Fragility.Models;
+using Fragility.Reporting;
+using Fragility.Tests.Attacks;
+using Fragility.Tests.Cli;
+using Fragility.Training;
+using Fragility.Training.Regularizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fragility.Tests.Defences;
+
+/// <summary>The whole defence run on two tiny registry models (small-cnn on 8x8 blobs), so every file, the resume and the
+/// non-adaptive (transfer) wiring are checked in a few seconds.</summary>
+[Collection("console")]
+public sealed class DefenceEvaluationTests : OneTorchThread
+{
+    private const int Size = 8;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "fragility-defend-" + Guid.NewGuid().ToString("N"));
+
+    public override void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        base.Dispose();
+    }
+
+    private string TrainModel(string name, ITrainingRegularizer? regularizer)
+    {
+        torch.manual_seed(3);
+        var metadata = new ModelMetadata
+        {
+            Architecture = ModelRegistry.SmallCnn, Preprocessing = Preprocessing.Plain(1, Size, Size), ClassNames = ["a", "b", "c"], Dataset = "blobs",
+        };
+        using var model = ModelStore.Create(metadata);
+        var (images, labels) = AttackTestModels.Blobs(90, seed: 21, size: Size);
+        using var train = new ImageDataset("blobs", images, labels, ["a", "b", "c"]);
+        var report = Trainer.Train(model, train, null, new TrainingOptions { Epochs = 3, BatchSize = 15, LearningRate = 0.01, Regularizer = regularizer });
+        using var saved = new Classifier(model.Network, metadata with
+        {
+            Training = new Dictionary<string, string>
+            {
+                ["regularizer"] = regularizer?.Name ?? "none", ["lambda"] = regularizer is null ? "0" : "0.1",
+                ["seconds_per_epoch"] = (report.Seconds / 3).ToString("R", CultureInfo.InvariantCulture),
+                ["train_images"] = "90", ["batch_size"] = "15",
+            },
+        });
+        string path = Path.Combine(_dir, "models", name + ".safetensors");
+        ModelStore.Save(saved, path);
+        return path;
+    }
+
+    private static DefenceSettings Settings => new()
+    {
+        Methods = ["gradient"], Defences = ["none", "beta:2", "smoothgrad:n=4,sigma=20", "jitter:1"], Images = 6, Epsilons = [4, 8], TableEpsilon = 8,
+        Iterations = 3, Step = 2, BatchSize = 4, FaithfulnessSteps = 8,
+    };
+
+    [Fact]
+    public void Run_WritesTheTable_ResumesIt_AndTheTransferColumnsComeFromTheUndefendedAttack()
+    {
+        string baseline = TrainModel("baseline", null);
+        string gradnorm = TrainModel("gradnorm", new InputGradientPenalty(0.1));
+        var (images, labels) = AttackTestModels.Blobs(40, seed: 22, size: Size);
+        using var test = new ImageDataset("blobs-test", images, labels, ["a", "b", "c"]);
+        string outDir = Path.Combine(_dir, "out");
+        var evaluation = new DefenceEvaluation([baseline, gradnorm], test, Settings, "test") { ExplanationDefenceModels = ["baseline"] };
+        var outcome = evaluation.Run(outDir);
+
+        Assert.Equal(5, outcome.Rows.Count);
+        Assert.Equal(["none", "beta:2", "smoothgrad(n=4,sigma=20)", "jitter:1", "none"], outcome.Rows.Select(r => r.Defence).ToArray());
+        Assert.Equal(["none", "none", "none", "none", "input_gradient"], outcome.Rows.Select(r => r.Regularizer).ToArray());
+        foreach (string file in new[] { DefenceEvaluation.TableCsv, DefenceEvaluation.TableMarkdown, DefenceEvaluation.CurveCsv, DefenceEvaluation.PerImageCsv,
+            DefenceEvaluation.FrontierFigure, DefenceEvaluation.FaithfulnessFigure, DefenceEvaluation.CurveFigure, DefenceEvaluation.NotesFile, DefenceEvaluation.RunFile, FolderSection.DescriptionFile })
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        foreach (var r in outcome.Rows)
+        {
+            Assert.InRange(r.Accuracy, 0.34, 1);
+            foreach (double v in new[] { r.TopKAfterTopK, r.TopKAfterMassCenter, r.TopKAfterRandom, r.LabelKept, r.DeletionAuc, r.InsertionAuc })
+                Assert.InRange(v, 0, 1);
+            Assert.InRange(r.SpearmanAfterTopK, -1, 1);
+            Assert.True(r.ShiftAfterMassCenter >= 0);
+            Assert.Equal([4.0, 8.0], r.TopKCurve.Keys.Order().ToArray());
+            Assert.Equal(r.TopKAfterTopK, r.TopKCurve[8]);
+            Assert.Equal(r.Defence == "none", double.IsNaN(r.TopKAfterTransferTopK));
+        }
+        Assert.Equal(0, outcome.Rows[0].ExtraSecondsPerEpoch);
+        Assert.True(outcome.Rows[4].ExtraSecondsPerEpoch > 0, $"double backpropagation costs time, measured {outcome.Rows[4].ExtraSecondsPerEpoch} s per epoch");
+
+        // per_image.csv: per row, 6 images x (2 top-k epsilons + mass-center + random + clean), plus 2 transfer attacks for defended rows.
+        var lines = File.ReadAllLines(Path.Combine(outDir, DefenceEvaluation.PerImageCsv)).Skip(1).ToArray();
+        Assert.Equal(5 * 6 * 5 + 3 * 6 * 2, lines.Length);
+        double mean = lines.Select(l => l.Split(',')).Where(f => f[0] == "baseline" && f[2] == "none" && f[4] == "topk" && f[5] == "8")
+            .Average(f => double.Parse(f[6], CultureInfo.InvariantCulture));
+        Assert.Equal(outcome.Rows[0].TopKAfterTopK, mean, 12);
+
+        // The transfer column, recomputed from the undefended row's saved perturbations: beta-smoothed maps of those
+        // images against the clean beta-smoothed maps.
+        var adversarialFile = Directory.EnumerateFiles(Path.Combine(outDir, DefenceEvaluation.RowsFolder), "baseline__gradient__none_*.topk.npy").Single();
+        var data = NpyFile.ReadSingle(adversarialFile, out var shape);
+        using (var model = ModelStore.Load(baseline))
+        using (var adversarial = torch.tensor(data, shape.Select(s => (long)s).ToArray()))
+        using (var clean = test.Subset(outcome.ImageIndices))
+        using (var target = torch.tensor(outcome.ImageIndices.Select(i => test.Labels[i]).ToArray()))
+        {
+            var beta = new BetaSmoothed(new SimpleGradient(), 2);
+            using var cleanMaps = SaliencyMaps.FromAttribution(beta.Attribute(model, clean.Images, target));
+            using var advMaps = SaliencyMaps.FromAttribution(beta.Attribute(model, adversarial, target));
+            var topk = TopKIntersection.Batch(cleanMaps.flatten(1), advMaps.flatten(1), TopKIntersection.DefaultK(Size, Size));
+            Assert.Equal(outcome.Rows[1].TopKAfterTransferTopK, topk.Average(), 9);
+            Assert.True((adversarial - clean.Images).abs().max().item<float>() <= 8 / 255.0 + 1e-6, "perturbations stay in the ball");
+        }
+
+        // The same command again resumes every row; other settings are refused.
+        var again = new DefenceEvaluation([baseline, gradnorm], test, Settings, "test") { ExplanationDefenceModels = ["baseline"] }.Run(outDir);
+        Assert.Equal((0, 5), (again.RowsRun, again.RowsResumed));
+        Assert.Equal(outcome.Rows.Select(r => r.TopKAfterMassCenter), again.Rows.Select(r => r.TopKAfterMassCenter));
+        var e = Assert.Throws<FragilityException>(() => new DefenceEvaluation([baseline, gradnorm], test, Settings with { Iterations = 4 }, "test").Run(outDir));
+        Assert.Contains("--overwrite", e.Message);
+
+        // The report section: table, attacks and figures, all text escaped.
+        var html = new HtmlBuilder();
+        new DefencesSection(outDir).WriteBody(html);
+        string body = html.ToString();
+        Assert.Contains("Defence table", body);
+        Assert.Contains("through the beta-smoothed map itself", body);
+        Assert.Equal(3, body.Split("<img ").Length - 1);
+    }
+
+    [Fact]
+    public void DefendCommand_RefusesUnknownDefences_AndMissingModels_WithOneLine()
+    {
+        var (code, _, err) = CliHarness.Run("defend", "--defences", "none,dropout", "--images", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown defence 'dropout'", err);
+        (code, _, err) = CliHarness.Run("defend", "--model", Path.Combine(_dir, "missing.safetensors"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", err);
+    }
+}
