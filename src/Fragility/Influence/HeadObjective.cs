@@ -85,11 +85,14 @@ public sealed class HeadObjective
     /// <summary>Unit vector along which the objective is flat (softmax: all biases shifted together), or null (logistic regression).</summary>
     public Vector<double>? NullDirection { get; }
 
+    /// <summary>Where the Hessian and Hessian-vector products are computed (default <see cref="HessianBackend.Auto"/>).</summary>
+    public HessianBackend Backend { get; init; }
+
     /// <summary>The same objective with another lambda.</summary>
-    public HeadObjective WithL2(double l2) => new(_aug, Count, FeatureDimension, _labels, Classes, l2, _weights);
+    public HeadObjective WithL2(double l2) => new(_aug, Count, FeatureDimension, _labels, Classes, l2, _weights) { Backend = Backend };
 
     /// <summary>The same objective with other example weights (e.g. 0 for a left-out point).</summary>
-    public HeadObjective WithWeights(IReadOnlyList<double> weights) => new(_aug, Count, FeatureDimension, _labels, Classes, L2, weights);
+    public HeadObjective WithWeights(IReadOnlyList<double> weights) => new(_aug, Count, FeatureDimension, _labels, Classes, L2, weights) { Backend = Backend };
 
     /// <summary>The head with parameters <paramref name="theta"/>.</summary>
     public LinearHead Head(Vector<double> theta) => new(Classes, FeatureDimension, theta);

@@ -28,12 +28,14 @@ public class InfluenceMathTests
         Assert.Equal(819.0 / 464.0, values[1], 12);
     }
 
-    [Fact]
-    public void Logistic_GradientHessianAndInfluence_MatchIndependentComputation()
+    [Theory]
+    [InlineData(HessianBackend.Managed)]
+    [InlineData(HessianBackend.Torch)]
+    public void Logistic_GradientHessianAndInfluence_MatchIndependentComputation(HessianBackend backend)
     {
         var (x, y) = RandomProblem(seed: 3, n: 12, d: 2, classes: 2);
         const double lambda = 0.05;
-        var objective = new HeadObjective(x, y, 2, lambda);
+        var objective = new HeadObjective(x, y, 2, lambda) { Backend = backend };
         var fit = NewtonTrainer.Minimize(objective);
         Assert.True(fit.Converged);
         var th = fit.Parameters;
@@ -68,11 +70,13 @@ public class InfluenceMathTests
         }
     }
 
-    [Fact]
-    public void Softmax_HessianMatchesFiniteDifferenceOfGradient()
+    [Theory]
+    [InlineData(HessianBackend.Managed)]
+    [InlineData(HessianBackend.Torch)]
+    public void Softmax_HessianMatchesFiniteDifferenceOfGradient(HessianBackend backend)
     {
         var (x, y) = RandomProblem(seed: 5, n: 15, d: 2, classes: 3);
-        var objective = new HeadObjective(x, y, 3, 0.1);
+        var objective = new HeadObjective(x, y, 3, 0.1) { Backend = backend };
         var rng = new Random(1);
         var th = Vector<double>.Build.Dense(objective.ParameterCount, _ => rng.NextDouble() - 0.5);
         var h = objective.Hessian(th);
@@ -99,12 +103,14 @@ public class InfluenceMathTests
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void ExactConjugateGradientAndLissa_Agree(int classes)
+    [InlineData(2, HessianBackend.Managed)]
+    [InlineData(3, HessianBackend.Managed)]
+    [InlineData(2, HessianBackend.Torch)]
+    [InlineData(3, HessianBackend.Torch)]
+    public void ExactConjugateGradientAndLissa_Agree(int classes, HessianBackend backend)
     {
         var (x, y) = RandomProblem(seed: 7, n: 30, d: 3, classes: classes);
-        var objective = new HeadObjective(x, y, classes, 0.2);
+        var objective = new HeadObjective(x, y, classes, 0.2) { Backend = backend };
         var th = NewtonTrainer.Minimize(objective).Parameters;
         var exact = new InfluenceFunctions(objective, th, new ExactInverseHessian(objective, th));
         var cg = new InfluenceFunctions(objective, th, new ConjugateGradientInverseHessian(objective, th, 1e-12));
@@ -121,11 +127,13 @@ public class InfluenceMathTests
         }
     }
 
-    [Fact]
-    public void StochasticLissa_IsCloseOnAverage()
+    [Theory]
+    [InlineData(HessianBackend.Managed)]
+    [InlineData(HessianBackend.Torch)]
+    public void StochasticLissa_IsCloseOnAverage(HessianBackend backend)
     {
         var (x, y) = RandomProblem(seed: 8, n: 40, d: 2, classes: 2);
-        var objective = new HeadObjective(x, y, 2, 0.3);
+        var objective = new HeadObjective(x, y, 2, 0.3) { Backend = backend };
         var th = NewtonTrainer.Minimize(objective).Parameters;
         var g = objective.ExampleGradient(th, 0);
         var exact = new ExactInverseHessian(objective, th).Solve(g);
