@@ -202,7 +202,7 @@ public sealed class InfluenceCommand : ICliCommand
         public Option<double> L2 { get; } = new("--l2") { Description = "lambda of the head's objective: mean cross-entropy + (lambda/2)||w||^2 (bias not regularised).", DefaultValueFactory = _ => 0.1 };
         public Option<string> Solver { get; } = new("--solver")
         {
-            Description = "Inverse-Hessian-vector products: exact (dense Hessian, Cholesky), cg (conjugate gradient on Hessian-vector products) or lissa (Agarwal et al. 2017). cg and lissa are checked against exact when the head is small enough.",
+            Description = "Inverse-Hessian-vector products: exact (dense Hessian, Cholesky), cg (conjugate gradient on Hessian-vector products) or lissa (Agarwal et al. 2017). The influence command checks cg and lissa against exact when the head is small enough (up to 5000 parameters).",
             DefaultValueFactory = _ => "exact",
         };
         public Option<double> CgTolerance { get; } = new("--cg-tolerance") { Description = "CG: stop at this relative residual.", DefaultValueFactory = _ => 1e-10 };

@@ -1,4 +1,7 @@
+using MathNet.Numerics.Distributions;
+using MathNet.Numerics.Random;
 using MathNet.Numerics.Statistics;
+using Fragility.Attacks;
 using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -150,22 +153,24 @@ public sealed class InfluenceAttack
             case InfluenceAttackKind.RandomSign:
             {
                 var signs = new float[x0.numel()];
-                long per = x0.numel() / batch;
+                int per = (int)(x0.numel() / batch);
+                var u = new double[per];
                 for (int k = 0; k < batch; k++)
                 {
-                    var rng = new Random(RandomSeed(options.Seed, ids[k], epsilon));
-                    // sign(u) of u ~ N(0, I) is a fair coin per pixel.
-                    for (long j = 0; j < per; j++) signs[k * per + j] = rng.Next(2) == 0 ? -1f : 1f;
+                    // The project's random baseline: sign(u), u ~ N(0, I), from the input's own generator seeded by what the draw is for.
+                    var rng = new MersenneTwister(AttackSeeds.For(options.Seed, ids[k], "influence", options.Name, epsilon), threadSafe: false);
+                    Normal.Samples(rng, u, 0.0, 1.0);
+                    for (int j = 0; j < per; j++) signs[k * per + j] = Math.Sign(u[j]);
                 }
                 var s = torch.tensor(signs, x0.shape, dtype: x0.dtype);
-                adversarial = (x0 + eps * s).clamp(0, 1);
+                adversarial = FragilityAttack.Project(x0 + eps * s, x0, eps);
                 break;
             }
             case InfluenceAttackKind.SingleStep:
             {
                 var g = ObjectiveGradient(x0, labels, options.Objective, null, options.TopHelpful, options.SoftplusBeta);
                 attackGrad = g.Gradient;
-                adversarial = (x0 + eps * attackGrad.sign()).clamp(0, 1);
+                adversarial = FragilityAttack.Project(x0 + eps * attackGrad.sign(), x0, eps);
                 break;
             }
             default:
@@ -207,7 +212,7 @@ public sealed class InfluenceAttack
                         grad = gs.Gradient;
                         if (reuse) Consider(x, gs.States, step - 1);
                     }
-                    var next = (x0 + (x + alpha * grad.sign() - x0).clamp(-eps, eps)).clamp(0, 1);
+                    var next = FragilityAttack.Project(x + alpha * grad.sign(), x0, eps);
                     if (!reuse) Consider(next, Evaluate(next, labels), step);
                     if (!ReferenceEquals(x, x0)) x.Dispose();
                     x = next.MoveToOuterDisposeScope();
@@ -278,22 +283,6 @@ public sealed class InfluenceAttack
         bool ca = a.All(v => v == a[0]), cb = b.All(v => v == b[0]);
         if (ca || cb) return ca && cb ? 1 : 0;
         return Math.Clamp(Correlation.Spearman(a, b), -1, 1);
-    }
-
-    // FNV-style mix, deterministic across processes (HashCode.Combine is randomised per process).
-    private static int RandomSeed(int seed, int id, double epsilon)
-    {
-        unchecked
-        {
-            ulong h = 1469598103934665603UL;
-            foreach (ulong v in new[] { (ulong)seed, (ulong)id, (ulong)BitConverter.DoubleToInt64Bits(epsilon) })
-            {
-                h ^= v;
-                h *= 1099511628211UL;
-                h ^= h >> 29;
-            }
-            return (int)(h & int.MaxValue);
-        }
     }
 
     private static double[] Angles(Tensor a, Tensor b)

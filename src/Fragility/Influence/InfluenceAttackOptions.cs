@@ -31,7 +31,7 @@ public sealed record InfluenceAttackOptions
     /// </summary>
     public double? SoftplusBeta { get; init; }
 
-    /// <summary>Seed of the random-sign baseline (combined with the test point's id and epsilon).</summary>
+    /// <summary>Seed of the random-sign baseline (combined with the test point's id, the attack and epsilon by <see cref="Attacks.AttackSeeds.For"/>).</summary>
     public int Seed { get; init; }
 
     /// <summary>Short name, e.g. "single-step/raw", "iterative/normalized", "random".</summary>

@@ -11,7 +11,8 @@ namespace Fragility.Influence;
 /// Runs a grid of influence attacks over the test points of an <see cref="InfluenceSetup"/> and writes a resumable run
 /// folder: run.json (settings), results.jsonl (one line per attack, epsilon and test point; re-running resumes, a
 /// truncated last line is dropped, no line is written twice), summary.csv, influence-attack.png (both metrics against
-/// epsilon) and report.html (summary and before/after galleries).
+/// epsilon), report.html (summary and before/after galleries), and section.json with the galleries as PNGs, so that the
+/// folder is also a report section (<see cref="Reporting.FolderSection"/>: <c>fragility report SWEEP --section RUN</c>).
 /// </summary>
 public static class InfluenceAttackSweep
 {
@@ -96,12 +97,38 @@ public static class InfluenceAttackSweep
         InfluenceAttackFigure.Save(summary, Path.Combine(outDir, InfluenceAttackFigure.FileName));
         var section = new InfluenceReportSection(setup, grid, summary, outDir, options.GalleryTests, run);
         InfluenceReport.Write(Path.Combine(outDir, InfluenceReport.FileName), section);
+        WriteFolderSection(outDir, section);
         return new InfluenceSweepResult(summary, computed, resumed, results.DroppedBytes, outDir);
     }
 
     /// <summary>Where the perturbed image of a gallery test point is saved.</summary>
     public static string PerturbedPath(string outDir, string attack, double epsilon, int test) =>
         Path.Combine(outDir, "perturbed", $"{InfluenceOutputs.SafeName(attack)}-eps{epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}-test{test}.png");
+
+    // The run folder doubles as a report folder section ('fragility report SWEEP --section RUN'): section.json, the
+    // figure, summary.csv and the galleries as top-level PNGs.
+    private static void WriteFolderSection(string outDir, InfluenceReportSection section)
+    {
+        var captions = new JsonObject
+        {
+            [InfluenceAttackFigure.FileName] = "Spearman correlation of the influence vectors and top-5 helpful points kept, against epsilon (0-255 units); mean over test points, error bars one sample standard deviation; random baseline dashed.",
+            [InfluenceSummary.FileName] = "Summary per attack and epsilon.",
+        };
+        foreach (var (name, caption, png) in section.Galleries())
+        {
+            File.WriteAllBytes(Path.Combine(outDir, name), png);
+            captions[name] = caption;
+        }
+        var description = new JsonObject
+        {
+            ["title"] = section.Title,
+            ["description"] = "Influence-function explanations (Koh and Liang 2017) attacked as in Ghorbani, Abid and Zou (2019), section 5: helpful training points have I < 0; " +
+                              "the attacks make the current top-3 helpful points less helpful ('raw' on the influence values, 'normalized' on the unit-length influence vector); " +
+                              "the random baseline adds epsilon * sign(noise). Full details in report.html of this folder.",
+            ["captions"] = captions,
+        };
+        File.WriteAllText(Path.Combine(outDir, Reporting.FolderSection.DescriptionFile), description.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
 
     private static void CheckOrWriteRun(string outDir, JsonObject run)
     {

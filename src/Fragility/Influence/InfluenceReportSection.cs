@@ -57,12 +57,25 @@ public sealed class InfluenceReportSection : IReportSection
 
     private void WriteGalleries(HtmlBuilder html)
     {
-        if (_galleryTests <= 0 || _summary.Count == 0) return;
+        var galleries = Galleries();
+        if (galleries.Count == 0) return;
+        html.Heading($"Before and after, epsilon = {_summary.Max(r => r.Epsilon).ToString(CultureInfo.InvariantCulture)}");
+        foreach (var (_, caption, png) in galleries) html.Image(png, caption, caption);
+    }
+
+    /// <summary>
+    /// The before/after galleries at the largest epsilon, one PNG per gallery test point (the first
+    /// <c>galleryTests</c>): the clean image with its top helpful training points, then each attack's perturbed image
+    /// with its new top helpful points. Names are "influence-gallery-&lt;test&gt;.png".
+    /// </summary>
+    public IReadOnlyList<(string Name, string Caption, byte[] Png)> Galleries()
+    {
+        var result = new List<(string, string, byte[])>();
+        if (_galleryTests <= 0 || _summary.Count == 0) return result;
         double eps = _summary.Max(r => r.Epsilon);
         var position = _setup.TrainIndices.Select((idx, pos) => (idx, pos)).ToDictionary(p => p.idx, p => p.pos);
         var (c, h, w) = _setup.TrainImages.ImageShape;
         var points = _setup.DefaultTestPoints();
-        html.Heading($"Before and after, epsilon = {eps.ToString(CultureInfo.InvariantCulture)}");
         for (int t = 0; t < Math.Min(_galleryTests, points.Count); t++)
         {
             var test = points[t];
@@ -85,8 +98,11 @@ public sealed class InfluenceReportSection : IReportSection
                     [new GalleryTile(pixels, c, h, w, test.Id, "L∞ " + r.Linf.ToString("F1", CultureInfo.InvariantCulture)),
                      .. r.TopAfter.Select((idx, j) => Tile(position[idx], r.TopAfterValues[j]))]));
             }
-            html.Image(InfluenceGallery.Render(rows, 2), $"gallery of {test.Id}", $"{test.Id}: the clean image and its top helpful training points, then each attack's perturbed image and its new top helpful points.");
+            result.Add(($"influence-gallery-{InfluenceOutputs.SafeName(test.Id)}.png",
+                $"{test.Id} at epsilon {eps.ToString(CultureInfo.InvariantCulture)}: the clean image and its top helpful training points, then each attack's perturbed image and its new top helpful points.",
+                InfluenceGallery.Render(rows, 2)));
         }
+        return result;
     }
 
     private GalleryTile Tile(int position, double value) => InfluenceOutputs.TrainTile(_setup, position, value, -1);

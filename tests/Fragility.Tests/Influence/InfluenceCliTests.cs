@@ -100,6 +100,17 @@ public sealed class InfluenceCliTests : IDisposable
         Assert.Equal(5 * 2 * 3, lines.Length); // (single-step, iterative) x (raw, normalized) + random; 2 epsilons; 3 tests
         foreach (var f in new[] { "summary.csv", "influence-attack.png", "report.html", "run.json" }) Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         Assert.Equal(1 + 5 * 2, File.ReadAllLines(Path.Combine(outDir, "summary.csv")).Length);
+        // The run folder is a report section: figure, summary table and one gallery (one gallery test point).
+        var section = new Fragility.Reporting.FolderSection(outDir);
+        Assert.StartsWith("Influence functions", section.Title);
+        var body = new Fragility.Reporting.HtmlBuilder();
+        section.WriteBody(body);
+        string html = body.ToString();
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "data:image/png").Count);
+        Assert.Contains("<table", html);
+        Assert.Single(Directory.GetFiles(outDir, "influence-gallery-*.png"));
+        string report = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(report, "data:image/png").Count);
 
         // Interrupt: cut the last line in half; the rerun drops it, recomputes it, and duplicates nothing.
         var text = File.ReadAllText(results);
