@@ -20,8 +20,8 @@ public sealed class DemoCommand : ICliCommand
     /// <summary>The demo's sweep settings that differ from <c>fragility sweep</c>'s defaults.</summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
-        ["--dataset"] = "sample", ["--images"] = "32", ["--iterations"] = "10", ["--step"] = "1",
-        ["--ig-steps"] = "16", ["--attack-steps"] = "4", ["--batch-size"] = "32", ["--out"] = "fragility-demo",
+        ["--dataset"] = "sample", ["--images"] = "32", ["--iterations"] = "30", ["--step"] = "1",
+        ["--ig-steps"] = "32", ["--attack-steps"] = "8", ["--batch-size"] = "32", ["--out"] = "fragility-demo",
     };
 
     /// <inheritdoc />

@@ -90,7 +90,7 @@ public sealed class ExplanationDefence
                 return new ExplanationDefence(label,
                     squared ? "Smilkov et al. 2017; SmoothGrad-squared: Hooker et al. 2019, NeurIPS" : "Smilkov et al. 2017, arXiv 1706.03825 (SmoothGrad)",
                     Invariant($"through the {(squared ? "squared " : "")}SmoothGrad average with the same {n} noise samples (expectation differentiated over fixed noise)"),
-                    (_, m) => m is SmoothGrad ? null : new SmoothGrad(m, probe.Samples, probe.Sigma255, squared, seed));
+                    (_, m) => m is SmoothGrad ? null : new SmoothGrad(m, probe.Samples, probe.Sigma255, squared, seed, internalBatchSize: 256));
             }
             case "jitter":
             {

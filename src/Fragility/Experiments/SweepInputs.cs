@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 namespace Fragility.Experiments;
 
 /// <summary>Chooses the inputs of a sweep: the first N test images, in data-set order, that the model classifies
-/// correctly (the paper attacks correctly classified images only).</summary>
+/// correctly (the paper attacks correctly classified images only). Labels are matched to the model's classes by
+/// name; an image without a known label (a flat folder of photos, or class folders that are not the model's classes)
+/// is taken as it is, and its predicted label is the one explained and attacked.</summary>
 public static class SweepInputs
 {
     /// <summary>The first <paramref name="count"/> images of <paramref name="dataset"/> whose label the model predicts
@@ -20,6 +22,7 @@ public static class SweepInputs
     {
         var chosen = new List<int>();
         int scanned = 0;
+        var toModel = LabelMap(model, dataset);
         using (model.UseRelu())
         {
             for (int start = 0; start < dataset.Count && chosen.Count < count; start += batchSize)
@@ -30,11 +33,25 @@ public static class SweepInputs
                 for (int i = 0; i < n && chosen.Count < count; i++)
                 {
                     scanned = start + i + 1;
-                    if (labels[i] == dataset.Labels[start + i]) chosen.Add(start + i);
+                    long truth = toModel(dataset.Labels[start + i]);
+                    if (truth < 0 || labels[i] == truth) chosen.Add(start + i);
                 }
             }
         }
         return new SelectedInputs(dataset.Subset(chosen), chosen, dataset.Name, scanned);
+    }
+
+    /// <summary>Maps a data-set label to the model's class index: the same index when the class names agree (or the
+    /// data set has none), else by class name (case-insensitive); -1 when unknown.</summary>
+    private static Func<long, long> LabelMap(Classifier model, ImageDataset dataset)
+    {
+        var modelNames = model.Metadata.ClassNames;
+        var dataNames = dataset.ClassNames;
+        if (dataNames.Count == 0 || dataNames.SequenceEqual(modelNames)) return l => l;
+        var byName = modelNames.Select((n, i) => (n, i)).GroupBy(t => t.n, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => (long)g.First().i, StringComparer.OrdinalIgnoreCase);
+        var map = dataNames.Select(n => byName.TryGetValue(n, out long i) ? i : -1L).ToArray();
+        return l => l >= 0 && l < map.Length ? map[l] : -1;
     }
 
     /// <summary>
