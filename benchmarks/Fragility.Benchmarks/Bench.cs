@@ -13,6 +13,7 @@ namespace Fragility.Benchmarks;
 public sealed class Bench
 {
     private readonly List<BenchResult> _results = [];
+    private readonly string _stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 
     /// <summary>Creates a harness.</summary>
     public Bench(int warmup, int repetitions, bool quick)
@@ -60,11 +61,11 @@ public sealed class Bench
         Console.WriteLine($"  {name,-58} {value,10:G5} {unit}{(note is null ? "" : "  " + note)}");
     }
 
-    /// <summary>Writes results as JSON and a Markdown table.</summary>
+    /// <summary>Writes the results so far as JSON and a Markdown table (one pair of files per harness, rewritten on each call).</summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
-        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string stamp = _stamp;
         File.WriteAllText(Path.Combine(directory, $"bench-{stamp}.json"), JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
         using var md = new StreamWriter(Path.Combine(directory, $"bench-{stamp}.md"));
         md.WriteLine("| suite | case | median ms | min ms | max ms | rate |");

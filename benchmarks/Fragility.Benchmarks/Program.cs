@@ -30,6 +30,7 @@ foreach (var s in suites.Where(s => names.Count == 0 || names.Contains(s.Name)))
 {
     Console.WriteLine($"[{s.Name}] {s.Description}");
     s.Run(bench);
+    // Saved after every suite (same files, overwritten) so a long run that is stopped keeps what it measured.
+    bench.Save(outDir);
 }
-bench.Save(outDir);
 return 0;

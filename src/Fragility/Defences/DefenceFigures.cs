@@ -21,7 +21,8 @@ public static class DefenceFigures
         .FirstOrDefault(f => SKFontManager.Default.GetFontFamilies().Contains(f, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Test accuracy (x) against top-k intersection after the adaptive top-k attack (y); the rows on the
-    /// accuracy-robustness frontier (no other row is at least as good on both and better on one) are joined by a line.</summary>
+    /// accuracy-robustness frontier (no other row is at least as good on both and better on one) are ringed and joined
+    /// by a dashed line.</summary>
     public static void SaveFrontier(IReadOnlyList<DefenceRow> rows, string path, int width = 1100, int height = 560)
     {
         var plot = NewPlot($"Accuracy against robustness (top-k attack, ε = {Eps(rows)}/255)", "test accuracy (%)", "top-k intersection after attack (higher is more robust)");
@@ -30,12 +31,15 @@ public static class DefenceFigures
             .Where(r => !rows.Any(o => Finite(o.Accuracy, o.TopKAfterTopK) && o.Accuracy >= r.Accuracy && o.TopKAfterTopK >= r.TopKAfterTopK
                 && (o.Accuracy > r.Accuracy || o.TopKAfterTopK > r.TopKAfterTopK)))
             .OrderBy(r => r.Accuracy).ToArray();
-        if (frontier.Length > 1)
+        if (frontier.Length > 0)
         {
+            // A ring around each frontier row (a frontier of one row has no line to show it).
             var line = plot.Add.Scatter(frontier.Select(r => 100 * r.Accuracy).ToArray(), frontier.Select(r => r.TopKAfterTopK).ToArray(), Color.FromHex("#888888"));
-            line.MarkerSize = 0;
+            line.MarkerShape = MarkerShape.OpenCircle;
+            line.MarkerSize = 22;
+            line.LineWidth = frontier.Length > 1 ? 1.5f : 0;
             line.LinePattern = LinePattern.Dashed;
-            line.LegendText = "frontier";
+            line.LegendText = "accuracy-robustness frontier";
         }
         Save(plot, path, width, height);
     }

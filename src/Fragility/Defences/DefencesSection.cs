@@ -75,7 +75,7 @@ public sealed class DefencesSection : IReportSection
 
     private static readonly (string File, string Caption)[] Captions =
     [
-        (DefenceEvaluation.FrontierFigure, "Test accuracy against robustness (top-k intersection after the adaptive top-k attack); the dashed line joins the rows no other row beats on both."),
+        (DefenceEvaluation.FrontierFigure, "Test accuracy against robustness (top-k intersection after the adaptive top-k attack); the ringed rows (joined by a dashed line) are those no other row beats on both."),
         (DefenceEvaluation.FaithfulnessFigure, "Faithfulness (insertion minus deletion AUC) against robustness."),
         (DefenceEvaluation.CurveFigure, "Top-k intersection after the adaptive top-k attack against epsilon (0-255 scale)."),
     ];
