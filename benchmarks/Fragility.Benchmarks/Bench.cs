@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Fragility.Benchmarks;
 
@@ -66,7 +67,11 @@ public sealed class Bench
     {
         Directory.CreateDirectory(directory);
         string stamp = _stamp;
-        File.WriteAllText(Path.Combine(directory, $"bench-{stamp}.json"), JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(directory, $"bench-{stamp}.json"), JsonSerializer.Serialize(_results, new JsonSerializerOptions
+        {
+            // Recorded quantities (memory) have no timing: their NaN medians are written as "NaN".
+            WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
         using var md = new StreamWriter(Path.Combine(directory, $"bench-{stamp}.md"));
         md.WriteLine("| suite | case | median ms | min ms | max ms | rate |");
         md.WriteLine("|---|---|---:|---:|---:|---:|");

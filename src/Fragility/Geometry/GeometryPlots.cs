@@ -32,13 +32,16 @@ internal static class GeometryPlots
     }
 
     /// <summary>Labels an axis whose plotted values are log10 of the data with powers of ten.</summary>
-    public static void LogAxis(IAxis axis)
+    public static void LogAxis(IAxis axis, IReadOnlyList<double>? log10Values = null)
     {
+        // Data within about one decade gets no integer-decade tick at all, so ticks fall between decades there.
+        var finite = log10Values?.Where(double.IsFinite).ToArray() ?? [];
+        bool narrow = finite.Length > 0 && finite.Max() - finite.Min() < 1.5;
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => Math.Abs(v) >= 4 ? "1e" + v.ToString("0", CultureInfo.InvariantCulture) : Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
+            MinorTickGenerator = narrow ? new ScottPlot.TickGenerators.EvenlySpacedMinorTickGenerator(1) : new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = !narrow,
+            LabelFormatter = v => Math.Abs(v) >= 4 ? "1e" + v.ToString(narrow ? "0.#" : "0", CultureInfo.InvariantCulture) : Math.Pow(10, v).ToString(narrow ? "G3" : "G4", CultureInfo.InvariantCulture),
         };
     }
 

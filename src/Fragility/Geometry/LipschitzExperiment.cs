@@ -109,7 +109,9 @@ public static class LipschitzExperiment
                 label.LabelFontSize = 9;
                 label.LabelFontColor = ScottPlot.Color.FromHex("#555555");
             }
-            GeometryPlots.LogAxis(plot.Axes.Bottom);
+            GeometryPlots.LogAxis(plot.Axes.Bottom, xs);
+            // Room on the right for the model names written beside the points.
+            plot.Axes.Margins(left: 0.08, right: 0.3, bottom: 0.1, top: 0.1);
             plot.ShowLegend(ScottPlot.Alignment.LowerRight);
             plots.Add(plot);
         }
