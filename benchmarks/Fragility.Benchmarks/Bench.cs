@@ -39,7 +39,10 @@ public sealed class Bench
     /// <summary>Times <paramref name="action"/>; <paramref name="unitsPerRun"/> converts to a rate (e.g. maps per run).</summary>
     public BenchResult Measure(string suite, string name, Action action, double unitsPerRun = 1, string unit = "op", Func<string>? note = null)
     {
-        for (int i = 0; i < Warmup; i++) action();
+        // At least Warmup runs and at least half a second: millisecond cases otherwise time the JIT and the
+        // allocator's first growth (the first case of a run measured 10x slow with a single warm-up run).
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < Warmup || warm.ElapsedMilliseconds < 500; i++) action();
         var times = new double[Repetitions];
         for (int i = 0; i < Repetitions; i++)
         {
