@@ -139,7 +139,7 @@ public sealed class DefenceEvaluation
                         plan.Add((m, method, d));
         int batches = (indices.Count + _settings.BatchSize - 1) / _settings.BatchSize;
         int attacksPerRow = (_settings.CurveEpsilons.Count + 2) * batches;
-        long total = (long)plan.Count * attacksPerRow, done = 0;
+        long total = (long)plan.Count * attacksPerRow, done = 0, resumedUnits = 0;
 
         var rows = new List<DefenceRow>();
         var perImage = new List<(DefenceRow Row, ImageResult Result)>();
@@ -168,6 +168,7 @@ public sealed class DefenceEvaluation
                         {
                             notes.Add($"{defence.Name} does not apply to {methodName}; no row for {modelName} · {methodName} + {defence.Name}.");
                             done += attacksPerRow;
+                            resumedUnits += attacksPerRow;   // skipped, not computed: not part of the rate
                             continue;
                         }
                         string key = RowKey(modelName, methodName, defence.Name);
@@ -179,7 +180,8 @@ public sealed class DefenceEvaluation
                             if (defence.IsNone) undefended = cached.Value.Adversarial;
                             resumed++;
                             done += attacksPerRow;
-                            progress?.Report(new ProgressUpdate("defend", done, total, $"{key}: resumed"));
+                            resumedUnits += attacksPerRow;
+                            progress?.Report(new ProgressUpdate("defend", done, total, $"{key}: resumed", Resumed: resumedUnits));
                         }
                         else
                         {
@@ -196,7 +198,7 @@ public sealed class DefenceEvaluation
                             var adversarial = defence.IsNone ? new Dictionary<string, Tensor>() : null;
                             long before = done;
                             record = EvaluateRow(template, model, randomised, defended, inputs, indices, k, undefended, adversarial,
-                                () => { done++; progress?.Report(new ProgressUpdate("defend", done, total, $"{key}")); }, cancellation);
+                                () => { done++; progress?.Report(new ProgressUpdate("defend", done, total, $"{key}", Resumed: resumedUnits)); }, cancellation);
                             done = before + attacksPerRow;
                             SaveRow(rowsDir, key, record, adversarial);
                             if (defence.IsNone) undefended = adversarial;

@@ -107,7 +107,7 @@ public sealed class FragilitySweep
         int total = TotalCells;
         int resumed = Grid().Count(log.Done.Contains);
         int done = resumed, run = 0;
-        progress?.Report(new ProgressUpdate("sweep", done, total));
+        progress?.Report(new ProgressUpdate("sweep", done, total, Resumed: resumed));
 
         for (int start = _first; start < _first + _owned; start += _settings.BatchSize)
         {
@@ -138,7 +138,7 @@ public sealed class FragilitySweep
                         done += todo.Length;
                         run += todo.Length;
                         progress?.Report(new ProgressUpdate("sweep", done, total,
-                            $"{method.Name} {attackName} eps {SweepFiles.Epsilon(epsilon)}, images {start + 1}-{start + count} of {_inputs.Count}"));
+                            $"{method.Name} {attackName} eps {SweepFiles.Epsilon(epsilon)}, images {start + 1}-{start + count} of {_inputs.Count}", Resumed: resumed));
                     }
             }
         }

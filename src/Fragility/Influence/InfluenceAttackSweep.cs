@@ -72,7 +72,7 @@ public static class InfluenceAttackSweep
             var pending = Enumerable.Range(0, tests).Where(t => !results.Contains(a.Name, eps, setup.TestIndices[t])).ToList();
             resumed += tests - pending.Count;
             done += tests - pending.Count;
-            progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}"));
+            progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}", Resumed: resumed));
             for (int start = 0; start < pending.Count; start += options.BatchSize)
             {
                 var batch = pending.Skip(start).Take(options.BatchSize).ToArray();
@@ -86,7 +86,7 @@ public static class InfluenceAttackSweep
                         ImageCodec.SavePng(torch.tensor(outcomes[k].Perturbed, new long[] { c, h, w }), PerturbedPath(outDir, a.Name, eps, ids[k]));
                 computed += results.Append(outcomes.Select((o, k) => InfluenceAttackRecord.From(o, labels[k], setup.TrainIndices)));
                 done += batch.Length;
-                progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}"));
+                progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}", Resumed: resumed));
             }
         }
         var names = options.Attacks.Select(a => a.Name).ToHashSet();

@@ -6,4 +6,6 @@ namespace Fragility.Runtime;
 /// <param name="Done">Units finished.</param>
 /// <param name="Total">Units in all.</param>
 /// <param name="Status">Short live status (loss, accuracy...), or null.</param>
-public sealed record ProgressUpdate(string Task, long Done, long Total, string? Status = null);
+/// <param name="Resumed">How many of <paramref name="Done"/> were read back from an earlier, interrupted run rather
+/// than computed now (they count toward progress but not toward the rate).</param>
+public sealed record ProgressUpdate(string Task, long Done, long Total, string? Status = null, long Resumed = 0);

@@ -12,26 +12,47 @@ public sealed class ConsoleProgressTests
     {
         // A resumed run reports 90 of 100 units done at once, then finishes 10 more in about 0.2 s: about 50 units/s.
         // Counting the 90 resumed units would print about 500/s.
+        var line = LastLine(progress =>
+        {
+            progress.Report(new ProgressUpdate("work", 90, 100));
+            for (int i = 91; i <= 100; i++)
+            {
+                Thread.Sleep(20);
+                progress.Report(new ProgressUpdate("work", i, 100));
+            }
+        });
+        Assert.Contains("work: 100/100", line);
+        Assert.InRange(Rate(line), 1, 200);
+    }
+
+    [Fact]
+    public void UnitsMarkedResumedDoNotCountTowardTheRate()
+    {
+        // Resumed rows reported one at a time (as defend does), each carrying the running count of resumed units.
+        var line = LastLine(progress =>
+        {
+            progress.Report(new ProgressUpdate("work", 0, 100));
+            for (int i = 1; i <= 90; i++) progress.Report(new ProgressUpdate("work", i, 100, Resumed: i));
+            for (int i = 91; i <= 100; i++)
+            {
+                Thread.Sleep(20);
+                progress.Report(new ProgressUpdate("work", i, 100, Resumed: 90));
+            }
+        });
+        Assert.Contains("work: 100/100", line);
+        Assert.InRange(Rate(line), 1, 200);
+    }
+
+    private static string LastLine(Action<IProgress<ProgressUpdate>> work)
+    {
         var oldOut = Console.Out;
         var output = new StringWriter();
         Console.SetOut(output);
-        try
-        {
-            ConsoleProgress.Run("test", progress =>
-            {
-                progress.Report(new ProgressUpdate("work", 90, 100));
-                for (int i = 91; i <= 100; i++)
-                {
-                    Thread.Sleep(20);
-                    progress.Report(new ProgressUpdate("work", i, 100));
-                }
-                return 0;
-            });
-        }
+        try { ConsoleProgress.Run("test", progress => { work(progress); return 0; }); }
         finally { Console.SetOut(oldOut); }
-        var last = output.ToString().Trim().Split('\n')[^1];
-        Assert.Contains("work: 100/100", last);
-        var rate = double.Parse(last.Split(", ")[1].Split("/s")[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(rate, 1, 200);
+        return output.ToString().Trim().Split('\n')[^1];
     }
+
+    private static double Rate(string line) =>
+        double.Parse(line.Split(", ")[1].Split("/s")[0], System.Globalization.CultureInfo.InvariantCulture);
 }
