@@ -91,7 +91,7 @@ public sealed class InfluenceCommand : ICliCommand
     private static int ValidateLeaveOneOut(InfluenceSetup setup, IReadOnlyList<InfluenceTestPoint> points, int tests, int perTest, string? lambdas, string outDir)
     {
         if (tests < 1) throw new FragilityException($"--loo-tests must be at least 1, got {tests}.");
-        if (perTest < 2) throw new FragilityException($"--loo-points must be at least 2, got {perTest}.");
+        if (perTest < 2 || perTest % 2 != 0) throw new FragilityException($"--loo-points must be an even number of at least 2 (half most helpful, half most harmful), got {perTest}.");
         var chosen = points.Take(tests).ToList();
         var features = Matrix<double>.Build.DenseOfRowArrays(chosen.Select(p => p.Features));
         var labels = chosen.Select(p => p.Label).ToArray();

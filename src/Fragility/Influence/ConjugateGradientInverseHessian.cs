@@ -8,7 +8,7 @@ namespace Fragility.Influence;
 /// iteration one pass over the training features. Stops when ||H x - v|| &lt;= relativeTolerance * ||v|| (default 1e-10)
 /// or after maxIterations (default 2 P).
 /// </summary>
-public sealed class ConjugateGradientInverseHessian : IInverseHessianSolver
+public sealed class ConjugateGradientInverseHessian : IInverseHessianSolver, IDisposable
 {
     private readonly HeadObjective _objective;
     private readonly HessianOperator _hessian;
@@ -26,7 +26,8 @@ public sealed class ConjugateGradientInverseHessian : IInverseHessianSolver
         _maxIterations = maxIterations ?? 2 * objective.ParameterCount;
         var diagonal = _hessian.Diagonal();
         if (objective.NullDirection is { } u) diagonal += u.PointwiseMultiply(u);
-        _inverseDiagonal = diagonal.Map(x => 1 / x);
+        // A diagonal entry that underflowed to 0 (every probability saturated) would make the preconditioner infinite.
+        _inverseDiagonal = diagonal.Map(x => x > 0 ? 1 / x : 1);
         if (_maxIterations < 1) throw new FragilityException($"CG needs at least one iteration, got {_maxIterations}.");
     }
 
@@ -74,6 +75,12 @@ public sealed class ConjugateGradientInverseHessian : IInverseHessianSolver
         LastIterations = it;
         double vn = v.L2Norm();
         LastRelativeResidual = vn == 0 ? 0 : (v - Apply(x)).L2Norm() / vn;
+        if (!double.IsFinite(LastRelativeResidual) || LastRelativeResidual > Math.Max(1e3 * _tolerance, 1e-6))
+            throw new FragilityException($"Conjugate gradient did not converge: relative residual {LastRelativeResidual:G3} after {it} iterations. " +
+                "The head's Hessian is ill-conditioned: raise --l2, or use --solver exact.");
         return x;
     }
+
+    /// <summary>Frees the native tensors of the Hessian operator (large heads use TorchSharp matmuls).</summary>
+    public void Dispose() => _hessian.Dispose();
 }

@@ -203,7 +203,8 @@ public sealed class LinearHead
     /// <summary>Cross-entropy of logits, stable for large |z|.</summary>
     internal static double LossOfLogits(double[] z, int label, int classes)
     {
-        if (classes == 2) return Softplus(z[0]) - label * z[0]; // log(1 + e^z) - y z
+        // log(1 + e^z) - y z, written as softplus(-z) for y = 1 so that confident points do not cancel two numbers of size z.
+        if (classes == 2) return Softplus(label == 1 ? -z[0] : z[0]);
         double max = z.Max();
         double lse = max + Math.Log(z.Sum(v => Math.Exp(v - max)));
         return lse - z[label];
@@ -213,7 +214,14 @@ public sealed class LinearHead
     internal static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 
     /// <summary>log(1 + e^z) without overflow.</summary>
-    internal static double Softplus(double z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
+    internal static double Softplus(double z) => z > 0 ? z + Log1P(Math.Exp(-z)) : Log1P(Math.Exp(z));
+
+    /// <summary>log(1 + x), accurate for tiny x (Goldberg 1991); Math.Log(1 + x) loses every digit below 1e-16.</summary>
+    internal static double Log1P(double x)
+    {
+        double u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * x / (u - 1);
+    }
 
     private void CheckLength(ReadOnlySpan<double> phi)
     {

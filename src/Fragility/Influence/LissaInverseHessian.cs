@@ -7,7 +7,7 @@ namespace Fragility.Influence;
 /// time", JMLR 2017), the estimator Koh and Liang (ICML 2017) use for large models: the truncated Neumann series of
 /// <see cref="LissaOptions"/>, on full-batch or mini-batch Hessian-vector products, averaged over repeats.
 /// </summary>
-public sealed class LissaInverseHessian : IInverseHessianSolver
+public sealed class LissaInverseHessian : IInverseHessianSolver, IDisposable
 {
     private readonly HeadObjective _objective;
     private readonly HessianOperator _hessian;
@@ -43,10 +43,18 @@ public sealed class LissaInverseHessian : IInverseHessianSolver
             var h = v.Clone();
             for (int j = 0; j < _options.Depth; j++)
                 h = v + (1 - _options.Damping) * h - Apply(h, SampleRows()) / Scale;
+            // The recursion converges only if the scale exceeds half the largest eigenvalue of every sampled Hessian;
+            // a mini-batch of borderline points can break that and the series then grows without bound.
+            if (!double.IsFinite(h.L2Norm()) || h.L2Norm() > 1e6 * (v.L2Norm() + double.Epsilon))
+                throw new FragilityException($"LiSSA diverged (scale {Scale:G3}{(_options.BatchSize is int b ? $", batch {b}" : "")}): " +
+                    "raise --lissa-scale, use full-batch products, or use --solver cg.");
             sum += h / Scale;
         }
         return sum / _options.Repeats;
     }
+
+    /// <summary>Frees the native tensors of the Hessian operator (large heads use TorchSharp matmuls).</summary>
+    public void Dispose() => _hessian.Dispose();
 
     private int[]? SampleRows()
     {

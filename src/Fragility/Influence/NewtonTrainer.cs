@@ -65,8 +65,13 @@ public static class NewtonTrainer
         {
             var h = objective.Hessian(theta);
             ExactInverseHessian.AddNullProjector(h, objective.NullDirection);
-            return h.Cholesky().Solve(g);
+            try { return h.Cholesky().Solve(g); }
+            catch (ArgumentException)
+            {
+                throw new FragilityException("Newton step: the head's Hessian is not positive definite (features degenerate or lambda too small): raise --l2.");
+            }
         }
-        return new ConjugateGradientInverseHessian(objective, theta, relativeTolerance: 1e-12).Solve(g);
+        using var cg = new ConjugateGradientInverseHessian(objective, theta, relativeTolerance: 1e-12);
+        return cg.Solve(g);
     }
 }

@@ -139,6 +139,29 @@ public sealed class InfluenceAttackTests : IDisposable
     }
 
     [Theory]
+    [InlineData(InfluenceAttackKind.RandomSign)]
+    [InlineData(InfluenceAttackKind.SingleStep)]
+    [InlineData(InfluenceAttackKind.Iterative)]
+    public void Run_ClampsPixelsAtTheEdgesOfTheValidRange(InfluenceAttackKind kind)
+    {
+        // Black and white pixels: a step out of [0, 1] must be cut back to the edge, not kept or reflected.
+        using var edged = _tests.clone();
+        using (var flat = edged.view(2, -1))
+        {
+            flat[TensorIndex.Colon, TensorIndex.Slice(0, 16)] = torch.tensor(0.0, dtype: ScalarType.Float64);
+            flat[TensorIndex.Colon, TensorIndex.Slice(16, 32)] = torch.tensor(1.0, dtype: ScalarType.Float64);
+        }
+        var outcomes = _attack.Run(edged, Labels(), [10, 11], 8, new InfluenceAttackOptions { Kind = kind, Steps = 4, StepSize = 4, Seed = 3 });
+        foreach (var o in outcomes)
+        {
+            Assert.All(o.Perturbed, v => Assert.InRange(v, 0f, 1f));
+            // Some black pixel was pushed down and some white one up (sign steps move every pixel), so they sit on the edge.
+            Assert.Contains(o.Perturbed.Take(16), v => v == 0f);
+            Assert.Contains(o.Perturbed.Skip(16).Take(16), v => v == 1f);
+        }
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData(2.0)]
     public void IterativeWithOneFullStep_EqualsTheSingleStep(double? beta)

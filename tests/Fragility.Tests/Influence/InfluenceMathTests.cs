@@ -141,6 +141,44 @@ public class InfluenceMathTests
         Assert.True((exact - lissa).L2Norm() < 0.1 * exact.L2Norm(), $"relative error {(exact - lissa).L2Norm() / exact.L2Norm()}");
     }
 
+    [Theory]
+    [InlineData(30.0)]
+    [InlineData(40.0)]
+    [InlineData(-30.0)]
+    public void BinaryLoss_IsAccurateForConfidentPoints(double z)
+    {
+        // z = w phi + b with w = 1, b = 0. The loss of the label the head predicts is log(1 + e^-|z|), about e^-|z|;
+        // computing it as softplus(z) - z cancels two numbers of size |z| (4 % error at 30, everything lost at 40).
+        var head = new LinearHead(2, 1, [1.0, 0.0]);
+        int label = z > 0 ? 1 : 0;
+        double expected = Math.Exp(-Math.Abs(z)) - 0.5 * Math.Exp(-2 * Math.Abs(z));
+        Assert.Equal(1.0, head.Loss([z], label) / expected, 12);
+        // The other label's loss is about |z|.
+        Assert.Equal(Math.Abs(z), head.Loss([z], 1 - label), 9);
+    }
+
+    [Fact]
+    public void Lissa_WithTooSmallAScale_FailsWithAFix()
+    {
+        var (x, y) = RandomProblem(seed: 9, n: 30, d: 3, classes: 2);
+        var objective = new HeadObjective(x, y, 2, 0.2);
+        var th = NewtonTrainer.Minimize(objective).Parameters;
+        using var lissa = new LissaInverseHessian(objective, th, new LissaOptions { Depth = 2000, Scale = 1e-3 });
+        var e = Assert.Throws<FragilityException>(() => lissa.Solve(objective.ExampleGradient(th, 0)));
+        Assert.Contains("--lissa-scale", e.Message);
+    }
+
+    [Fact]
+    public void ConjugateGradient_ThatDoesNotConverge_FailsWithAFix()
+    {
+        var (x, y) = RandomProblem(seed: 10, n: 30, d: 3, classes: 3);
+        var objective = new HeadObjective(x, y, 3, 0.2);
+        var th = NewtonTrainer.Minimize(objective).Parameters;
+        using var cg = new ConjugateGradientInverseHessian(objective, th, 1e-12, maxIterations: 1);
+        var e = Assert.Throws<FragilityException>(() => cg.Solve(objective.ExampleGradient(th, 0)));
+        Assert.Contains("--l2", e.Message);
+    }
+
     [Fact]
     public void LeaveOneOutRetraining_MatchesPredictedChange()
     {
