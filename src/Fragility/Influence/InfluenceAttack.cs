@@ -26,6 +26,9 @@ namespace Fragility.Influence;
 /// <para>Metrics: Spearman correlation of the whole influence vectors before and after, how many of the original top-k
 /// helpful points stay in the top k, the head's and the network's labels, the realised L-infinity size (0-255 units)
 /// and the angle between grad_x of the test loss and the attack direction.</para>
+/// <para>Admissible iterates keep the <b>head's</b> label (method.md §4 checks the original network's): the head is the
+/// model whose prediction the influence values explain, so its label is the one that must not change. The full
+/// network's label is reported beside it.</para>
 /// </remarks>
 public sealed class InfluenceAttack
 {
