@@ -54,6 +54,8 @@ public sealed class TrainCommand : ICliCommand
             double? strength = pr.GetValue(lambda);
             if (regularizerSpec is not null && strength is null) throw new FragilityException("--regularize needs --lambda (the strength; for spectral the per-layer bound), e.g. --regularize input_gradient --lambda 0.1.");
             if (regularizerSpec is null && strength is not null) throw new FragilityException("--lambda is the strength of --regularize; name a regulariser too, e.g. --regularize weight_decay --lambda 5e-4.");
+            if (regularizerSpec is not null && regularizerSpec.Split(':')[0].Trim().Equals("weight_decay", StringComparison.OrdinalIgnoreCase) && pr.GetValue(wd) != 0)
+                throw new FragilityException("--weight-decay and --regularize weight_decay would both penalise the weights: use one of them.");
             var options = new TrainingOptions
             {
                 Epochs = pr.GetValue(epochs), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr),

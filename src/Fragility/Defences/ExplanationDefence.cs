@@ -81,7 +81,7 @@ public sealed class ExplanationDefence
                 double sigma = smoothGradSigma255;
                 foreach (var (key, value) in KeyValues(argument, spec))
                 {
-                    if (key == "n") n = (int)Number(value, spec, "n");
+                    if (key == "n") n = Integer(value, spec, "n");
                     else if (key == "sigma") sigma = Number(value, spec, "sigma");
                     else throw new FragilityException($"--defences {spec}: unknown setting '{key}'; use n=SAMPLES,sigma=SIGMA (0-255 scale).");
                 }
@@ -94,7 +94,7 @@ public sealed class ExplanationDefence
             }
             case "jitter":
             {
-                int radius = argument is null ? 1 : (int)Number(argument, spec, "radius");
+                int radius = argument is null ? 1 : Integer(argument, spec, "radius");
                 _ = new JitterAveraged(new SimpleGradient(), radius);   // validates the radius
                 return new ExplanationDefence(Invariant($"jitter:{radius}"), "translation jitter (Olah et al. 2017, Distill) averaged as in SmoothGrad",
                     Invariant($"through the average over all {(2 * radius + 1) * (2 * radius + 1)} shifts"),
@@ -102,7 +102,7 @@ public sealed class ExplanationDefence
             }
             case "ig_steps":
             {
-                int steps = argument is null ? throw new FragilityException($"--defences {spec}: give the number of path points, e.g. ig_steps:300.") : (int)Number(argument, spec, "steps");
+                int steps = argument is null ? throw new FragilityException($"--defences {spec}: give the number of path points, e.g. ig_steps:300.") : Integer(argument, spec, "steps");
                 if (steps < 1) throw new FragilityException($"--defences {spec}: the number of path points must be at least 1.");
                 return new ExplanationDefence(Invariant($"ig_steps:{steps}"), "Sundararajan et al. 2017, ICML (integrated gradients)",
                     Invariant($"through integrated gradients with all {steps} path points"),
@@ -139,6 +139,13 @@ public sealed class ExplanationDefence
     private static double Number(string text, string spec, string what) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v
             : throw new FragilityException($"--defences {spec}: {what} must be a number, got '{text}'.");
+
+    private static int Integer(string text, string spec, string what)
+    {
+        double v = Number(text, spec, what);
+        return v == Math.Floor(v) && v >= 0 && v <= int.MaxValue ? (int)v
+            : throw new FragilityException($"--defences {spec}: {what} must be a whole number, got '{text}'.");
+    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

@@ -38,6 +38,30 @@ public class BadInputTests
         Assert.Equal(CliRunnerCodes.User, code);
         Assert.Contains("--epochs", err);
     }
+
+    [Fact]
+    public void WeightDecayTwice_IsOneLineError()
+    {
+        var (code, _, err) = CliHarness.Run("train", "--dataset", "sample", "--epochs", "1", "--weight-decay", "0.01",
+            "--regularize", "weight_decay", "--lambda", "0.01", "--out", Path.Combine(Path.GetTempPath(), "never-written.safetensors"));
+        Assert.Equal(CliRunnerCodes.User, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("use one of them", err);
+    }
+
+    [Theory]
+    [InlineData("train", "--regularize", "pgd:steps=2.5")]
+    [InlineData("defend", "--defences", "smoothgrad:n=2.5")]
+    [InlineData("defend", "--defences", "ig_steps:10.5")]
+    public void FractionalCounts_AreRejected(string command, string option, string spec)
+    {
+        var args = command == "train"
+            ? new[] { command, "--dataset", "sample", "--epochs", "1", option, spec, "--lambda", "1" }
+            : new[] { command, "--dataset", "sample", option, spec };
+        var (code, _, err) = CliHarness.Run(args);
+        Assert.Equal(CliRunnerCodes.User, code);
+        Assert.Contains("whole number", err);
+    }
 }
 
 internal static class CliRunnerCodes

@@ -63,9 +63,9 @@ public static class TrainingRegularizers
                 "attack" => CurvatureDirection.Attack,
                 var d => throw new FragilityException($"--regularize {spec}: direction must be random or attack, got '{d}'."),
             }, Number(settings, "h", 8, spec), seed),
-            Hessian => new HessianNormPenalty(lambda, Number(settings, "beta", 10, spec), (int)Number(settings, "samples", 1, spec), seed),
+            Hessian => new HessianNormPenalty(lambda, Number(settings, "beta", 10, spec), Integer(settings, "samples", 1, spec), seed),
             Spectral => new SpectralNormProjection(lambda, seed: seed),
-            Pgd => new PgdAdversarialTraining(lambda, Number(settings, "eps", 8, spec), (int)Number(settings, "steps", 5, spec),
+            Pgd => new PgdAdversarialTraining(lambda, Number(settings, "eps", 8, spec), Integer(settings, "steps", 5, spec),
                 settings.ContainsKey("alpha") ? Number(settings, "alpha", 0, spec) : null, seed),
             _ => throw new FragilityException($"Unknown regulariser '{parts[0]}'. Use one of: {string.Join(", ", Names)}."),
         };
@@ -105,5 +105,12 @@ public static class TrainingRegularizers
         if (!settings.Remove(key, out var value)) return fallback;
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v
             : throw new FragilityException($"--regularize {spec}: {key} must be a number, got '{value}'.");
+    }
+
+    private static int Integer(Dictionary<string, string> settings, string key, int fallback, string spec)
+    {
+        double v = Number(settings, key, fallback, spec);
+        return v == Math.Floor(v) && v >= 1 && v <= int.MaxValue ? (int)v
+            : throw new FragilityException($"--regularize {spec}: {key} must be a whole number of at least 1, got {v.ToString(CultureInfo.InvariantCulture)}.");
     }
 }
