@@ -33,12 +33,15 @@ public class SmoothingDefenceTests : OneTorchThread
     [Fact]
     public void SmoothGradSquared_ConvergesToTheClosedFormExpectation_OnAQuadraticScore()
     {
-        // grad s0(x + n) = A x + A n with n ~ N(0, sigma^2 I), so E[(grad_i)^2] = (A x)_i^2 + sigma^2 sum_j A_ij^2, and
-        // SmoothGrad's mean E[grad] = A x. Both within 5 standard errors of S = 2000 samples.
+        // The model normalises by std = 0.35, so with v = x / std: grad_x s0(x + n) = c (A x + A n), c = 1 / std^2, and
+        // n ~ N(0, sigma^2 I) in pixel units. E[(grad_i)^2] = c^2 ((A x)_i^2 + sigma^2 sum_j A_ij^2), SmoothGrad's mean
+        // E[grad] = c A x. Noise added in normalised units instead would give a noise term c^2 std^2 smaller by 0.12.
+        // Both within 5 standard errors of S = 2000 samples.
         using var g = new torch.Generator(61);
         using var m = torch.randn([16, 16], dtype: ScalarType.Float64, generator: g);
         using var a = (m + m.t()) * 0.5;
-        using var model = TestModels.Wrap(new QuadraticScores(a), 1, 4, 4, 2, mean: 0.0, std: 1.0);
+        const double std = 0.35, c = 1 / (std * std);
+        using var model = TestModels.Wrap(new QuadraticScores(a), 1, 4, 4, 2, mean: 0.0, std: std);
         using var x = TestModels.Inputs(1, 62, size: 4);
         using var target = torch.tensor(new long[] { 0 });
         const int samples = 2000;
@@ -46,10 +49,10 @@ public class SmoothingDefenceTests : OneTorchThread
         var defence = ExplanationDefence.Parse("smoothgrad_sq:n=2000,sigma=102");   // 102/255 = 0.4
         var method = defence.Apply(model, new SimpleGradient())!;
         using var squared = method.Attribute(model, x, target).reshape(-1);
-        using var ax = x.flatten(1).matmul(a).reshape(-1);
-        using var rowSquares = a.square().sum(1);
+        using var ax = x.flatten(1).matmul(a).reshape(-1) * c;
+        using var rowSquares = a.square().sum(1) * (c * c);
         using var expected = ax.square() + rowSquares * (sigma * sigma);
-        // Var[(ax_i + z)^2] for z ~ N(0, s^2), s^2 = sigma^2 |A_i|^2: 4 ax_i^2 s^2 + 2 s^4.
+        // Var[(ax_i + z)^2] for z ~ N(0, s^2), s^2 = sigma^2 |A_i|^2 c^2: 4 ax_i^2 s^2 + 2 s^4.
         using var s2 = rowSquares * (sigma * sigma);
         using var stderr = (ax.square() * s2 * 4 + s2.square() * 2).sqrt() / Math.Sqrt(samples);
         var diff = (squared - expected).abs().data<double>().ToArray();
@@ -58,11 +61,15 @@ public class SmoothingDefenceTests : OneTorchThread
         // The bias term sigma^2 |A_i|^2 separates SmoothGrad-squared from (A x)^2: without it most pixels would fail.
         var noBias = (squared - ax.square()).abs().data<double>().ToArray();
         Assert.True(Enumerable.Range(0, 16).Count(i => noBias[i] > bound[i]) >= 8, "the check must be able to see the sigma^2 term");
+        // Noise in normalised units would shrink that term by std^2: it must be distinguishable too.
+        using var wrongUnits = ax.square() + rowSquares * (sigma * sigma * std * std);
+        var wrong = (squared - wrongUnits).abs().data<double>().ToArray();
+        Assert.True(Enumerable.Range(0, 16).Count(i => wrong[i] > bound[i]) >= 8, "the check must tell pixel-unit noise from normalised-unit noise");
 
         var plain = ExplanationDefence.Parse("smoothgrad:n=2000,sigma=102").Apply(model, new SimpleGradient())!;
         using var mean = plain.Attribute(model, x, target).reshape(-1);
         using var meanBound = rowSquares.sqrt() * (5 * sigma / Math.Sqrt(samples));
-        Assert.True((mean - ax).abs().le(meanBound).all().item<bool>(), "SmoothGrad must approach A x");
+        Assert.True((mean - ax).abs().le(meanBound).all().item<bool>(), "SmoothGrad must approach c A x");
     }
 
     [Fact]
