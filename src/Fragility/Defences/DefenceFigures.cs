@@ -1,5 +1,5 @@
+using Fragility.Reporting;
 using ScottPlot;
-using SkiaSharp;
 
 namespace Fragility.Defences;
 
@@ -16,9 +16,6 @@ public static class DefenceFigures
     private static readonly MarkerShape[] Markers =
         [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown, MarkerShape.OpenCircle, MarkerShape.OpenSquare];
 
-    // ScottPlot's default family is often missing on Linux and falls back to a serif face; pick an installed sans.
-    private static readonly string? SansFont = new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Noto Sans" }
-        .FirstOrDefault(f => SKFontManager.Default.GetFontFamilies().Contains(f, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Test accuracy (x) against top-k intersection after the adaptive top-k attack (y); the rows on the
     /// accuracy-robustness frontier (no other row is at least as good on both and better on one) are ringed and joined
@@ -76,7 +73,7 @@ public static class DefenceFigures
     private static Plot NewPlot(string title, string x, string y)
     {
         var plot = new Plot();
-        if (SansFont is string font) plot.Font.Set(font);
+        if (PlotFonts.Sans is string font) plot.Font.Set(font);
         plot.Title(title, 16);
         plot.XLabel(x, 13);
         plot.YLabel(y, 13);

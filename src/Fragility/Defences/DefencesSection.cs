@@ -35,7 +35,7 @@ public sealed class DefencesSection : IReportSection
             "Each row is a model (trained with the regulariser shown) x an attribution method x an explanation-side defence. Robustness columns come from ADAPTIVE attacks that go through the defence; " +
             "'transfer' columns apply the undefended map's attack to the defended map. Higher top-k intersection and Spearman, and a smaller centre shift, mean a more robust map; " +
             "lower deletion AUC, higher insertion AUC and a lower randomisation correlation mean a more faithful one.");
-        var rows = ReadCsv(Path.Combine(_folder, DefenceEvaluation.TableCsv));
+        var rows = FolderSection.ReadCsv(Path.Combine(_folder, DefenceEvaluation.TableCsv));
         if (rows.Count > 1)
         {
             var header = rows[0];
@@ -97,33 +97,4 @@ public sealed class DefencesSection : IReportSection
     private static string Round(string cell) =>
         double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && cell.Contains('.')
             ? v.ToString("0.###", CultureInfo.InvariantCulture) : cell;
-
-    // FolderSection keeps its CSV reader private; the table needs the same RFC 4180 split.
-    private static List<IReadOnlyList<string>> ReadCsv(string path)
-    {
-        var rows = new List<IReadOnlyList<string>>();
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.Length == 0) continue;
-            var fields = new List<string>();
-            var field = new System.Text.StringBuilder();
-            bool quoted = false;
-            for (int i = 0; i < line.Length; i++)
-            {
-                char c = line[i];
-                if (quoted)
-                {
-                    if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-                    else if (c == '"') quoted = false;
-                    else field.Append(c);
-                }
-                else if (c == '"') quoted = true;
-                else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-                else field.Append(c);
-            }
-            fields.Add(field.ToString());
-            rows.Add(fields);
-        }
-        return rows;
-    }
 }

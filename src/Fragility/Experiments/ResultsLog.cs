@@ -51,7 +51,7 @@ internal sealed class ResultsLog : IDisposable
             {
                 lineNumber++;
                 if (line.Trim().Length == 0) continue;
-                done.Add(ParseCell(line, path, lineNumber));
+                done.Add(ParseCell(line, $"Line {lineNumber} of '{path}'", ". Repair or delete that line, or start over with --overwrite."));
             }
             bool truncated = complete < bytes.Length;
             if (truncated) stream.SetLength(complete);
@@ -78,7 +78,9 @@ internal sealed class ResultsLog : IDisposable
         _done.Add(new SweepCell(record.Image, record.Method, record.Attack, record.Epsilon));
     }
 
-    private static SweepCell ParseCell(string line, string path, int lineNumber)
+    /// <summary>The cell a results.jsonl line records; a line that is not a record fails naming <paramref name="where"/>,
+    /// followed by <paramref name="fix"/>.</summary>
+    internal static SweepCell ParseCell(string line, string where, string fix)
     {
         try
         {
@@ -89,7 +91,7 @@ internal sealed class ResultsLog : IDisposable
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new FragilityException($"Line {lineNumber} of '{path}' is not a result record ({e.Message.Split('\n')[0]}). Repair or delete that line, or start over with --overwrite.");
+            throw new FragilityException($"{where} is not a result record ({e.Message.Split('\n')[0]}){fix}");
         }
     }
 

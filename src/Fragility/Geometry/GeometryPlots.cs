@@ -14,14 +14,11 @@ internal static class GeometryPlots
 
     public static Color Colour(int i) => Color.FromHex(Palette[i % Palette.Length]);
 
-    // ScottPlot's default family is often missing on Linux and falls back to a serif face; pick an installed sans.
-    private static readonly string? SansFont = new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Noto Sans" }
-        .FirstOrDefault(f => SKFontManager.Default.GetFontFamilies().Contains(f, StringComparer.OrdinalIgnoreCase));
 
     public static Plot New(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
-        if (SansFont is string font) plot.Font.Set(font);
+        if (PlotFonts.Sans is string font) plot.Font.Set(font);
         plot.Title(title, 15);
         plot.XLabel(xLabel, 13);
         plot.YLabel(yLabel, 13);

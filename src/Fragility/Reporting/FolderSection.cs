@@ -83,7 +83,7 @@ public sealed class FolderSection : IReportSection
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 
     /// <summary>Splits CSV lines into fields (RFC 4180 quoting, quoted fields may not span lines).</summary>
-    private static List<IReadOnlyList<string>> ReadCsv(string path)
+    internal static List<IReadOnlyList<string>> ReadCsv(string path)
     {
         var rows = new List<IReadOnlyList<string>>();
         foreach (var line in File.ReadLines(path))

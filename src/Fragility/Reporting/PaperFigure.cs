@@ -44,7 +44,7 @@ public static class PaperFigure
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
 
-        using var typeface = SKTypeface.FromFamilyName(SansFont, SKFontStyle.Bold) ?? SKTypeface.Default;
+        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans, SKFontStyle.Bold) ?? SKTypeface.Default;
         using var titleFont = new SKFont(typeface, 20);
         using var textPaint = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         canvas.DrawText(title ?? "Fragility of explanations", w / 2f, 34, SKTextAlign.Center, titleFont, textPaint);
@@ -61,7 +61,7 @@ public static class PaperFigure
             {
                 string method = summary.Methods[col];
                 var plot = new Plot();
-                if (SansFont is string font) plot.Font.Set(font);
+                if (PlotFonts.Sans is string font) plot.Font.Set(font);
                 plot.Layout.Fixed(new PixelPadding(68, 14, row == 2 ? 48 : 26, row == 0 ? 40 : 10));
                 if (row == 0) plot.Title(DisplayNames.Method(method), 16);
                 if (col == 0) plot.YLabel(metricLabels[row], 14);
@@ -131,7 +131,7 @@ public static class PaperFigure
     /// <summary>One legend for all panels (they share attacks, colours and markers), centred below the grid.</summary>
     private static void DrawLegend(SKCanvas canvas, IReadOnlyList<string> attacks, int width, float top)
     {
-        using var typeface = SKTypeface.FromFamilyName(SansFont) ?? SKTypeface.Default;
+        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
         using var font = new SKFont(typeface, 15);
         using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         const float swatch = 34, gap = 10, spacing = 30;
@@ -166,9 +166,6 @@ public static class PaperFigure
         canvas.DrawPath(path, paint);
     }
 
-    // ScottPlot's default family is often missing on Linux and falls back to a serif face; pick an installed sans.
-    private static readonly string? SansFont = new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Noto Sans" }
-        .FirstOrDefault(f => SKFontManager.Default.GetFontFamilies().Contains(f, StringComparer.OrdinalIgnoreCase));
 
     private static bool IsBaseline(string attack) => attack.StartsWith("random", StringComparison.OrdinalIgnoreCase);
 

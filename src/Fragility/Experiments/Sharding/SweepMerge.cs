@@ -127,7 +127,7 @@ public static class SweepMerge
             string line = raw.TrimEnd('\r');
             if (line.Trim().Length == 0) continue;
             string where = $"line {number} of {shard.ResultsPath}";
-            var cell = ParseCell(line, where);
+            var cell = ResultsLog.ParseCell(line, where, ": repair or delete that line, then merge again.");
             int position = grid.Position(cell);
             if (position < 0)
                 throw new FragilityException($"{where} (image {cell.Image}, {cell.Method}, {cell.Attack}, eps {SweepFiles.Epsilon(cell.Epsilon)}) is not a cell of this sweep: remove it, or rerun that shard with --overwrite.");
@@ -153,21 +153,6 @@ public static class SweepMerge
         }
         if (problems.Count > 0)
             throw new FragilityException($"Unfinished shards: {string.Join("; ", problems)}. Run those shards again (they resume where they stopped), then merge again.");
-    }
-
-    private static SweepCell ParseCell(string line, string where)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            return new SweepCell(root.GetProperty("image").GetInt32(), root.GetProperty("method").GetString() ?? "",
-                root.GetProperty("attack").GetString() ?? "", root.GetProperty("epsilon").GetDouble());
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new FragilityException($"{where} is not a result record ({e.Message.Split('\n')[0]}): repair or delete that line, then merge again.");
-        }
     }
 
     private static void CheckOutputFolder(string outDir, string fingerprint)
