@@ -38,20 +38,14 @@ public static class ConsoleProgress
         }
         var clock = Stopwatch.StartNew();
         var last = TimeSpan.FromSeconds(-10);
-        // Rate counts only the units done in this process: a resumed run first reports everything already on disk,
-        // which would otherwise read as thousands of units per second and a far too short time left.
-        var baselines = new Dictionary<string, (long Done, TimeSpan At)>();
         var plain = new SynchronousProgress(u =>
         {
-            // Reporters that do not say what they resumed report it all in their first update: that is the baseline.
-            long computed = u.Done - u.Resumed;
-            if (!baselines.TryGetValue(u.Task, out var start))
-                baselines[u.Task] = start = (computed <= 1 ? 0 : computed, computed <= 1 ? TimeSpan.Zero : clock.Elapsed);
             bool finished = u.Done >= u.Total;
             if (!finished && clock.Elapsed - last < TimeSpan.FromSeconds(5)) return;
             last = clock.Elapsed;
-            double seconds = (clock.Elapsed - start.At).TotalSeconds;
-            double rate = seconds > 1e-3 ? (computed - start.Done) / seconds : 0;
+            // Units resumed from an interrupted run took no time here: counting them would read as thousands of units
+            // per second and a far too short time left.
+            double rate = (u.Done - u.Resumed) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             string left = rate > 0 ? TimeSpan.FromSeconds((u.Total - u.Done) / rate).ToString(@"hh\:mm\:ss") : "?";
             Console.WriteLine($"[{title}] {u.Task}: {u.Done}/{u.Total} ({100.0 * u.Done / Math.Max(1, u.Total):F0}%), {rate:G3}/s, {left} left{(u.Status is null ? "" : "  " + u.Status)}");
         });

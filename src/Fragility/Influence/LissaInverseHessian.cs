@@ -38,6 +38,7 @@ public sealed class LissaInverseHessian : IInverseHessianSolver, IDisposable
     public Vector<double> Solve(Vector<double> v)
     {
         var sum = Vector<double>.Build.Dense(v.Count);
+        double limit = 1e6 * (v.L2Norm() + double.Epsilon);
         for (int r = 0; r < _options.Repeats; r++)
         {
             var h = v.Clone();
@@ -45,7 +46,8 @@ public sealed class LissaInverseHessian : IInverseHessianSolver, IDisposable
                 h = v + (1 - _options.Damping) * h - Apply(h, SampleRows()) / Scale;
             // The recursion converges only if the scale exceeds half the largest eigenvalue of every sampled Hessian;
             // a mini-batch of borderline points can break that and the series then grows without bound.
-            if (!double.IsFinite(h.L2Norm()) || h.L2Norm() > 1e6 * (v.L2Norm() + double.Epsilon))
+            double norm = h.L2Norm();
+            if (!double.IsFinite(norm) || norm > limit)
                 throw new FragilityException($"LiSSA diverged (scale {Scale:G3}{(_options.BatchSize is int b ? $", batch {b}" : "")}): " +
                     "raise --lissa-scale, use full-batch products, or use --solver cg.");
             sum += h / Scale;

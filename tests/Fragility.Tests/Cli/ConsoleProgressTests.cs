@@ -10,15 +10,15 @@ public sealed class ConsoleProgressTests
     [Fact]
     public void ResumedUnitsDoNotInflateTheRate()
     {
-        // A resumed run reports 90 of 100 units done at once, then finishes 10 more in about 0.2 s: about 50 units/s.
-        // Counting the 90 resumed units would print about 500/s.
+        // A resumed run reports 90 of 100 units done at once (as sweep does), then finishes 10 more in about 0.2 s:
+        // about 50 units/s. Counting the 90 resumed units would print about 500/s.
         var line = LastLine(progress =>
         {
-            progress.Report(new ProgressUpdate("work", 90, 100));
+            progress.Report(new ProgressUpdate("work", 90, 100, Resumed: 90));
             for (int i = 91; i <= 100; i++)
             {
                 Thread.Sleep(20);
-                progress.Report(new ProgressUpdate("work", i, 100));
+                progress.Report(new ProgressUpdate("work", i, 100, Resumed: 90));
             }
         });
         Assert.Contains("work: 100/100", line);
