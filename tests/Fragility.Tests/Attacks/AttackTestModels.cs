@@ -29,6 +29,21 @@ internal static class AttackTestModels
         });
     }
 
+    /// <summary>A linear classifier (flatten - dense): its gradient map is the weight row, the same for every input,
+    /// so any objective of the map is exactly constant in x and the attack has no direction.</summary>
+    public static Classifier Linear(int seed, int size = Size)
+    {
+        torch.manual_seed(seed);
+        var net = nn.Sequential(("0", nn.Flatten()), ("1", nn.Linear((long)size * size, Classes)));
+        return new Classifier(net, new ModelMetadata
+        {
+            Architecture = "test-linear",
+            Preprocessing = Preprocessing.Plain(1, size, size),
+            ClassNames = Enumerable.Range(0, Classes).Select(i => $"class{i}").ToArray(),
+            Dataset = "synthetic",
+        });
+    }
+
     /// <summary>
     /// Synthetic images: a bright Gaussian blob whose position depends on the class (top-left, centre, bottom-right,
     /// with jitter) on a noisy background, values in [0, 1]. Deterministic for a seed.
