@@ -136,7 +136,11 @@ internal sealed partial class OnnxGraphBuilder
         var nodes = Ordered(Needed(g, outputName));
         // Shapes for one and for two images: what differs is the batch dimension, which stays symbolic.
         _one = OnnxShapeInference.Run(nodes, _initializers, _input, [1, .. inputShape[1..]], _opset, _source, _folder);
-        _two = OnnxShapeInference.Run(nodes, _initializers, _input, [2, .. inputShape[1..]], _opset, _source, _folder);
+        try { _two = OnnxShapeInference.Run(nodes, _initializers, _input, [2, .. inputShape[1..]], _opset, _source, _folder); }
+        catch (FragilityException e)
+        {
+            throw new FragilityException($"'{_source}' runs one image but not a batch of two, so it fixes its batch size ({e.Message.Replace($"'{_source}': ", "").TrimEnd('.')}). Re-export the model with a dynamic batch (dynamic_axes={{'input': {{0: 'batch'}}}}).");
+        }
         var finalSoftmax = FinalSoftmax(nodes, outputName);
         int index = 0;
         foreach (var node in nodes) Translate(node, index++, node == finalSoftmax);
