@@ -129,4 +129,27 @@ public class OnnxZooTests
         using var vit = OnnxNetwork.Load(ImportFixtures.Path(Onnx("vit")));
         Assert.Empty(vit.SmoothTwinChanges);   // GELU (Erf), Softmax, layer norm are smooth already
     }
+
+    [Theory]
+    [InlineData("vit")]
+    [InlineData("misc_ops")]
+    [InlineData("convnext_opset13")]
+    [InlineData("shufflenet_v2")]
+    public void SavedModel_LoadsBackThroughModelStore_WithIdenticalLogits(string name)
+    {
+        // The stored graph keeps the constants that folding needs (shapes, pads, bounds) and drops the weights.
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fragility-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var result = ModelImporter.ImportAndSave(new ImportOptions { Source = ImportFixtures.Path(Onnx(name)), Onnx = true, Classes = 10 }, path);
+            using var imported = result.Model;
+            using var loaded = ModelStore.Load(path);
+            using var x = ImportFixtures.Npy($"zoo/{name}-inputs.npy");
+            using var a = Forward(imported, x);
+            using var b = Forward(loaded, x);
+            Assert.Equal(0f, (a - b).abs().max().item<float>());
+            Assert.Equal(((OnnxNetwork)imported.Network).SmoothTwinSummary, ((OnnxNetwork)loaded.Network).SmoothTwinSummary);
+        }
+        finally { File.Delete(path); }
+    }
 }

@@ -107,6 +107,7 @@ internal sealed class OnnxShapeInference
     {
         if (k >= node.Output.Count || node.Output[k].Length == 0) return;
         CheckSize(v.Shape, $"'{_source}': node '{node.Name}' ({node.OpType}) output '{node.Output[k]}'");
+        if (v.Computed && v.Shape.Contains(0)) throw Fail(node, $"makes an empty tensor {v.ShapeText} from the image");
         // Fold only what is small; a fold-able op on a big constant leaves the folding to TorchSharp.
         _values[node.Output[k]] = v.Values is not null && (v.Computed || v.Count > MaxFolded) ? v with { Values = null } : v;
     }
