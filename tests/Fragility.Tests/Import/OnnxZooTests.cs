@@ -13,7 +13,7 @@ public class OnnxZooTests
     [
         "resnet18", "resnext50", "vgg11_bn", "alexnet", "googlenet", "inception_v3", "densenet", "squeezenet1_0",
         "mobilenet_v2", "mobilenet_v3_small", "mnasnet", "shufflenet_v2", "efficientnet_b0", "efficientnet_v2", "regnet",
-        "convnext", "convnext_opset13", "vit", "vit_opset17", "misc_ops",
+        "convnext", "convnext_opset13", "vit", "vit_opset17", "swin", "misc_ops",
     ];
 
     private static string Onnx(string name) => $"zoo/{name}.onnx";

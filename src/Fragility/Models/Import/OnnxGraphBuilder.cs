@@ -48,7 +48,7 @@ internal sealed partial class OnnxGraphBuilder
         "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Squeeze", "Unsqueeze", "Expand", "Pad",
         "Identity", "Dropout", "Constant",
         // shape arithmetic, folded at import
-        "Shape", "ConstantOfShape", "Range", "Cast", "Equal", "Less", "Greater", "Where", "Floor", "Ceil",
+        "Shape", "ConstantOfShape", "Range", "Cast", "Equal", "Less", "Greater", "Where", "Floor", "Ceil", "Mod",
     ];
 
     /// <summary>Lowest and highest default-domain opset versions accepted.</summary>
@@ -347,7 +347,9 @@ internal sealed partial class OnnxGraphBuilder
         {
             case "Identity":
             case "Dropout":
-                if (op == "Dropout" && node.Input.Count > 2 && node.Input[2].Length > 0 && ConfigInts(node, 2).Any(v => v != 0))
+                // Training mode with ratio 0 (F.dropout(p=0, training=True), as Swin exports it) is the identity.
+                if (op == "Dropout" && node.Input.Count > 2 && node.Input[2].Length > 0 && ConfigInts(node, 2).Any(v => v != 0)
+                    && !(node.Input[1].Length > 0 && _one[Canonical(node.Input[1])].Values is [0.0]))
                     throw new FragilityException($"'{_source}': node '{node.Name}' (Dropout) runs in training mode. Re-export the model after model.eval().");
                 // Pass-through of a computed tensor or of a weight (torch's export shares initializers this way).
                 _alias[output] = In(node, 0)?.Name ?? throw Unsupported(node, "has no input");

@@ -156,7 +156,7 @@ internal sealed class OnnxShapeInference
                 Set(node, 0, x with { Values = null, Computed = computed });
                 return;
             }
-            case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Equal" or "Less" or "Greater" or "Where" or "PRelu":
+            case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Mod" or "Equal" or "Less" or "Greater" or "Where" or "PRelu":
                 Set(node, 0, Elementwise(node, computed));
                 return;
             case "Cast": Set(node, 0, Cast(node, Need(node, 0, "input"))); return;
@@ -266,7 +266,7 @@ internal sealed class OnnxShapeInference
         var outShape = Broadcast(node, xs.Select(x => x.Shape).ToList());
         var element = op is "Equal" or "Less" or "Greater" ? OnnxElement.Bool : op == "Where" ? xs[1].Element : xs[0].Element;
         if (op == "Where" && xs[1].Element != xs[2].Element) throw Fail(node, "selects between values of different types");
-        if (op is "Add" or "Sub" or "Mul" or "Div" or "Pow" && xs[0].Element != xs[1].Element && op != "Pow")
+        if (op is "Add" or "Sub" or "Mul" or "Div" or "Mod" && xs[0].Element != xs[1].Element)
             throw Fail(node, $"combines {xs[0].Element} and {xs[1].Element} values");
         double[]? values = null;
         if (!computed && xs.All(x => x.Values is not null) && outShape.Aggregate(1L, (a, b) => a * b) <= MaxFolded)
@@ -280,6 +280,9 @@ internal sealed class OnnxShapeInference
                 "Div" when integer => a => a[1] == 0 ? throw Fail(node, "divides an integer by zero") : Math.Truncate(a[0] / a[1]),
                 "Div" => a => a[0] / a[1],
                 "Pow" => a => Math.Pow(a[0], a[1]),
+                // Mod: the divisor's sign (Python's %) unless fmod=1 (C's fmod).
+                "Mod" when Int(node, "fmod", 0) != 0 => a => a[0] % a[1],
+                "Mod" => a => a[1] == 0 ? throw Fail(node, "takes a remainder by zero") : a[0] - a[1] * Math.Floor(a[0] / a[1]),
                 "Equal" => a => a[0] == a[1] ? 1 : 0,
                 "Less" => a => a[0] < a[1] ? 1 : 0,
                 "Greater" => a => a[0] > a[1] ? 1 : 0,
