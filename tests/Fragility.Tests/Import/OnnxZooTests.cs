@@ -13,7 +13,7 @@ public class OnnxZooTests
     [
         "resnet18", "resnext50", "vgg11_bn", "alexnet", "googlenet", "inception_v3", "densenet", "squeezenet1_0",
         "mobilenet_v2", "mobilenet_v3_small", "mnasnet", "shufflenet_v2", "efficientnet_b0", "efficientnet_v2", "regnet",
-        "convnext", "convnext_opset13", "vit", "vit_opset17", "swin", "misc_ops",
+        "convnext", "convnext_opset13", "vit", "vit_opset17", "swin", "misc_ops", "view_chain",
     ];
 
     private static string Onnx(string name) => $"zoo/{name}.onnx";
@@ -151,5 +151,19 @@ public class OnnxZooTests
             Assert.Equal(((OnnxNetwork)imported.Network).SmoothTwinSummary, ((OnnxNetwork)loaded.Network).SmoothTwinSummary);
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void BatchSizedReshape_RunLayerByLayer_FollowsTheBatchItIsGiven()
+    {
+        // x.view(x.size(0), -1): the layer-wise path runs the steps without the network's forward, at another batch.
+        using var net = OnnxNetwork.Load(ImportFixtures.Path(Onnx("view_chain")));
+        Assert.True(net.IsLayerChain, net.LayerChainUnavailableReason);
+        using var x = ImportFixtures.Npy("zoo/view_chain-inputs.npy");
+        using var one = Forward(net, x.narrow(0, 0, 1));
+        using var _ = torch.no_grad();
+        using var chained = LayerChain.Forward(net.Layers, x);
+        using var direct = net.forward(x);
+        Assert.Equal(0f, (chained - direct).abs().max().item<float>());
     }
 }

@@ -26,23 +26,32 @@ internal sealed partial class OnnxGraphBuilder
                     AddUnary(node, name, x, nn.Flatten(1, -1));
                     return true;
                 }
-                var shape = OutShape(output, node);
-                General(node, name, [x], a => a[0].reshape(shape()));
+                var shape = OutShape(output, node, x.Name);
+                General(node, name, [x], a => a[0].reshape(shape(a[0])));
                 return true;
             }
             case "Expand":
             {
-                var shape = OutShape(output, node);
-                General(node, name, [Required(node, 0)], a => a[0].expand(shape()));
+                var x = Required(node, 0);
+                if (x.IsDynamic || !Runtime(output))
+                {
+                    var shape = OutShape(output, node, x.Name);
+                    General(node, name, [x], a => a[0].expand(shape(a[0])));
+                    return true;
+                }
+                // A fixed tensor repeated N times (ViT's class token): the graph input tells N.
+                var perImage = OutShape(output, node, _input);
+                var op = new OnnxMultiOp(name, node.OpType, [x.Static!], (xs, s) => s(0).expand(perImage(xs[0])));
+                _steps.Add(new OnnxStep(name, node.Name, node.OpType, [_input], output, null, op, false, [_input]));
                 return true;
             }
             case "ConstantOfShape":
             {
-                var shape = OutShape(output, node);
+                var shape = OutShape(output, node, _input);
                 var v = _one[output];
                 double value = Attr(node, "value") is { T: { } t } ? OnnxTensors.Values(t, _source, _folder)[0] : 0.0;
                 if (v.Element != OnnxElement.Float) throw Unsupported(node, "makes integers whose size follows the batch");
-                var op = new OnnxMultiOp(name, node.OpType, [], (xs, _) => torch.full(shape(), value, xs[0].dtype));
+                var op = new OnnxMultiOp(name, node.OpType, [], (xs, _) => torch.full(shape(xs[0]), value, xs[0].dtype));
                 _steps.Add(new OnnxStep(name, node.Name, node.OpType, [_input], output, null, op, false, [_input]));
                 return true;
             }
@@ -127,13 +136,13 @@ internal sealed partial class OnnxGraphBuilder
         NotAlongBatch(node, x.Name, axis);
         long[] indices = ConfigInts(node, 1).Select(i => i < 0 ? i + shape[axis] : i).ToArray();
         bool scalar = _one[Canonical(node.Input[1])].Rank == 0;
-        var outShape = OutShape(node.Output[0], node);
+        var outShape = OutShape(node.Output[0], node, x.Name);
         General(node, name, [x], t =>
         {
             if (scalar) return t[0].select(axis, indices[0]);
             using var index = torch.tensor(indices);
             using var picked = t[0].index_select(axis, index);
-            return picked.reshape(outShape());
+            return picked.reshape(outShape(t[0]));
         });
     }
 

@@ -22,7 +22,7 @@ internal sealed record OnnxStep(string Name, string NodeName, string OpType, str
 
 /// <summary>What <see cref="OnnxGraphBuilder"/> makes of a ModelProto.</summary>
 internal sealed record OnnxBuild(List<OnnxStep> Steps, string InputName, string OutputName, long[] InputShape,
-    long OutputClasses, int Opset, bool DroppedFinalSoftmax, List<string> Notes, byte[] StoredGraph, OnnxBatch Batch);
+    long OutputClasses, int Opset, bool DroppedFinalSoftmax, List<string> Notes, byte[] StoredGraph);
 
 /// <summary>
 /// Translates an ONNX graph (opset 11-17, a fixed image size, any batch size) into TorchSharp layers. First
@@ -59,7 +59,6 @@ internal sealed partial class OnnxGraphBuilder
     private readonly string? _folder;
     private readonly bool _stored;
     private readonly int _opset;
-    private readonly OnnxBatch _batch = new();
     private readonly Dictionary<string, TensorProto> _initializers = [];
     private readonly Dictionary<string, Tensor> _initializerValues = [];
     private readonly HashSet<string> _configInitializers = [];
@@ -153,7 +152,7 @@ internal sealed partial class OnnxGraphBuilder
             throw new FragilityException($"'{_source}': the graph output '{outputName}' has shape {_one[output].ShapeText} for one image and {_two[output].ShapeText} for two; Fragility needs scores [N, classes]. Re-export the model with a dynamic batch (dynamic_axes={{'input': {{0: 'batch'}}}}) and class scores as output.");
         if (finalSoftmax is not null)
             _notes.Add($"dropped the final Softmax (node '{finalSoftmax.Name}') so that scores are logits, as explanations need");
-        return new OnnxBuild(_steps, _input, output, inputShape, outDims[1].Size, _opset, finalSoftmax is not null, _notes, StoredGraph(), _batch);
+        return new OnnxBuild(_steps, _input, output, inputShape, outDims[1].Size, _opset, finalSoftmax is not null, _notes, StoredGraph());
     }
 
     // ---- graph structure -------------------------------------------------------------------------------------
@@ -379,17 +378,26 @@ internal sealed partial class OnnxGraphBuilder
     private FragilityException Unsupported(NodeProto node, string what) =>
         new($"'{_source}': node '{node.Name}' ({node.OpType}) {what}, which Fragility does not support. Re-export the model without it.");
 
-    /// <summary>The shape of <paramref name="output"/> when the step runs: fixed, or following the batch size.</summary>
-    private Func<long[]> OutShape(string output, NodeProto node)
+    /// <summary>The shape of <paramref name="output"/> when the step runs: fixed, or with its batch dimensions
+    /// resolved from the tensor the step receives for <paramref name="reference"/> (so a step run on its own, as the
+    /// layer-wise methods do, reshapes for the batch it is given).</summary>
+    private Func<Tensor, long[]> OutShape(string output, NodeProto node, string reference)
     {
         if (!Runtime(output))
         {
             long[] fixedShape = _one[output].Shape;
-            return () => fixedShape;
+            return _ => fixedShape;
         }
         var dims = Dims(output, node);
-        var batch = _batch;
-        return () => batch.Resolve(dims);
+        var referenceDims = Dims(reference, node);
+        int axis = Array.FindIndex(referenceDims, d => d.PerImage);
+        if (axis < 0) throw Unsupported(node, "makes a tensor whose size follows the batch from one that does not");
+        long per = referenceDims[axis].Size;
+        return x =>
+        {
+            long n = x.shape[axis] / per;
+            return dims.Select(d => d.PerImage ? d.Size * n : d.Size).ToArray();
+        };
     }
 
     private void AddUnary(NodeProto node, string name, Operand x, nn.Module<Tensor, Tensor> layer)

@@ -31,14 +31,12 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
     private readonly string _input;
     private readonly string _output;
     private readonly IReadOnlyList<LayerNode>? _chain;
-    private readonly OnnxBatch _batch;
 
     private OnnxNetwork(OnnxBuild build) : base("onnx")
     {
         _steps = build.Steps;
         _input = build.InputName;
         _output = build.OutputName;
-        _batch = build.Batch;
         InputShape = build.InputShape;
         OutputClasses = build.OutputClasses;
         Opset = build.Opset;
@@ -149,7 +147,6 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
         // Every shape was checked for this image size at import; a different one must not reach libtorch.
         if (input.dim() != InputShape.Count || input.shape[0] < 1 || Enumerable.Range(1, (int)input.dim() - 1).Any(d => input.shape[d] != InputShape[d]))
             throw new FragilityException($"This imported ONNX model takes images [N,{string.Join(",", InputShape.Skip(1))}], got [{string.Join(",", input.shape)}]. Resize the images or re-export the model at that size.");
-        _batch.Size = input.shape[0];
         if (_steps.Count == 0) return input.alias();
         var values = new Dictionary<string, Tensor> { [_input] = input };
         var left = new Dictionary<string, int>(_uses);
