@@ -4,10 +4,15 @@ using static TorchSharp.torch;
 namespace Fragility.Models.Import;
 
 /// <summary>
-/// A network imported from an ONNX file (opset 11-17), evaluated by TorchSharp so that it is differentiable to any
-/// order like the registry's networks. Nodes run in topological order: standard layers where one matches the node
-/// exactly (Conv2d, Linear, pooling, Flatten, BatchNorm), functional ops otherwise; every Relu is a
-/// <see cref="SwitchableActivation"/>, so <see cref="Classifier.SetActivation"/> switches it to softplus. Weights
+/// A network imported from an ONNX graph (opset 11-17, fixed image size, any batch size), evaluated by TorchSharp so
+/// that it is differentiable to any order like the registry's networks. Before anything is built, a shape
+/// inference in C# checks every node for the declared image size and folds the shape arithmetic, so a malformed
+/// graph is refused with one line instead of reaching libtorch (whose errors abort the process); an input of
+/// another image size is refused by <see cref="forward"/>. Nodes run in topological order: standard layers where one
+/// matches the node exactly (Conv2d, Linear, pooling, Flatten, BatchNorm), functional ops otherwise. Every Relu is a
+/// <see cref="SwitchableActivation"/> and every other piecewise-linear activation (LeakyRelu, PRelu, Clip,
+/// HardSigmoid, HardSwish) is built on one, so <see cref="Classifier.SetActivation"/> switches them all to their
+/// softplus twins and back (<see cref="SmoothTwinChanges"/> counts them). Weights
 /// (float initializers) are the parameters of these layers, so they appear in <c>state_dict()</c> under
 /// "&lt;sanitised node name&gt;.weight" etc.; the graph itself (without the weight data) is the uint8 buffer
 /// <see cref="GraphBufferName"/>, so a model saved by <see cref="ModelStore.Save"/> carries everything needed to
@@ -54,7 +59,8 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
 
     /// <summary>Reads and translates an ONNX file.</summary>
     /// <exception cref="FragilityException">Not an ONNX model, opset outside 11-17, an unsupported operator (the
-    /// message names the operator and the node), or weights stored outside the file.</exception>
+    /// message names the operator and the node), shapes that do not fit, or external data outside the model's
+    /// folder.</exception>
     public static OnnxNetwork Load(string path)
     {
         if (!File.Exists(path)) throw new FragilityException($"'{path}' does not exist. Check the path.");
