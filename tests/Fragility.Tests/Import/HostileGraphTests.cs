@@ -61,6 +61,17 @@ public class HostileGraphTests
     }
 
     [Fact]
+    public void AnUnusedSecondOutput_DoesNotStopTheImport()
+    {
+        using var net = OnnxNetwork.Load(Path("pool-indices-ok"));
+        torch.manual_seed(5);
+        using var x = torch.randn(2, 3, 8, 8);
+        using var ours = net.forward(x);
+        using var ort = ImportFixtures.OnnxRuntime("zoo/hostile/pool-indices-ok.onnx", x);
+        ImportFixtures.AssertClose(ours, ort, 1e-5, 1e-4, "MaxPool with an indices output vs ONNX Runtime");
+    }
+
+    [Fact]
     public void AnImageOfAnotherSize_IsRefusedBeforeLibtorchSeesIt()
     {
         using var net = OnnxNetwork.Load(Path("external-ok"));

@@ -359,11 +359,13 @@ internal sealed partial class OnnxGraphBuilder
         }
         // Everything that does not depend on the image was folded by the shape inference (small values) or is
         // folded now with TorchSharp (large constants: their shapes are checked already).
-        if (!node.Output.Where(o => o.Length > 0).Any(Runtime))
+        // Outputs the inference describes: a node's unused extra outputs (MaxPool's indices...) have no value.
+        var outputs = node.Output.Where(_one.ContainsKey).ToList();
+        if (!outputs.Any(Runtime))
         {
             // Folded values must be reproducible from the stored graph: keep their initializers' data.
             foreach (var i in node.Input) if (_initializers.ContainsKey(i)) _configInitializers.Add(i);
-            if (node.Output.Where(o => o.Length > 0).All(o => _one[o].Values is not null)) return;
+            if (outputs.All(o => _one[o].Values is not null)) return;
             if (op is "Constant")
             {
                 var t = Attr(node, "value")?.T ?? throw Unsupported(node, "holds a sparse or string constant");
