@@ -34,6 +34,7 @@ public class HostileGraphTests
         { "slice-axis", "slices axis 7 of a rank-4 tensor" },
         { "pool-window", "larger than its padded input" },
         { "fixed-batch", "fixes its batch size" },
+        { "huge-stride", "out of range" },
         { "two-producers", "defined twice" },
     };
 

@@ -20,6 +20,9 @@ internal sealed class OnnxShapeInference
     /// their shapes are checked).</summary>
     public const int MaxFolded = 1 << 16;
 
+    /// <summary>Largest kernel, stride, dilation or pad accepted.</summary>
+    public const long MaxWindow = 1 << 16;
+
     private const string Refit = "Re-export the model (torch.onnx.export) at the input size you import it with, or check that the file is not damaged.";
 
     private readonly string _source;
@@ -349,7 +352,9 @@ internal sealed class OnnxShapeInference
         string autoPad = Str(node, "auto_pad", "NOTSET");
         if (autoPad == "") autoPad = "NOTSET";
         if (strides.Length != 2 || pads.Length != 4 || dilations.Length != 2) throw Fail(node, "has malformed strides, pads or dilations");
-        if (kernel.Any(k => k < 1) || strides.Any(s => s < 1) || dilations.Any(d => d < 1) || pads.Any(p => p < 0))
+        // Sizes beyond 2^16 are absurd for an image and may overflow inside libtorch.
+        if (kernel.Any(k => k < 1) || strides.Any(s => s < 1) || dilations.Any(d => d < 1) || pads.Any(p => p < 0)
+            || kernel.Concat(strides).Concat(dilations).Concat(pads).Any(v => v > MaxWindow))
             throw Fail(node, $"has kernel {Text(kernel)}, strides {Text(strides)}, dilations {Text(dilations)} or pads {Text(pads)} out of range");
         if (autoPad is not ("NOTSET" or "VALID" or "SAME_UPPER" or "SAME_LOWER")) throw Fail(node, $"has auto_pad '{autoPad}'");
         if (autoPad == "VALID") pads = [0, 0, 0, 0];
