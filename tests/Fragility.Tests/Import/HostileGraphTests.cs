@@ -62,6 +62,25 @@ public class HostileGraphTests
     }
 
     [Fact]
+    public void ExternalData_ThroughALinkLeavingTheFolder_IsRefused()
+    {
+        string root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fragility-{Guid.NewGuid():N}");
+        string folder = System.IO.Path.Combine(root, "model");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.Copy(Path("external-ok"), System.IO.Path.Combine(folder, "external-ok.onnx"));
+            // The real data, but outside the model's folder, reached through a link inside it.
+            File.Copy(ImportFixtures.Path("zoo/hostile/external-ok.bin"), System.IO.Path.Combine(root, "outside.bin"));
+            File.CreateSymbolicLink(System.IO.Path.Combine(folder, "external-ok.bin"), System.IO.Path.Combine(root, "outside.bin"));
+            var e = Assert.Throws<FragilityException>(() => OnnxNetwork.Load(System.IO.Path.Combine(folder, "external-ok.onnx")).Dispose());
+            ImportFixtures.AssertOneLine(e);
+            Assert.Contains("outside the model's folder", e.Message);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void AnUnusedSecondOutput_DoesNotStopTheImport()
     {
         using var net = OnnxNetwork.Load(Path("pool-indices-ok"));

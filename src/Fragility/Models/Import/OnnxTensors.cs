@@ -112,6 +112,10 @@ internal static class OnnxTensors
             throw new FragilityException($"'{source}': {What(t)} points its external data at '{location}', outside the model's folder; Fragility refuses that. {fix}");
         if (!File.Exists(full))
             throw new FragilityException($"'{source}': the external data file '{location}' of {What(t)} is missing. Copy it next to the model or {fix}");
+        // A symbolic link inside the folder must not lead outside it either.
+        string target = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        if (!target.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new FragilityException($"'{source}': {What(t)} reads its external data through '{location}', a link to '{target}' outside the model's folder; Fragility refuses that. {fix}");
         long offset = keys.TryGetValue("offset", out var o) && long.TryParse(o, out var ov) ? ov : 0;
         long fileLength = new FileInfo(full).Length;
         long length = keys.TryGetValue("length", out var l) && long.TryParse(l, out var lv) ? lv : fileLength - offset;
