@@ -12,7 +12,8 @@ public class OnnxZooTests
     public static readonly TheoryData<string> Zoo =
     [
         "resnet18", "resnext50", "vgg11_bn", "alexnet", "googlenet", "inception_v3", "densenet", "squeezenet1_0",
-        "mobilenet_v2", "mobilenet_v3_small", "mnasnet", "shufflenet_v2", "efficientnet_b0", "efficientnet_v2", "regnet",
+        "mobilenet_v2", "mobilenet_v3_small", "mnasnet", "shufflenet_v2", "shufflenet_v2_opset12", "efficientnet_b0", "efficientnet_v2",
+        "regnet", "regnet_opset16",
         "convnext", "convnext_opset13", "vit", "vit_opset17", "swin", "misc_ops", "view_chain",
     ];
 
