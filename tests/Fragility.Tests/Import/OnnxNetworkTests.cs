@@ -112,15 +112,26 @@ public class OnnxNetworkTests
             Architecture = OnnxNetwork.ArchitectureName, Preprocessing = Preprocessing.Plain(3, 16, 16),
             ClassNames = Enumerable.Range(0, 5).Select(i => $"c{i}").ToArray(),
         });
-        Assert.Equal(4, model.Activations.Count);   // every Relu node is switchable
+        Assert.Equal(5, model.Activations.Count);   // every Relu node, and the Clip's twin
+        Assert.Equal(new Dictionary<string, int> { ["Relu"] = 4, ["Clip"] = 1 }, net.SmoothTwinChanges);
         using var x = ImportFixtures.Npy("ops-inputs.npy");
         using var relu = Forward(model, x);
-        using (model.UseSoftplus(1.0))
+        // The Softplus graph replaces the Relu nodes only: switch those (the Clip's own activation is named "activation").
+        var reluNodes = net.named_modules().Where(m => m.module is SwitchableActivation && !m.name.EndsWith("activation", StringComparison.Ordinal))
+            .Select(m => (SwitchableActivation)m.module).ToList();
+        Assert.Equal(4, reluNodes.Count);
+        foreach (var a in reluNodes) a.Mode = ActivationMode.Softplus;
+        using (var soft = Forward(model, x))
         {
-            using var soft = Forward(model, x);
             using var ort = ImportFixtures.OnnxRuntime("ops-cnn-softplus.onnx", x);
             ImportFixtures.AssertClose(soft, ort, 1e-5, 1e-4, "softplus vs ONNX Runtime's Softplus graph");
             Assert.True(ImportFixtures.CloseRatio(soft, relu, 1e-3, 1e-3) > 1, "softplus did not change the output");
+        }
+        foreach (var a in reluNodes) a.Mode = ActivationMode.Relu;
+        using (model.UseSoftplus(1.0))
+        {
+            using var twin = Forward(model, x);
+            Assert.True(ImportFixtures.CloseRatio(twin, relu, 1e-3, 1e-3) > 1, "the twin did not change the output");
         }
         using var again = Forward(model, x);
         Assert.Equal(0f, (again - relu).abs().max().item<float>());
@@ -170,7 +181,7 @@ public class OnnxNetworkTests
         Assert.All(concats, c => Assert.All(c.Branches, b => Assert.IsAssignableFrom<TorchSharp.Modules.Conv2d>(((ModuleNode)b[0]).Module)));
         Assert.Equal(26, layers.Concat(concats.SelectMany(c => c.Branches.SelectMany(b => b))).OfType<ModuleNode>().Count(m => m.Module is SwitchableActivation));
         torch.manual_seed(3);
-        using var x = torch.randn(1, 3, 64, 64);
+        using var x = torch.randn(1, 3, 224, 224);
         using var direct = Forward(net, x);
         using var viaChain = LayerChainForward(layers, x);
         Assert.True(viaChain.allclose(direct, 1e-5, 1e-6));
@@ -216,7 +227,7 @@ public class OnnxNetworkTests
             using var loaded = ModelStore.Load(path);
             Assert.IsType<OnnxNetwork>(loaded.Network);
             Assert.True(((OnnxNetwork)loaded.Network).DroppedFinalSoftmax);
-            Assert.Equal(4, loaded.Activations.Count);
+            Assert.Equal(5, loaded.Activations.Count);   // 4 Relu nodes and the Clip's twin
             using var x = ImportFixtures.Npy("ops-inputs.npy");
             using var a = Forward(imported, x);
             using var b = Forward(loaded, x);

@@ -51,13 +51,17 @@ internal static class OnnxLayerChain
                 if (s.JoinsChannels && inBranch) return (nodes, cur);
                 throw new NotAChain(s.JoinsChannels
                     ? $"Concat node '{s.NodeName}' joins tensors that do not branch from one point"
-                    : $"node '{s.NodeName}' ({s.OpType}) combines several computed tensors (e.g. a residual connection)");
+                    : NotALayer(s));
             }
             var (branches, join) = Branches(cur, cs, consumers, output);
             nodes.Add(new ConcatNode(branches));
             cur = join.Output;
         }
     }
+
+    private static string NotALayer(OnnxStep s) => s.Inputs.Length > 1
+        ? $"node '{s.NodeName}' ({s.OpType}) combines several computed tensors (e.g. a residual connection)"
+        : $"node '{s.NodeName}' ({s.OpType}) makes a tensor whose size follows the batch (e.g. a class token), not a layer of the chain";
 
     private static (IReadOnlyList<IReadOnlyList<LayerNode>> Branches, OnnxStep Join) Branches(
         string point, List<OnnxStep> cs, Dictionary<string, List<OnnxStep>> consumers, string output)
@@ -72,7 +76,7 @@ internal static class OnnxLayerChain
                 joins.Add(c);
                 continue;
             }
-            if (c.Unary is null) throw new NotAChain($"node '{c.NodeName}' ({c.OpType}) combines several computed tensors (e.g. a residual connection)");
+            if (c.Unary is null) throw new NotAChain(NotALayer(c));
             var (rest, end) = Walk(c.Output, inBranch: true, consumers, output);
             ends[end] = [new ModuleNode(c.Unary, c.Name), .. rest];
             joins.Add(consumers[end][0]);

@@ -4,10 +4,15 @@ using static TorchSharp.torch;
 namespace Fragility.Models.Import;
 
 /// <summary>
-/// A network imported from an ONNX file (opset 11-17), evaluated by TorchSharp so that it is differentiable to any
-/// order like the registry's networks. Nodes run in topological order: standard layers where one matches the node
-/// exactly (Conv2d, Linear, pooling, Flatten, BatchNorm), functional ops otherwise; every Relu is a
-/// <see cref="SwitchableActivation"/>, so <see cref="Classifier.SetActivation"/> switches it to softplus. Weights
+/// A network imported from an ONNX graph (opset 11-17, fixed image size, any batch size), evaluated by TorchSharp so
+/// that it is differentiable to any order like the registry's networks. Before anything is built, a shape
+/// inference in C# checks every node for the declared image size and folds the shape arithmetic, so a malformed
+/// graph is refused with one line instead of reaching libtorch (whose errors abort the process); an input of
+/// another image size is refused by <see cref="forward"/>. Nodes run in topological order: standard layers where one
+/// matches the node exactly (Conv2d, Linear, pooling, Flatten, BatchNorm), functional ops otherwise. Every Relu is a
+/// <see cref="SwitchableActivation"/> and every other piecewise-linear activation (LeakyRelu, PRelu, Clip,
+/// HardSigmoid, HardSwish) is built on one, so <see cref="Classifier.SetActivation"/> switches them all to their
+/// softplus twins and back (<see cref="SmoothTwinChanges"/> counts them). Weights
 /// (float initializers) are the parameters of these layers, so they appear in <c>state_dict()</c> under
 /// "&lt;sanitised node name&gt;.weight" etc.; the graph itself (without the weight data) is the uint8 buffer
 /// <see cref="GraphBufferName"/>, so a model saved by <see cref="ModelStore.Save"/> carries everything needed to
@@ -54,16 +59,19 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
 
     /// <summary>Reads and translates an ONNX file.</summary>
     /// <exception cref="FragilityException">Not an ONNX model, opset outside 11-17, an unsupported operator (the
-    /// message names the operator and the node), or weights stored outside the file.</exception>
+    /// message names the operator and the node), shapes that do not fit, or external data outside the model's
+    /// folder.</exception>
     public static OnnxNetwork Load(string path)
     {
         if (!File.Exists(path)) throw new FragilityException($"'{path}' does not exist. Check the path.");
-        return FromBytes(File.ReadAllBytes(path), path);
+        // External weight files are read from the model's folder only.
+        return FromBytes(File.ReadAllBytes(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    /// <summary>Translates a serialised ONNX ModelProto; <paramref name="source"/> names it in messages.</summary>
-    public static OnnxNetwork FromBytes(byte[] model, string source) =>
-        new(OnnxGraphBuilder.Build(OnnxGraphBuilder.Parse(model, source), source, stored: false));
+    /// <summary>Translates a serialised ONNX ModelProto; <paramref name="source"/> names it in messages,
+    /// <paramref name="folder"/> is where external data may be read (none when null).</summary>
+    public static OnnxNetwork FromBytes(byte[] model, string source, string? folder = null) =>
+        new(OnnxGraphBuilder.Build(OnnxGraphBuilder.Parse(model, source), source, stored: false, folder));
 
     /// <summary>Rebuilds the network from a state_dict saved by <see cref="ModelStore.Save"/>: the graph comes from
     /// <see cref="GraphBufferName"/>, the weights are zeros until the state_dict is loaded into it.</summary>
@@ -102,6 +110,32 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
     /// <summary>The ONNX operator types evaluated, in order (Identity, Dropout, Constant and a dropped Softmax excluded).</summary>
     public IReadOnlyList<string> OperatorTypes => _steps.Select(s => s.OpType).ToList();
 
+    /// <summary>What the smooth twin (<see cref="Classifier.SetActivation"/> with softplus) changes: the number of
+    /// nodes of each piecewise-linear operator type it replaces by its softplus counterpart (Relu, LeakyRelu, PRelu,
+    /// Clip, HardSigmoid, HardSwish; formulas in <see cref="SwitchableActivation"/> and the importer's
+    /// OnnxPiecewiseLinear). Smooth operators (Sigmoid, Erf, Softmax, LayerNormalization...) are not in it: they
+    /// stay.</summary>
+    public IReadOnlyDictionary<string, int> SmoothTwinChanges =>
+        _steps.Where(s => OnnxGraphBuilder.Twinned.Contains(s.OpType)).GroupBy(s => s.OpType).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>Piecewise-linear operators the smooth twin leaves as they are (MaxPool, Abs), with their counts: the
+    /// twin's second derivative is zero through them, as through the registry models' max pools.</summary>
+    public IReadOnlyDictionary<string, int> SmoothTwinKept =>
+        _steps.Where(s => s.OpType is "MaxPool" or "Abs").GroupBy(s => s.OpType).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>One line saying what the smooth twin changes, e.g. "softplus twin replaces Relu x12, Clip x3".</summary>
+    public string SmoothTwinSummary
+    {
+        get
+        {
+            var changes = SmoothTwinChanges;
+            string replaced = changes.Count == 0 ? "softplus twin changes nothing (no piecewise-linear activation)"
+                : "softplus twin replaces " + string.Join(", ", changes.Select(c => $"{c.Key} x{c.Value}"));
+            var kept = SmoothTwinKept;
+            return kept.Count == 0 ? replaced : replaced + "; keeps " + string.Join(", ", kept.Select(c => $"{c.Key} x{c.Value}"));
+        }
+    }
+
     /// <summary>Whether <see cref="Layers"/> can describe the graph (a chain of layers with Concat branches).</summary>
     public bool IsLayerChain => _chain is not null;
 
@@ -116,6 +150,9 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
     /// <summary>Runs the graph on <paramref name="input"/> [N, C, H, W]; returns the first graph output (logits).</summary>
     public override Tensor forward(Tensor input)
     {
+        // Every shape was checked for this image size at import; a different one must not reach libtorch.
+        if (input.dim() != InputShape.Count || input.shape[0] < 1 || Enumerable.Range(1, (int)input.dim() - 1).Any(d => input.shape[d] != InputShape[d]))
+            throw new FragilityException($"This imported ONNX model takes images [N,{string.Join(",", InputShape.Skip(1))}], got [{string.Join(",", input.shape)}]. Resize the images or re-export the model at that size.");
         if (_steps.Count == 0) return input.alias();
         var values = new Dictionary<string, Tensor> { [_input] = input };
         var left = new Dictionary<string, int>(_uses);
