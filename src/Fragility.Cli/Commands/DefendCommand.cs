@@ -50,8 +50,8 @@ public sealed class DefendCommand : ICliCommand
         var samples = new Option<int>("--smoothgrad-samples") { Description = "Noise samples of the smoothgrad defences. Default: 50.", DefaultValueFactory = _ => 50 };
         var sigma = new Option<double>("--smoothgrad-sigma") { Description = "SmoothGrad noise standard deviation in pixel units of the 0-255 scale. Default: 38.25 (15% of the range).", DefaultValueFactory = _ => SmoothGrad.DefaultSigma255 };
         var igSteps = new Option<int>("--ig-steps") { Description = "Path points of integrated gradients. Default: 100.", DefaultValueFactory = _ => 100 };
-        var igRule = new Option<string>("--ig-rule") { Description = $"Integration rule of integrated gradients: {string.Join(", ", PathIntegration.Names)}. Default: riemann_right.", DefaultValueFactory = _ => "riemann_right" };
-        var reference = new Option<string>("--reference") { Description = "Reference of grad_x_input, IG and DeepLIFT: mean, pixel-mean, channel-mean, zero, blur or blur:SIGMA. Default: mean.", DefaultValueFactory = _ => "mean" };
+        var igRule = CommonOptions.IgRule();
+        var reference = CommonOptions.Reference();
         var faithSteps = new Option<int>("--faithfulness-steps") { Description = "Steps of the deletion and insertion curves. Default: 28.", DefaultValueFactory = _ => 28 };
         var deletion = new Option<string>("--deletion-baseline") { Description = "What deleted pixels become (a reference name: zero, mean, blur...). Default: zero.", DefaultValueFactory = _ => "zero" };
         var insertion = new Option<string>("--insertion-baseline") { Description = "What insertion starts from (a reference name). Default: blur (sigma 2 pixels).", DefaultValueFactory = _ => "blur" };

@@ -36,13 +36,9 @@ public sealed class ExplainCommand : ICliCommand
             Description = $"Comma-separated methods: {string.Join(", ", AttributionMethods.Names)}.",
             DefaultValueFactory = _ => "gradient,ig,deeplift,lrp",
         };
-        var reference = new Option<string>("--reference")
-        {
-            Description = "Reference (baseline) of grad_x_input, IG and DeepLIFT: mean (per-pixel training mean for small images, per-channel mean for large), pixel-mean, channel-mean, zero, blur or blur:SIGMA (pixels).",
-            DefaultValueFactory = _ => "mean",
-        };
+        var reference = CommonOptions.Reference();
         var igSteps = new Option<int>("--ig-steps") { Description = "Integrated-gradients path points M.", DefaultValueFactory = _ => 100 };
-        var igRule = new Option<string>("--ig-rule") { Description = "IG integration rule: riemann_right (the paper's), riemann_left, riemann_middle, trapezoid, gauss_legendre.", DefaultValueFactory = _ => "riemann_right" };
+        var igRule = CommonOptions.IgRule();
         var output = CommonOptions.Out("explain-out");
         var threads = CommonOptions.Threads();
         var cmd = new Command("explain", "Compute feature-importance maps for a model's predicted label: a heatmap overlay PNG per input and method, the raw signed attribution and the saliency map as .npy, and one JSON line per input (label, confidence, completeness errors of IG and DeepLIFT) in explanations.jsonl.")

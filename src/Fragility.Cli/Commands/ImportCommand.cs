@@ -29,10 +29,13 @@ public sealed class ImportCommand : ICliCommand
         var classes = new Option<int?>("--classes") { Description = "Number of classes (default: from --labels, the preset, or the ONNX model's output)." };
         var inputSize = new Option<string?>("--input-size") { Description = "Input size CxHxW in pixels (e.g. 3x224x224), overriding the preset's or the model's." };
         var output = new Option<string>("--out", "-o") { Description = "Where to write the Fragility model (.safetensors), readable by every other command via --model.", Required = true };
+        var meanFrom = new Option<string?>("--mean-from") { Description = "Images whose mean becomes the model's default reference (baseline) of grad_x_input, IG and DeepLIFT: a data set name (fashion-mnist, cifar10, mnist, sample; its training split) or a folder of images. Per-pixel mean for images up to 64 pixels a side, per-channel mean above. Without it an imported model knows no mean, and the reference must be named (--reference zero, blur or FILE) unless the preset's normalisation mean stands for it." };
+        var meanData = new Option<string?>("--mean-data") { Description = "Folder of the --mean-from data set's files (as --data elsewhere)." };
+        var meanLimit = new Option<int?>("--mean-images") { Description = "Average at most this many images of --mean-from (default: all)." };
         var threads = CommonOptions.Threads();
         var cmd = new Command("import", "Bring your own model: import a PyTorch state_dict (loaded by key name into --arch), a safetensors state_dict, or an ONNX model, and save it as a Fragility model file. Pickles are read by a restricted reader that refuses anything but tensors and plain containers; only import weights from sources you trust.")
         {
-            file, arch, onnx, preprocess, labels, classes, inputSize, output, threads,
+            file, arch, onnx, preprocess, labels, classes, inputSize, meanFrom, meanData, meanLimit, output, threads,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
@@ -46,6 +49,9 @@ public sealed class ImportCommand : ICliCommand
                 LabelsFile = pr.GetValue(labels),
                 Classes = pr.GetValue(classes),
                 InputSize = ParseSize(pr.GetValue(inputSize)),
+                MeanFrom = pr.GetValue(meanFrom),
+                MeanDataDir = pr.GetValue(meanData),
+                MeanLimit = pr.GetValue(meanLimit),
                 // From the parsed tokens, so the record is right however the command was started (dotnet run, tool, tests).
                 Command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
             };
@@ -54,6 +60,7 @@ public sealed class ImportCommand : ICliCommand
             using var model = result.Model;
             var m = model.Metadata;
             var p = m.Preprocessing;
+            AnsiConsole.MarkupLine($"[grey]note:[/] default reference: {Markup.Escape(DefaultReference(model))}");
             foreach (var note in result.Notes) AnsiConsole.MarkupLine($"[grey]note:[/] {Markup.Escape(note)}");
             AnsiConsole.MarkupLine(
                 $"Imported [bold]{Markup.Escape(options.Source)}[/] ({result.Format}) as [bold]{Markup.Escape(m.Architecture)}[/]: " +
@@ -62,6 +69,20 @@ public sealed class ImportCommand : ICliCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static string DefaultReference(Fragility.Models.Classifier model)
+    {
+        try
+        {
+            var reference = Fragility.Attribution.References.Create(model);
+            (reference as IDisposable)?.Dispose();
+            return reference.Name;
+        }
+        catch (FragilityException)
+        {
+            return "none known; pass --mean-from DATA to record the training images' mean, or name --reference zero, blur or FILE with every command";
+        }
     }
 
     private static (int, int, int)? ParseSize(string? text)

@@ -1,3 +1,4 @@
+using Fragility.Attribution;
 using System.CommandLine;
 using System.Globalization;
 using Fragility.Cli.Infrastructure;
@@ -72,7 +73,7 @@ public sealed class TrainCommand : ICliCommand
             var (c, h, w) = train.ImageShape;
             var (mean, std) = NormalizationStatistics.Compute(train);
             float[]? pixelMean = null;
-            if (h <= 64 && w <= 64)
+            if (h <= References.SmallImageSide && w <= References.SmallImageSide)
             {
                 using var m = MeanImages.PerPixel(train);
                 pixelMean = m.data<float>().ToArray();
@@ -80,6 +81,7 @@ public sealed class TrainCommand : ICliCommand
             torch.manual_seed(options.Seed);
             var metadata = new ModelMetadata
             {
+                ReferenceSource = pixelMean is null ? null : $"{train.Name} train, {train.Count} images",
                 Architecture = pr.GetValue(arch)!,
                 Preprocessing = new Preprocessing { Channels = c, Height = h, Width = w, ResizeShorter = load.ResizeShorter, Mean = mean, Std = std },
                 ClassNames = train.ClassNames, Dataset = name, Seed = options.Seed, Activation = act, Beta = pr.GetValue(beta),

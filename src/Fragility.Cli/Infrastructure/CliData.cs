@@ -7,11 +7,7 @@ namespace Fragility.Cli.Infrastructure;
 public static class CliData
 {
     /// <summary>The image geometry a model was trained for.</summary>
-    public static ImageLoadOptions OptionsFor(Classifier model)
-    {
-        var p = model.Metadata.Preprocessing;
-        return new ImageLoadOptions(p.Channels, p.Height, p.Width, p.ResizeShorter ?? Math.Max(p.Height, p.Width));
-    }
+    public static ImageLoadOptions OptionsFor(Classifier model) => model.Metadata.Preprocessing.LoadOptions();
 
     /// <summary>Loads <paramref name="dataset"/> and checks it fits <paramref name="model"/>.</summary>
     public static ImageDataset LoadForModel(Classifier model, string dataset, DatasetSplit split, string? dataDir, int? limit = null)

@@ -16,6 +16,17 @@ public static class CliRunner
     public static int Invoke(Command root, string[] args)
     {
         var parse = root.Parse(args);
+        // A bare "fragility" shows the help; any other parse error is one line and exit 2, not the help and
+        // "did you mean" lists (the README's promise for bad input).
+        if (parse.Errors.Count > 0 && args.Length > 0)
+        {
+            var path = new List<string>();
+            for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, r.Command.Name);
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            string message = System.Text.RegularExpressions.Regex.Replace(error.Message, @"\s*\n\s*", " ").Trim().TrimEnd('.');
+            Console.Error.WriteLine($"error: {message}. See '{string.Join(' ', path)} --help'.");
+            return UserError;
+        }
         return parse.Invoke();
     }
 

@@ -31,6 +31,21 @@ public static class CommonOptions
         DefaultValueFactory = _ => defaultValue,
     };
 
+    /// <summary>--reference REF (default "mean").</summary>
+    public static Option<string> Reference() => new("--reference")
+    {
+        Description = "Reference (baseline) of grad_x_input, IG and DeepLIFT: mean (the training mean recorded in the model file: per pixel for images up to 64 px a side, per channel above; refused when the model records none), " +
+            "pixel-mean, channel-mean, zero, blur, blur:SIGMA (pixels), or a FILE: a .npy array [C,H,W] or [C] in pixel scale 0-1, or an image. Outputs name the reference actually used.",
+        DefaultValueFactory = _ => "mean",
+    };
+
+    /// <summary>--ig-rule NAME (default riemann_right), its values from <see cref="Fragility.Attribution.PathIntegration.Names"/>.</summary>
+    public static Option<string> IgRule() => new Option<string>("--ig-rule")
+    {
+        Description = $"Integration rule of integrated gradients: {string.Join(", ", Fragility.Attribution.PathIntegration.Names)} (riemann_right is the paper's).",
+        DefaultValueFactory = _ => "riemann_right",
+    }.AcceptOnlyFromAmong([.. Fragility.Attribution.PathIntegration.Names]);
+
     /// <summary>--seed N.</summary>
     public static Option<int> Seed() => new("--seed")
     {

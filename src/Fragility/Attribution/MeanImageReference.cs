@@ -14,8 +14,11 @@ public sealed class MeanImageReference : IReference, IDisposable
 
     /// <summary>Creates the reference from a mean image [C, H, W] or per-channel mean [C, 1, 1] (pixel scale); a
     /// leading batch dimension of 1 is accepted. The tensor is copied.</summary>
-    public MeanImageReference(Tensor meanChw)
+    /// <param name="meanChw">The mean image.</param>
+    /// <param name="name">What it is, for outputs ("pixel-mean(fashion-mnist train, 60000 images)").</param>
+    public MeanImageReference(Tensor meanChw, string name = "mean")
     {
+        Name = name;
         var m = meanChw.dim() == 4 && meanChw.shape[0] == 1 ? meanChw.squeeze(0) : meanChw;
         if (m.dim() != 3)
             throw new FragilityException($"A mean-image reference needs a tensor [C,H,W] (per pixel) or [C,1,1] (per channel), got [{string.Join(",", meanChw.shape)}]. Pass the data set's mean image.");
@@ -26,7 +29,7 @@ public sealed class MeanImageReference : IReference, IDisposable
     public Tensor Mean => _mean;
 
     /// <inheritdoc />
-    public string Name => "mean";
+    public string Name { get; }
 
     /// <inheritdoc />
     public Tensor For(Tensor input)

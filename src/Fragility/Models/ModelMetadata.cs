@@ -39,6 +39,15 @@ public sealed record ModelMetadata
     /// (baseline) of integrated gradients and DeepLIFT for small images (method.md §2). Null when not recorded.</summary>
     [JsonPropertyName("reference_mean")] public float[]? ReferenceMean { get; init; }
 
+    /// <summary>Per-channel mean of the training images, [C], pixel scale: the default reference of large images when
+    /// recorded (<c>fragility import --mean-from</c>). Null when not recorded; then a preset's normalisation mean
+    /// stands for it (see <see cref="Attribution.References"/>).</summary>
+    [JsonPropertyName("reference_channel_mean")] public float[]? ReferenceChannelMean { get; init; }
+
+    /// <summary>Where <see cref="ReferenceMean"/> / <see cref="ReferenceChannelMean"/> came from (data set or folder
+    /// and image count), so outputs can name the reference actually used.</summary>
+    [JsonPropertyName("reference_source")] public string? ReferenceSource { get; init; }
+
     /// <summary>UTC time of creation (ISO 8601).</summary>
     [JsonPropertyName("created_utc")] public string? CreatedUtc { get; init; }
 

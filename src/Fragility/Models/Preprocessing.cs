@@ -1,3 +1,5 @@
+using Fragility.Data;
+
 namespace Fragility.Models;
 
 /// <summary>
@@ -23,6 +25,14 @@ public sealed record Preprocessing
 
     /// <summary>Per-channel standard deviation (pixel scale) divided by the model.</summary>
     public double[] Std { get; init; } = [1.0];
+
+    /// <summary>True when the model normalises with a data set's statistics (a preset), so that <see cref="Mean"/> is a
+    /// training set's per-channel mean; false for the identity normalisation, which says nothing about the data.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasDataStatistics => Mean.Any(m => m != 0.0) || Std.Any(s => s != 1.0);
+
+    /// <summary>How image files are brought to this geometry (resize of the shorter side, then a centre crop).</summary>
+    public ImageLoadOptions LoadOptions() => new(Channels, Height, Width, ResizeShorter ?? Math.Max(Height, Width));
 
     /// <summary>torchvision's ImageNet preprocessing: RGB, resize 256, centre crop 224, ImageNet mean/std.</summary>
     public static Preprocessing ImageNet { get; } = new()

@@ -76,7 +76,7 @@ public sealed class HtmlReport
     {
         ArgumentNullException.ThrowIfNull(sweepDir);
         if (!Directory.Exists(sweepDir))
-            throw new FragilityException($"Sweep folder '{sweepDir}' does not exist. Pass the --output folder of a sweep.");
+            throw new FragilityException($"Sweep folder '{sweepDir}' does not exist. Pass the --out folder of a sweep.");
         var notes = new List<string>();
         RunInfo run;
         if (File.Exists(Path.Combine(sweepDir, RunInfo.FileName))) run = RunInfo.Load(sweepDir);

@@ -44,7 +44,7 @@ public sealed class ResultsFile
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) path = System.IO.Path.Combine(path, FileName);
         if (!File.Exists(path))
-            throw new FragilityException($"Results file '{path}' does not exist. Run a sweep into that folder first (fragility sweep --output DIR).");
+            throw new FragilityException($"Results file '{path}' does not exist. Run a sweep into that folder first (fragility sweep --out DIR).");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (IOException e) { throw new FragilityException($"Cannot read results file '{path}': {e.Message}. Check that it is readable.", e); }

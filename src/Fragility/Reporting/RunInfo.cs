@@ -75,7 +75,7 @@ public sealed class RunInfo
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) path = Path.Combine(path, FileName);
         if (!File.Exists(path))
-            throw new FragilityException($"Run settings '{path}' do not exist. Run a sweep into that folder first (fragility sweep --output DIR).");
+            throw new FragilityException($"Run settings '{path}' do not exist. Run a sweep into that folder first (fragility sweep --out DIR).");
         try
         {
             return Parse(File.ReadAllText(path));

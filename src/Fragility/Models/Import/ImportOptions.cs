@@ -26,6 +26,17 @@ public sealed record ImportOptions
     /// <summary>Input size (channels, height, width) overriding the preset's or the model's.</summary>
     public (int Channels, int Height, int Width)? InputSize { get; init; }
 
+    /// <summary>Images whose mean becomes the model's default reference: a data set name (its training split; the
+    /// test split for "sample") or a folder of images. Per-pixel mean for images up to 64 pixels a side, per-channel
+    /// mean for larger ones. Null: no mean is recorded, and "mean" then needs a preset's normalisation mean.</summary>
+    public string? MeanFrom { get; init; }
+
+    /// <summary>The data set's folder for <see cref="MeanFrom"/> (as <c>--data</c> elsewhere); null for the default.</summary>
+    public string? MeanDataDir { get; init; }
+
+    /// <summary>At most this many images of <see cref="MeanFrom"/> are averaged (all when null).</summary>
+    public int? MeanLimit { get; init; }
+
     /// <summary>The command line, recorded in the metadata for reproduction.</summary>
     public string? Command { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Fragility.Data;
 using Fragility.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -233,8 +234,14 @@ public static class ModelImporter
             provenance["dropped_final_softmax"] = onnx.DroppedFinalSoftmax ? "true" : "false";
             provenance["layer_chain"] = onnx.IsLayerChain ? "true" : "false";
         }
+        var (pixelMean, channelMean, meanSource) = options.MeanFrom is { } from
+            ? TrainingMean(from, options.MeanDataDir, options.MeanLimit, preprocessing)
+            : (null, null, null);
         return new ModelMetadata
         {
+            ReferenceMean = pixelMean,
+            ReferenceChannelMean = channelMean,
+            ReferenceSource = meanSource,
             Architecture = architecture,
             Preprocessing = preprocessing,
             ClassNames = names.ToArray(),
@@ -244,6 +251,25 @@ public static class ModelImporter
             CreatedUtc = DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
             FragilityVersion = typeof(ModelImporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
         };
+    }
+
+    /// <summary>The mean of the images named by <paramref name="from"/> in the model's geometry: per pixel for small
+    /// images, per channel for large ones (as <see cref="Attribution.References"/> uses them).</summary>
+    private static (float[]? Pixel, float[]? Channel, string Source) TrainingMean(string from, string? dataDir, int? limit, Preprocessing p)
+    {
+        bool folder = Directory.Exists(from);
+        using var data = folder
+            ? DatasetCatalog.Load(DatasetCatalog.Folder, DatasetSplit.Train, from, p.LoadOptions(), limit)
+            : DatasetCatalog.Load(from, from.Equals(DatasetCatalog.Sample, StringComparison.OrdinalIgnoreCase) ? DatasetSplit.Test : DatasetSplit.Train, dataDir, p.LoadOptions(), limit);
+        var (c, h, w) = data.ImageShape;
+        if (c != p.Channels || h != p.Height || w != p.Width)
+            throw new FragilityException($"--mean-from '{from}' has images of {c}x{h}x{w} but the model takes {p.Channels}x{p.Height}x{p.Width}. Give the images the model was trained on (an image folder is brought to the model's size).");
+        string source = $"{(folder ? Path.GetFileName(Path.TrimEndingDirectorySeparator(from)) : data.Name)}, {data.Count} images";
+        using var pixel = MeanImages.PerPixel(data);
+        if (p.Height <= Attribution.References.SmallImageSide && p.Width <= Attribution.References.SmallImageSide)
+            return (pixel.data<float>().ToArray(), null, source);
+        using var channel = pixel.mean([1L, 2L]);
+        return (null, channel.data<float>().ToArray(), source);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim().TrimEnd('.');

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Fragility.Cli.Infrastructure;
+
+namespace Fragility.Tests.Cli;
+
+/// <summary>Help, parser and error messages agree: every option a message names exists, values have one spelling,
+/// shared options have one default, and a parse error is one line with exit 2.</summary>
+[Collection("console")]
+public partial class OptionConsistencyTests
+{
+    private static IEnumerable<Command> AllCommands(Command c) => new[] { c }.Concat(c.Subcommands.SelectMany(AllCommands));
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Fragility.sln"))) return d.FullName;
+        throw new InvalidOperationException("tests run outside the repository");
+    }
+
+    [GeneratedRegex("\"[^\"\\n]*\"")]
+    private static partial Regex StringLiteral();
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z0-9-]*")]
+    private static partial Regex OptionName();
+
+    [Fact]
+    public void EveryOptionNamedInTheSourcesStrings_IsAnOptionOfSomeCommand()
+    {
+        var options = AllCommands(CliApp.BuildRoot()).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
+        options.Add("--array");   // sbatch's, named in the Slurm messages
+        Assert.Contains("--out", options);
+        var missing = new SortedSet<string>();
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src"), "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")) continue;
+            foreach (Match literal in StringLiteral().Matches(File.ReadAllText(file)))
+                foreach (Match name in OptionName().Matches(literal.Value))
+                    if (!options.Contains(name.Value)) missing.Add($"{name.Value} ({Path.GetFileName(file)})");
+        }
+        Assert.True(missing.Count == 0, "named in messages or help but no such option: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void SharedOptions_HaveOneDefaultAcrossCommands()
+    {
+        foreach (string name in new[] { "--reference", "--ig-rule", "--threads", "--seed" })
+        {
+            var defaults = CliApp.BuildRoot().Subcommands.SelectMany(c => c.Options.Where(o => o.Name == name).Select(o => (c.Name, Default: DefaultOf(o)))).ToList();
+            Assert.True(defaults.Select(d => d.Default).Distinct().Count() <= 1,
+                $"{name} defaults differ: {string.Join(", ", defaults.Select(d => $"{d.Name}={d.Default}"))}");
+        }
+        // --dataset by the README's rule: commands that look at a few inputs default to the shipped sample (they work
+        // with nothing installed); commands that need a data set's training images or its whole test set default to
+        // Fashion-MNIST.
+        foreach (var command in CliApp.BuildRoot().Subcommands)
+            foreach (var option in command.Options.Where(o => o.Name == "--dataset"))
+                Assert.Equal(command.Name is "explain" or "attack" ? "sample" : "fashion-mnist", DefaultOf(option));
+    }
+
+    private static string? DefaultOf(Option option) =>
+        option.HasDefaultValue ? option.GetDefaultValue()?.ToString() : null;
+
+    [Theory]
+    [InlineData("explain", "--bogus", "1")]
+    [InlineData("explain", "--ig-rule", "gauss_legendre")]
+    [InlineData("nosuchcommand")]
+    [InlineData("sweep", "--images")]
+    public void ParseErrors_AreOneLine_WithExitTwo(params string[] args)
+    {
+        var (code, output, err) = CliHarness.Run(args);
+        Assert.Equal(CliRunner.UserError, code);
+        Assert.Equal("", output);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error: ", err);
+        Assert.Contains("--help", err);
+    }
+
+    [Fact]
+    public void IgRuleValuesInTheHelp_AreTheOnesTheParserTakes()
+    {
+        var (code, output, _) = CliHarness.Run("explain", "--help");
+        Assert.Equal(0, code);
+        foreach (string rule in Fragility.Attribution.PathIntegration.Names) Assert.Contains(rule, output);
+        Assert.DoesNotContain("gauss_legendre", output);
+        var (ok, _, err) = CliHarness.Run("explain", "--ig-rule", "gausslegendre", "--help");
+        Assert.Equal(0, ok);
+        Assert.Equal("", err);
+    }
+}
