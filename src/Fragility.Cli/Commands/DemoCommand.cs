@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Fragility.Cli.Infrastructure;
-using Fragility.Reporting;
 using Spectre.Console;
 
 namespace Fragility.Cli.Commands;
@@ -42,28 +40,12 @@ public sealed class DemoCommand : ICliCommand
                 if (!passed.Contains(option) && !(option == "--out" && passed.Contains("-o")) && !(option == "--images" && passed.Contains("-n")))
                     args.AddRange([option, value]);
             args.AddRange(passed);
-            string outDir = Value(args, "--out", "-o") ?? Defaults["--out"];
             var clock = Stopwatch.StartNew();
             int code = CliApp.Run(args.ToArray());
             if (code != 0) return code;
-            return CliRunner.Run(() =>
-            {
-                string report = ReportCommand.Write(outDir, null, []);
-                var summary = SweepSummary.Load(outDir);
-                double largest = summary.Epsilons.Count > 0 ? summary.Epsilons.Max() : 0;
-                AnsiConsole.MarkupLine($"[bold]Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255)[/]: 1 = map unchanged; the label is kept in every returned perturbation.");
-                SummaryTable.Write(summary, [largest]);
-                AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s. Open the report: [green]{Markup.Escape(report)}[/]");
-                return 0;
-            });
+            AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s.");
+            return 0;
         });
         return cmd;
-    }
-
-    private static string? Value(List<string> args, params string[] names)
-    {
-        for (int i = args.Count - 2; i >= 0; i--)
-            if (names.Contains(args[i])) return args[i + 1];
-        return null;
     }
 }

@@ -7,6 +7,7 @@ using Fragility.Data;
 using Fragility.Experiments;
 using Fragility.Experiments.Sharding;
 using Fragility.Models;
+using Fragility.Reporting;
 using Fragility.Runtime;
 using Spectre.Console;
 
@@ -89,6 +90,11 @@ public sealed class SweepCommand : ICliCommand
             AnsiConsole.MarkupLine(Markup.Escape($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
                 $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
 
+            var estimate = SweepEstimate.Measure(classifier, inputs, settings, factory, part is null ? inputs.Count : sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count));
+            Console.WriteLine(($"Estimated time: {Duration(estimate.Seconds)} for the whole grid (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
+                $"{estimate.CalibrationImages} images; one attack step per image: " +
+                string.Join(", ", estimate.SecondsPerAttackStep.Select(kv => $"{kv.Key} {kv.Value * 1000:F0} ms")) + "."));
+
             using var cancel = new CancellationTokenSource();
             // First Ctrl+C: stop after the current iteration, keeping finished cells; a second one ends the process at once.
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = !cancel.IsCancellationRequested; cancel.Cancel(); };
@@ -101,6 +107,7 @@ public sealed class SweepCommand : ICliCommand
                 Console.WriteLine($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
                     (part is null ? $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile})."
                         : $"({ShardFiles.ResultsFile(part)}); when every shard is done: fragility merge {outDir} --out {outDir}"));
+                if (part is null) WriteReportAndSummary(outDir);
                 return 0;
             }
             catch (OperationCanceledException)
@@ -112,6 +119,25 @@ public sealed class SweepCommand : ICliCommand
         }));
         return cmd;
     }
+
+    /// <summary>After a whole sweep: the HTML report, and the summary table at the largest epsilon.</summary>
+    internal static void WriteReportAndSummary(string outDir)
+    {
+        string report = ReportCommand.Write(outDir, null, []);
+        var summary = SweepSummary.Load(outDir);
+        double largest = summary.Epsilons.Count > 0 ? summary.Epsilons.Max() : 0;
+        AnsiConsole.MarkupLine($"[bold]Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255)[/]: 1 = map unchanged; the label is kept in every returned perturbation.");
+        SummaryTable.Write(summary, [largest]);
+        AnsiConsole.MarkupLine($"Open the report: [green]{Markup.Escape(report)}[/]");
+    }
+
+    /// <summary>A duration for people: seconds, minutes or hours.</summary>
+    internal static string Duration(double seconds) => seconds switch
+    {
+        < 90 => $"about {seconds:F0} s",
+        < 5400 => $"about {seconds / 60:F0} min",
+        _ => $"about {seconds / 3600:F1} h",
+    };
 
     private static string[] List(string value, string option)
     {

@@ -39,6 +39,9 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
         var (code, output, err) = CliHarness.Run(args);
         Assert.True(code == 0, err);
         Assert.Contains("24 cells run, 0 resumed", output);
+        // Before the run: an estimate from a calibration; after it: the summary table and the report, as the demo.
+        Assert.Matches(@"Estimated time: about \d+ (s|min|h) for the whole grid", output);
+        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
         Assert.Equal(24, File.ReadAllLines(Path.Combine(dir, SweepFiles.ResultsFile)).Length);
         foreach (string f in new[] { SweepFiles.RunFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
             Assert.True(File.Exists(Path.Combine(dir, f)), f);

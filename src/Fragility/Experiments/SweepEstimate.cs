@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Fragility.Attacks;
+using Fragility.Models;
+using TorchSharp;
+
+namespace Fragility.Experiments;
+
+/// <summary>
+/// How long a sweep will take, from a short calibration before it starts: each method's clean maps, one random-sign
+/// cell and a two-iteration attack are timed on a few images, then scaled to the grid (cells of the same kind cost
+/// about the same, while kinds differ by two orders of magnitude, so each is timed on its own). An upper-side
+/// estimate: an attack whose iterate stops moving ends early.
+/// </summary>
+/// <param name="Seconds">Estimated wall-clock seconds for the whole grid.</param>
+/// <param name="CalibrationImages">Images the calibration ran on.</param>
+/// <param name="CalibrationSeconds">What the calibration itself took.</param>
+/// <param name="SecondsPerAttackStep">Per method: seconds of one attack iteration on one image.</param>
+public sealed record SweepEstimate(double Seconds, int CalibrationImages, double CalibrationSeconds, IReadOnlyDictionary<string, double> SecondsPerAttackStep)
+{
+    /// <summary>Most images the calibration runs on; the estimate scales linearly from there.</summary>
+    public const int MaxCalibrationImages = 4;
+
+    /// <summary>Times the kinds of work of a sweep of <paramref name="images"/> images on the first inputs and scales them up.</summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="inputs">The sweep's inputs (at least one).</param>
+    /// <param name="settings">The sweep's settings.</param>
+    /// <param name="methods">Makes the attribution methods by name.</param>
+    /// <param name="images">Images the run will attack (all, or a shard's).</param>
+    public static SweepEstimate Measure(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, int images)
+    {
+        var total = Stopwatch.StartNew();
+        int n = Math.Min(Math.Min(MaxCalibrationImages, settings.BatchSize), inputs.Count);
+        double epsilon = settings.Epsilons.Max();
+        var attackSettings = settings.AttackSettingsFor(epsilon) with { Iterations = 2 };
+        var attacks = settings.Attacks.Select(AttackNames.Canonical).ToArray();
+        double perImage = 0;
+        var perStep = new Dictionary<string, double>();
+        using var batch = inputs.Images.Images.narrow(0, 0, n);
+        foreach (string name in settings.Methods)
+        {
+            var evaluation = methods(name, settings.IgSteps);
+            var gradient = settings.AttackSteps == settings.IgSteps ? evaluation : methods(name, settings.AttackSteps);
+            var clock = Stopwatch.StartNew();
+            using var clean = CleanReference.Compute(model, evaluation, batch);
+            double cleanSeconds = clock.Elapsed.TotalSeconds;
+            double randomSeconds = 0, stepSeconds = 0;
+            if (attacks.Contains(AttackNames.Random))
+                randomSeconds = Time(AttackFactory.Create(AttackNames.Random, model, evaluation, attackSettings, gradient), clean);
+            var iterative = attacks.FirstOrDefault(a => a is not AttackNames.Random);
+            if (iterative is not null)
+                stepSeconds = Time(AttackFactory.Create(iterative, model, evaluation, attackSettings, gradient, settings.Target), clean) / 2;
+            perStep[name] = stepSeconds / n;
+            // Per image: the clean maps once, then every attack x epsilon cell.
+            foreach (string attack in attacks)
+            {
+                double cell = attack switch
+                {
+                    AttackNames.Random => randomSeconds,
+                    AttackNames.RandomWalk => stepSeconds * settings.Iterations * 0.5,   // a walk step is one map, not a double backward
+                    _ => stepSeconds * settings.Iterations,
+                };
+                perImage += cell * settings.Epsilons.Count / n;
+            }
+            perImage += cleanSeconds / n;
+        }
+        return new SweepEstimate(perImage * images, n, total.Elapsed.TotalSeconds, perStep);
+    }
+
+    private static double Time(IMapAttack attack, CleanReference clean)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = torch.NewDisposeScope();
+        using var result = attack.Run(clean);
+        return clock.Elapsed.TotalSeconds;
+    }
+}
