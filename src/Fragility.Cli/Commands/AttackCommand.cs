@@ -38,11 +38,12 @@ public sealed class AttackCommand : ICliCommand
         var shared = new AttackCliOptions();
         var output = CommonOptions.Out("attack-out");
         var threads = CommonOptions.Threads();
+        var strict = CommonOptions.Strict();
         var cmd = new Command("attack",
             "Attack the explanations of some inputs (Algorithm 1 of Ghorbani et al.): perturb each input within an L-infinity ball, keeping its label, so that its map changes most. " +
             "Writes perturbed images (PNG and exact .npy), maps before and after (heatmap PNG and .npy) and per-input metrics (metrics.jsonl).")
         {
-            model, input, dataset, data, method, attack, epsilon,
+            model, input, dataset, data, strict, method, attack, epsilon,
         };
         shared.AddTo(cmd);
         cmd.Options.Add(output);
@@ -62,7 +63,7 @@ public sealed class AttackCommand : ICliCommand
             var evaluation = methods(methodName, pr.GetValue(shared.IgSteps));
             var gradient = methods(methodName, pr.GetValue(shared.AttackSteps));
             var attacker = AttackFactory.Create(attackName, classifier, evaluation, settings, gradient, target);
-            using var inputs = InputSpec.Resolve(pr.GetValue(input)!, CliData.OptionsFor(classifier), pr.GetValue(dataset)!, pr.GetValue(data), classifier.Metadata.ClassNames);
+            using var inputs = CliData.Inputs(classifier, pr.GetValue(input)!, pr.GetValue(dataset)!, pr.GetValue(data), pr.GetValue(strict));
             if (inputs.ImageShape != (p.Channels, p.Height, p.Width))
                 throw new FragilityException($"The inputs are {inputs.ImageShape.Channels}x{inputs.ImageShape.Height}x{inputs.ImageShape.Width} but the model expects {p.Channels}x{p.Height}x{p.Width}: give inputs of the model's data set.");
             int kUsed = settings.ResolveK(p.Height, p.Width);

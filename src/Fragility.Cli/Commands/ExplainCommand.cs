@@ -41,9 +41,10 @@ public sealed class ExplainCommand : ICliCommand
         var igRule = CommonOptions.IgRule();
         var output = CommonOptions.Out("explain-out");
         var threads = CommonOptions.Threads();
+        var strict = CommonOptions.Strict();
         var cmd = new Command("explain", "Compute feature-importance maps for a model's predicted label: a heatmap overlay PNG per input and method, the raw signed attribution and the saliency map as .npy, and one JSON line per input (label, confidence, completeness errors of IG and DeepLIFT) in explanations.jsonl.")
         {
-            model, input, dataset, data, methods, reference, igSteps, igRule, output, threads,
+            model, input, dataset, data, strict, methods, reference, igSteps, igRule, output, threads,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
@@ -54,7 +55,7 @@ public sealed class ExplainCommand : ICliCommand
             var refer = References.Create(classifier, pr.GetValue(reference));
             var options = new AttributionOptions { Reference = refer, IgSteps = pr.GetValue(igSteps), IgRule = PathIntegration.Parse(pr.GetValue(igRule)!) };
             var attributionMethods = names.Select(n => AttributionMethods.Create(n, options)).ToList();
-            using var inputs = InputSpec.Resolve(pr.GetValue(input)!, CliData.OptionsFor(classifier), pr.GetValue(dataset)!, pr.GetValue(data), classifier.Metadata.ClassNames);
+            using var inputs = CliData.Inputs(classifier, pr.GetValue(input)!, pr.GetValue(dataset)!, pr.GetValue(data), pr.GetValue(strict));
             string outDir = pr.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var (c, h, w) = inputs.ImageShape;

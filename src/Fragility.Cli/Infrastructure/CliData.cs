@@ -9,6 +9,24 @@ public static class CliData
     /// <summary>The image geometry a model was trained for.</summary>
     public static ImageLoadOptions OptionsFor(Classifier model) => model.Metadata.Preprocessing.LoadOptions();
 
+    /// <summary>The inputs of <c>--input</c> (see <see cref="InputSpec.Resolve"/>) in the model's geometry; says in one
+    /// line per kind what was converted on the way in, or refuses it with <paramref name="strict"/>.</summary>
+    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict)
+    {
+        var inputs = InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames);
+        try
+        {
+            if (strict) InputChecks.Strict(model, inputs);
+            foreach (string note in InputChecks.Notes(model, inputs)) Console.WriteLine($"note: {note}.");
+            return inputs;
+        }
+        catch
+        {
+            inputs.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Loads <paramref name="dataset"/> and checks it fits <paramref name="model"/>.</summary>
     public static ImageDataset LoadForModel(Classifier model, string dataset, DatasetSplit split, string? dataDir, int? limit = null)
     {

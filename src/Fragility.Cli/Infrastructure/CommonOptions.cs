@@ -46,6 +46,12 @@ public static class CommonOptions
         DefaultValueFactory = _ => "riemann_right",
     }.AcceptOnlyFromAmong([.. Fragility.Attribution.PathIntegration.Names]);
 
+    /// <summary>--strict: refuse inputs that would be converted.</summary>
+    public static Option<bool> Strict() => new("--strict")
+    {
+        Description = "Refuse image files that would be converted on the way in (colour to grey, resized, centre-cropped) or whose background is far from the training images', instead of converting them with a note.",
+    };
+
     /// <summary>--seed N.</summary>
     public static Option<int> Seed() => new("--seed")
     {

@@ -24,7 +24,7 @@ public static class ImageCodec
     public static Tensor Load(string path, ImageLoadOptions options)
     {
         var values = new float[options.ValuesPerImage];
-        DecodeInto(path, options, values);
+        _ = DecodeInto(path, options, values);
         return torch.tensor(values, new long[] { options.Channels, options.Height, options.Width }, dtype: ScalarType.Float32);
     }
 
@@ -86,8 +86,9 @@ public static class ImageCodec
     }
 
     /// <summary>Decodes, resizes, crops and converts one image into <paramref name="destination"/> ([C, H, W], values in [0, 1]).</summary>
-    internal static void DecodeInto(string path, ImageLoadOptions options, Span<float> destination)
+    internal static ImageConversion DecodeInto(string path, ImageLoadOptions options, Span<float> destination)
     {
+        bool colour = false;
         using var rgb = DecodeOpaque(path);
         int w = rgb.Width, h = rgb.Height;
         int newW = w, newH = h;
@@ -125,6 +126,7 @@ public static class ImageCodec
                 {
                     byte r = row[4 * x], g = row[4 * x + 1], b = row[4 * x + 2];
                     int i = y * options.Width + x;
+                    colour |= r != g || g != b;
                     if (options.Channels == 1)
                         // Grey pixels map exactly to level / 255, so a grey PNG written by EncodePng reads back bit-identical.
                         destination[i] = r == g && g == b ? r / 255f : (0.299f * r + 0.587f * g + 0.114f * b) / 255f;
@@ -141,6 +143,7 @@ public static class ImageCodec
         {
             if (!ReferenceEquals(sized, rgb)) sized.Dispose();
         }
+        return new ImageConversion(w, h, colour && options.Channels == 1, newW, newH, options.Width, options.Height);
     }
 
     private static byte ToByte(float v) => float.IsNaN(v) ? (byte)0 : (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f);

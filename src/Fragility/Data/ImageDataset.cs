@@ -40,6 +40,10 @@ public sealed class ImageDataset : IDisposable
     /// <summary>Optional per-image names (file names for image folders), else null.</summary>
     public IReadOnlyList<string>? ItemNames { get; }
 
+    /// <summary>Per image, what decoding its file did (resize, crop, colour to grey); null for data sets read from
+    /// arrays (IDX, CIFAR-10 binaries), whose images are already in their geometry.</summary>
+    public IReadOnlyList<ImageConversion>? Conversions { get; init; }
+
     /// <summary>Number of images.</summary>
     public int Count => Labels.Length;
 
@@ -52,7 +56,10 @@ public sealed class ImageDataset : IDisposable
         using var idx = torch.tensor(indices.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64);
         var imgs = Images.index_select(0, idx);
         return new ImageDataset(Name, imgs, indices.Select(i => Labels[i]).ToArray(), ClassNames,
-            ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray());
+            ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray())
+        {
+            Conversions = Conversions is null ? null : indices.Select(i => Conversions[i]).ToArray(),
+        };
     }
 
     /// <inheritdoc />

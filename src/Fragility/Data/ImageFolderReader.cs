@@ -76,11 +76,12 @@ public static class ImageFolderReader
             throw new FragilityException(
                 $"Image folder '{directory}' has {items.Count} images, too many to hold at {options.Channels}x{options.Height}x{options.Width}: read fewer with a limit.");
         var values = new float[total];
+        var conversions = new ImageConversion[items.Count];
         for (int i = 0; i < items.Count; i++)
-            ImageCodec.DecodeInto(Path.Combine(directory, items[i].Relative), options,
+            conversions[i] = ImageCodec.DecodeInto(Path.Combine(directory, items[i].Relative), options,
                 values.AsSpan(i * options.ValuesPerImage, options.ValuesPerImage));
         var images = TorchSharp.torch.tensor(values, new long[] { items.Count, options.Channels, options.Height, options.Width });
-        return new ImageDataset("folder", images, items.Select(t => t.Label).ToArray(), names, items.Select(t => t.Relative).ToArray());
+        return new ImageDataset("folder", images, items.Select(t => t.Label).ToArray(), names, items.Select(t => t.Relative).ToArray()) { Conversions = conversions };
     }
 
     /// <summary>Reads one image file as a data set of one image with label <see cref="UnknownLabel"/>.</summary>
@@ -93,8 +94,10 @@ public static class ImageFolderReader
         if (!ImageCodec.ImageExtensions.Contains(Path.GetExtension(path)))
             throw new FragilityException(
                 $"File '{path}' is not an image file ({string.Join(", ", ImageCodec.ImageExtensions)}): give a PNG or JPEG image.");
-        using var image = ImageCodec.Load(path, options);
-        return new ImageDataset("image", image.unsqueeze(0), [UnknownLabel], classNames ?? [], [Path.GetFileName(path)]);
+        var values = new float[options.ValuesPerImage];
+        var conversion = ImageCodec.DecodeInto(path, options, values);
+        var image = TorchSharp.torch.tensor(values, new long[] { 1, options.Channels, options.Height, options.Width });
+        return new ImageDataset("image", image, [UnknownLabel], classNames ?? [], [Path.GetFileName(path)]) { Conversions = [conversion] };
     }
 
     private static bool IsHidden(FileSystemInfo f) => f.Name.StartsWith('.');
