@@ -112,6 +112,8 @@ internal sealed class AttackCliOptions
     public Option<int> IgSteps { get; } = new("--ig-steps") { Description = "Path points M of integrated gradients for maps and the criterion. Default: 100.", DefaultValueFactory = _ => 100 };
     public Option<string> IgRule { get; } = CommonOptions.IgRule();
     public Option<int> AttackSteps { get; } = new("--attack-steps") { Description = "Path points of integrated gradients inside the attack's gradient (fewer is cheaper; the criterion still uses --ig-steps). Default: 20.", DefaultValueFactory = _ => 20 };
+    public Option<int> SmoothGradSamples { get; } = CommonOptions.SmoothGradSamples();
+    public Option<double> SmoothGradSigma { get; } = CommonOptions.SmoothGradSigma();
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images attacked together (memory grows with it; results do not depend on it). Default: 16.", DefaultValueFactory = _ => 16 };
     public Option<string?> TargetRegion { get; } = new("--target-region") { Description = "Target region T of the targeted attack as row0,col0,row1,col1 in pixels from the top-left: rows row0..row1-1, columns col0..col1-1 (e.g. 0,0,8,8 is the 8x8 top-left corner)." };
     public Option<string?> TargetMask { get; } = new("--target-mask") { Description = "Target region T of the targeted attack as a PNG of the model's input size (width x height); non-zero pixels are in T." };
@@ -119,7 +121,7 @@ internal sealed class AttackCliOptions
     /// <summary>Adds every shared option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Iterations, Step, K, Beta, Criterion, Seed, Reference, IgSteps, IgRule, AttackSteps, BatchSize, TargetRegion, TargetMask })
+        foreach (Option o in new Option[] { Iterations, Step, K, Beta, Criterion, Seed, Reference, IgSteps, IgRule, AttackSteps, SmoothGradSamples, SmoothGradSigma, BatchSize, TargetRegion, TargetMask })
             command.Options.Add(o);
     }
 
@@ -141,7 +143,8 @@ internal sealed class AttackCliOptions
 
     /// <summary>The method factory for --reference and --ig-rule.</summary>
     public Experiments.SweepMethodFactory Methods(ParseResult pr, Models.Classifier model) =>
-        SweepMethods.Create(model, pr.GetValue(Reference)!, PathIntegration.Parse(pr.GetValue(IgRule)!));
+        SweepMethods.Create(model, pr.GetValue(Reference)!, PathIntegration.Parse(pr.GetValue(IgRule)!),
+            new AttributionOptions { SmoothGradSamples = pr.GetValue(SmoothGradSamples), SmoothGradSigma255 = pr.GetValue(SmoothGradSigma) });
 
     /// <summary>Checks the counts that are not attack settings.</summary>
     public void CheckCounts(ParseResult pr)

@@ -47,8 +47,8 @@ public sealed class DefendCommand : ICliCommand
         var beta = new Option<double>("--beta") { Description = "Softplus beta of the twin through which gradient-based maps are attacked (the beta:B defence is attacked through its own B). Default: 1.", DefaultValueFactory = _ => 1.0 };
         var seed = CommonOptions.Seed();
         var batch = new Option<int>("--batch-size") { Description = "Images attacked together (memory grows with it and with SmoothGrad's samples). Default: 16.", DefaultValueFactory = _ => 16 };
-        var samples = new Option<int>("--smoothgrad-samples") { Description = "Noise samples of the smoothgrad defences. Default: 50.", DefaultValueFactory = _ => 50 };
-        var sigma = new Option<double>("--smoothgrad-sigma") { Description = "SmoothGrad noise standard deviation in pixel units of the 0-255 scale. Default: 38.25 (15% of the range).", DefaultValueFactory = _ => SmoothGrad.DefaultSigma255 };
+        var samples = CommonOptions.SmoothGradSamples();
+        var sigma = CommonOptions.SmoothGradSigma();
         var igSteps = new Option<int>("--ig-steps") { Description = "Path points of integrated gradients. Default: 100.", DefaultValueFactory = _ => 100 };
         var igRule = CommonOptions.IgRule();
         var reference = CommonOptions.Reference();

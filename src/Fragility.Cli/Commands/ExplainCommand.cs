@@ -42,9 +42,11 @@ public sealed class ExplainCommand : ICliCommand
         var output = CommonOptions.Out("explain-out");
         var threads = CommonOptions.Threads();
         var strict = CommonOptions.Strict();
+        var samples = CommonOptions.SmoothGradSamples();
+        var sigma = CommonOptions.SmoothGradSigma();
         var cmd = new Command("explain", "Compute feature-importance maps for a model's predicted label: a heatmap overlay PNG per input and method, the raw signed attribution and the saliency map as .npy, and one JSON line per input (label, confidence, completeness errors of IG and DeepLIFT) in explanations.jsonl.")
         {
-            model, input, dataset, data, strict, methods, reference, igSteps, igRule, output, threads,
+            model, input, dataset, data, strict, methods, reference, igSteps, igRule, samples, sigma, output, threads,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
@@ -53,7 +55,8 @@ public sealed class ExplainCommand : ICliCommand
             var names = pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (names.Length == 0) throw new FragilityException("--methods is empty: give at least one method.");
             var refer = References.Create(classifier, pr.GetValue(reference));
-            var options = new AttributionOptions { Reference = refer, IgSteps = pr.GetValue(igSteps), IgRule = PathIntegration.Parse(pr.GetValue(igRule)!) };
+            var options = new AttributionOptions { Reference = refer, IgSteps = pr.GetValue(igSteps), IgRule = PathIntegration.Parse(pr.GetValue(igRule)!),
+                SmoothGradSamples = pr.GetValue(samples), SmoothGradSigma255 = pr.GetValue(sigma) };
             var attributionMethods = names.Select(n => AttributionMethods.Create(n, options)).ToList();
             using var inputs = CliData.Inputs(classifier, pr.GetValue(input)!, pr.GetValue(dataset)!, pr.GetValue(data), pr.GetValue(strict));
             string outDir = pr.GetValue(output)!;

@@ -46,6 +46,20 @@ public static class CommonOptions
         DefaultValueFactory = _ => "riemann_right",
     }.AcceptOnlyFromAmong([.. Fragility.Attribution.PathIntegration.Names]);
 
+    /// <summary>--smoothgrad-samples N (default 50).</summary>
+    public static Option<int> SmoothGradSamples() => new("--smoothgrad-samples")
+    {
+        Description = "Noisy samples averaged by SmoothGrad (method smoothgrad and the smoothgrad defences).",
+        DefaultValueFactory = _ => 50,
+    };
+
+    /// <summary>--smoothgrad-sigma S (default 38.25).</summary>
+    public static Option<double> SmoothGradSigma() => new("--smoothgrad-sigma")
+    {
+        Description = "SmoothGrad's noise standard deviation in pixel units of the 0-255 scale (38.25 is 15% of the range, SmoothGrad's paper's choice).",
+        DefaultValueFactory = _ => Fragility.Attribution.SmoothGrad.DefaultSigma255,
+    };
+
     /// <summary>--strict: refuse inputs that would be converted.</summary>
     public static Option<bool> Strict() => new("--strict")
     {

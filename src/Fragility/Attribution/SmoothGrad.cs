@@ -31,8 +31,8 @@ public sealed class SmoothGrad : IAttributionMethod
     public SmoothGrad(IAttributionMethod? inner = null, int samples = 50, double sigma255 = DefaultSigma255, bool squared = false,
         long seed = 0, int internalBatchSize = 32, Tensor? noise = null)
     {
-        if (samples < 1) throw new FragilityException($"SmoothGrad needs at least 1 noise sample, got {samples}.");
-        if (!(sigma255 >= 0 && double.IsFinite(sigma255))) throw new FragilityException($"SmoothGrad's noise sigma must be a non-negative number on the 0-255 scale, got {sigma255}.");
+        if (samples < 1) throw new FragilityException($"SmoothGrad needs at least 1 noise sample (--smoothgrad-samples), got {samples}.");
+        if (!(sigma255 >= 0 && double.IsFinite(sigma255))) throw new FragilityException($"SmoothGrad's noise sigma must be a non-negative number on the 0-255 scale (--smoothgrad-sigma), got {sigma255}.");
         if (internalBatchSize < 1) throw new FragilityException($"SmoothGrad's internal batch size must be at least 1, got {internalBatchSize}.");
         if (noise is not null && (noise.dim() != 5 || noise.shape[0] != samples))
             throw new FragilityException($"Fixed SmoothGrad noise must be [samples={samples}, N, C, H, W], got [{string.Join(",", noise.shape)}]. Use DrawNoise to make it.");

@@ -14,9 +14,13 @@ public static class SweepMethods
     /// <param name="reference">Reference name (see <see cref="References.Create"/>); default "mean": the per-pixel
     /// training mean for small images, the per-channel mean for large ones (method.md §2).</param>
     /// <param name="rule">Integration rule of integrated gradients; default the paper's right Riemann sum.</param>
-    public static SweepMethodFactory Create(Classifier model, string reference = "mean", IntegrationRule rule = IntegrationRule.RiemannRight)
+    /// <param name="options">Other method settings (SmoothGrad's samples and noise...); reference, path points and
+    /// rule are set from the other arguments.</param>
+    public static SweepMethodFactory Create(Classifier model, string reference = "mean", IntegrationRule rule = IntegrationRule.RiemannRight,
+        AttributionOptions? options = null)
     {
         var shared = References.Create(model, reference);
-        return (name, igSteps) => AttributionMethods.Create(name.Trim(), new AttributionOptions { Reference = shared, IgSteps = igSteps, IgRule = rule });
+        var basis = (options ?? new AttributionOptions()) with { Reference = shared, IgRule = rule };
+        return (name, igSteps) => AttributionMethods.Create(name.Trim(), basis with { IgSteps = igSteps });
     }
 }

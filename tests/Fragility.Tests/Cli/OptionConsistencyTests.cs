@@ -87,4 +87,20 @@ public partial class OptionConsistencyTests
         Assert.Equal(0, ok);
         Assert.Equal("", err);
     }
+
+    [Fact]
+    public void SmoothGradSettings_AreOptionsOfExplain_AndReachTheMethod()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fragility-sg-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, _, err) = CliHarness.Run("explain", "--input", "dataset:1", "--methods", "smoothgrad", "--smoothgrad-samples", "4", "--smoothgrad-sigma", "10", "--out", dir);
+            Assert.True(code == 0, err);
+            Assert.Contains("smoothgrad(gradient, n=4, sigma=10/255", File.ReadAllText(Path.Combine(dir, "explanations.jsonl")));
+            (code, _, err) = CliHarness.Run("explain", "--input", "dataset:1", "--methods", "smoothgrad", "--smoothgrad-samples", "0", "--out", dir);
+            Assert.Equal(CliRunner.UserError, code);
+            Assert.Contains("--smoothgrad-samples", err);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
 }
