@@ -47,6 +47,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
         var beta = new Option<double>("--beta") { Description = "Softplus beta for --surrogate softplus.", DefaultValueFactory = _ => 1.0 };
         var seed = CommonOptions.Seed();
         var batch = new Option<int>("--batch") { Description = "Test points attacked together; results are saved after each batch.", DefaultValueFactory = _ => 50 };
+        var repick = new Option<bool>("--repick-top") { Description = "Iterative attack: re-pick the --top points at every step as the iterate's current most helpful ones, instead of keeping the clean input's set (the paper's objective, the default)." };
         var galleryTests = new Option<int>("--gallery-tests") { Description = "Before/after galleries in the report for the first N test points.", DefaultValueFactory = _ => 4 };
         var output = CommonOptions.Out("influence-attack-out");
         var threads = CommonOptions.Threads();
@@ -57,7 +58,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
             "the realised L-inf and the angle between grad_x of the test loss and the attack direction. Writes results.jsonl (re-running the same command resumes), summary.csv, " +
             "influence-attack.png and report.html.")
         {
-            epsilons, attacks, objectives, steps, stepSize, top, keep, surrogate, beta, seed, batch, galleryTests, output, threads,
+            epsilons, attacks, objectives, steps, stepSize, top, repick, keep, surrogate, beta, seed, batch, galleryTests, output, threads,
         };
         task.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
@@ -89,7 +90,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
                     list.Add(new InfluenceAttackOptions
                     {
                         Kind = kind, Objective = objective, TopHelpful = pr.GetValue(top), KeepTop = pr.GetValue(keep), Steps = pr.GetValue(steps),
-                        StepSize = pr.GetValue(stepSize), SoftplusBeta = softplus, Seed = pr.GetValue(seed),
+                        StepSize = pr.GetValue(stepSize), SoftplusBeta = softplus, Seed = pr.GetValue(seed), RepickTargets = pr.GetValue(repick),
                     });
             var sweep = new InfluenceSweepOptions
             {

@@ -211,7 +211,8 @@ public sealed class InfluenceAttack
                     if (step == 1) grad = attackGrad;
                     else
                     {
-                        var gs = ObjectiveGradient(x, labels, options.Objective, null, options.TopHelpful, options.SoftplusBeta);
+                        // The paper's objective keeps the clean input's top set; re-picking it is an option.
+                        var gs = ObjectiveGradient(x, labels, options.Objective, options.RepickTargets ? null : origTargets, options.TopHelpful, options.SoftplusBeta);
                         grad = gs.Gradient;
                         if (reuse) Consider(x, gs.States, step - 1);
                     }

@@ -15,6 +15,14 @@ public sealed record InfluenceAttackOptions
     /// <summary>|T|: how many of the current most helpful training points the objective sums (default 3, the paper's).</summary>
     public int TopHelpful { get; init; } = 3;
 
+    /// <summary>
+    /// Iterative attack: false (default, the paper's objective) keeps T fixed at the clean input's top helpful points
+    /// for every step; true re-picks T as the iterate's current top points at each step (pushes down whichever points
+    /// are on top now). Measured on the documented setting at eps 8: fixed set Spearman 0.817 and 2.09 of the top 5
+    /// kept, re-picked 0.835 and 2.45. The single step is the same either way (at x0 both are the clean set).
+    /// </summary>
+    public bool RepickTargets { get; init; }
+
     /// <summary>k of the "top-k kept" metric: how many of the original k most helpful points stay in the top k (default 5).</summary>
     public int KeepTop { get; init; } = 5;
 
@@ -39,7 +47,7 @@ public sealed record InfluenceAttackOptions
     {
         InfluenceAttackKind.RandomSign => "random",
         InfluenceAttackKind.SingleStep => "single-step/" + ObjectiveName(Objective),
-        _ => "iterative/" + ObjectiveName(Objective),
+        _ => "iterative/" + ObjectiveName(Objective) + (RepickTargets ? "/repick" : ""),
     };
 
     /// <summary>"raw" or "normalized".</summary>

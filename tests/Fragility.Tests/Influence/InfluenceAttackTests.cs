@@ -179,6 +179,30 @@ public sealed class InfluenceAttackTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IterativeSecondStep_SumsTheCleanTopSet_UnlessRepicking(bool repick)
+    {
+        // Two steps by hand: x1 = x0 + a sign(grad D_T0(x0)), x2 = x1 + a sign(grad D_T(x1)) with T = the clean top-3
+        // (the paper's objective) or the top-3 at x1 (re-picked). The attack returns one of its admissible iterates.
+        var labels = Labels();
+        double eps = 8 / 255.0, alpha = 3 / 255.0;
+        using var g0 = _attack.ObjectiveGradient(_tests, labels, InfluenceObjective.Raw);
+        using var x1 = Fragility.Attacks.FragilityAttack.Project(_tests + alpha * g0.Gradient.sign(), _tests, eps);
+        using var g1 = _attack.ObjectiveGradient(x1, labels, InfluenceObjective.Raw, repick ? null : g0.Targets);
+        using var x2 = Fragility.Attacks.FragilityAttack.Project(x1 + alpha * g1.Gradient.sign(), _tests, eps);
+        var outcomes = _attack.Run(_tests, labels, [0, 1], 8, new InfluenceAttackOptions { Kind = InfluenceAttackKind.Iterative, Steps = 2, StepSize = 3, RepickTargets = repick });
+        Assert.Equal(repick ? "iterative/raw/repick" : "iterative/raw", new InfluenceAttackOptions { Kind = InfluenceAttackKind.Iterative, RepickTargets = repick }.Name);
+        Assert.Contains(outcomes, o => !o.Failed && o.BestStep == 2);   // the second step is what is checked
+        for (int k = 0; k < 2; k++)
+        {
+            if (outcomes[k].Failed) continue;
+            var expected = (outcomes[k].BestStep == 1 ? x1 : x2)[k].flatten().to(ScalarType.Float32).data<float>().ToArray();
+            Assert.Equal(expected, outcomes[k].Perturbed);
+        }
+    }
+
     [Fact]
     public void ZeroEpsilon_LeavesTheExplanationUnchanged()
     {
