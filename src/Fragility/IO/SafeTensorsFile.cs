@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -85,15 +86,16 @@ public static class SafeTensorsFile
             {
                 if (name == "__metadata__")
                 {
-                    foreach (var (k, v) in node!.AsObject()) metadata[k] = v?.GetValue<string>() ?? "";
+                    foreach (var (k, v) in node.Deserialize<Dictionary<string, string>>(Strict) ?? []) metadata[k] = v;
                     continue;
                 }
-                var o = node!.AsObject();
-                string dtype = o["dtype"]!.GetValue<string>();
-                long[] shape = o["shape"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
-                var offs = o["data_offsets"]!.AsArray();
-                long begin = offs[0]!.GetValue<long>(), end = offs[1]!.GetValue<long>();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
+                var entry = node.Deserialize<Entry>(Strict) ?? throw new JsonException($"tensor '{name}' is null");
+                string dtype = entry.Dtype;
+                long[] shape = entry.Shape;
+                if (shape.Any(d => d < 0) || entry.DataOffsets.Length != 2)
+                    throw new FragilityException(Bad($"tensor '{name}' has a negative dimension or not two data offsets"));
+                long begin = entry.DataOffsets[0], end = entry.DataOffsets[1];
+                long count = shape.Aggregate(1L, (a, b) => checked(a * b));
                 int size = dtype switch { "F32" or "I32" => 4, "F64" or "I64" => 8, "F16" or "BF16" => 2, "U8" => 1, _ => throw new FragilityException(Bad($"tensor '{name}' has unsupported dtype {dtype}")) };
                 if (begin < 0 || end < begin || dataStart + end > all.Length || end - begin != count * size)
                     throw new FragilityException(Bad($"tensor '{name}' byte range [{begin},{end}) does not match shape [{string.Join(",", shape)}] or is past the end of the file (truncated?)"));
@@ -110,13 +112,21 @@ public static class SafeTensorsFile
                 };
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or JsonException)
+        catch (Exception e) when (e is JsonException or OverflowException)
         {
             foreach (var t in tensors.Values) t.Dispose();
             throw new FragilityException(Bad("malformed tensor entry: " + e.Message));
         }
         return (tensors, metadata);
     }
+
+    // Typed reading: a missing or null field is a JsonException, not a NullReferenceException caught later.
+    private static readonly JsonSerializerOptions Strict = new() { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+
+    private sealed record Entry(
+        [property: JsonPropertyName("dtype")] string Dtype,
+        [property: JsonPropertyName("shape")] long[] Shape,
+        [property: JsonPropertyName("data_offsets")] long[] DataOffsets);
 
     private static T[] Cast<T>(ReadOnlySpan<byte> bytes) where T : unmanaged =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes).ToArray();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Fragility.Experiments.Sharding;
 
@@ -249,21 +250,25 @@ public static class SweepMerge
 
         public static SweepGrid From(JsonObject m, string path)
         {
-            try
-            {
-                var images = m["image_indices"]!.AsArray().Select(n => n!.GetValue<int>()).ToList();
-                var methods = m["methods"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
-                var attacks = m["attacks"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
-                var epsilons = m["epsilons"]!.AsArray().Select(n => n!.GetValue<double>()).ToList();
-                int k = m["k"]!.GetValue<int>();
-                string title = FragilitySweep.FigureTitle(images.Count, k);
-                return new SweepGrid(images, methods, attacks, epsilons, ShardRun.Number(m, "batch_size", path), title);
-            }
-            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+            Grid grid;
+            try { grid = m.Deserialize<Grid>(Strict) ?? throw new JsonException("null"); }
+            catch (JsonException)
             {
                 throw new FragilityException($"'{path}' lacks the sweep's grid (image_indices, methods, attacks, epsilons, k): rerun that shard with --overwrite.");
             }
+            string title = FragilitySweep.FigureTitle(grid.Images.Count, grid.K);
+            return new SweepGrid(grid.Images, grid.Methods, grid.Attacks, grid.Epsilons, ShardRun.Number(m, "batch_size", path), title);
         }
+
+        // Typed reading of run.json's grid: a missing, null or mistyped field is a JsonException.
+        private static readonly JsonSerializerOptions Strict = new() { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+
+        private sealed record Grid(
+            [property: JsonPropertyName("image_indices")] List<int> Images,
+            [property: JsonPropertyName("methods")] List<string> Methods,
+            [property: JsonPropertyName("attacks")] List<string> Attacks,
+            [property: JsonPropertyName("epsilons")] List<double> Epsilons,
+            [property: JsonPropertyName("k")] int K);
 
         /// <summary>Position of the cell's image in the sweep, or -1 when the cell is not in the grid.</summary>
         public int Position(SweepCell c) =>
