@@ -193,7 +193,7 @@ public sealed class DefenceEvaluation
                                 Regularizer = metadata[m].Training?.GetValueOrDefault("regularizer") ?? "none",
                                 Lambda = metadata[m].Training?.GetValueOrDefault("lambda") ?? "0",
                                 SecondsPerEpoch = SecondsPerEpoch(metadata[m]),
-                                ExtraSecondsPerEpoch = extraEpoch ??= ExtraSecondsPerEpoch(path, metadata[m]),
+                                ExtraSecondsPerEpoch = extraEpoch ??= ExtraSecondsPerEpoch(path, metadata[m], modelName, notes),
                             };
                             var adversarial = defence.IsNone ? new Dictionary<string, Tensor>() : null;
                             long before = done;
@@ -408,16 +408,21 @@ public sealed class DefenceEvaluation
     }
 
     /// <summary>The measured extra training seconds per epoch of the model's regulariser (<see cref="TrainingCost"/>):
-    /// 0 without one, NaN when it cannot be rebuilt or the epoch length is unknown.</summary>
-    private double ExtraSecondsPerEpoch(string path, ModelMetadata metadata)
+    /// 0 without one, NaN when it cannot be rebuilt or the epoch length is unknown, with the reason added to
+    /// <paramref name="notes"/> (the table's empty cell is explained in notes.txt).</summary>
+    private double ExtraSecondsPerEpoch(string path, ModelMetadata metadata, string modelName, List<string> notes)
     {
         var t = metadata.Training;
         if ((t?.GetValueOrDefault("regularizer") ?? "none") == "none") return 0;
-        var regularizer = TrainingCost.FromMetadata(metadata);
+        var regularizer = TrainingCost.FromMetadata(metadata, out string? why);
         if (regularizer is null || t is null
             || !int.TryParse(t.GetValueOrDefault("train_images"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int images)
             || !int.TryParse(t.GetValueOrDefault("batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) || batch < 1)
+        {
+            why ??= "its metadata lacks train_images or batch_size, so the steps per epoch are unknown";
+            notes.Add($"Extra training s/epoch of {modelName} is not measured: {why}.");
             return double.NaN;
+        }
         using var copy = ModelStore.Load(path);
         int n = Math.Min(batch, _test.Count);
         using var x = _test.Images.narrow(0, 0, n);

@@ -42,16 +42,26 @@ public static class TrainingCost
     }
 
     /// <summary>The regulariser a model was trained with, rebuilt from its metadata (training keys "regularizer_spec" or
-    /// "regularizer", and "lambda"), or null when it was trained without one or the record is incomplete.</summary>
-    public static ITrainingRegularizer? FromMetadata(ModelMetadata metadata)
+    /// "regularizer", and "lambda"), or null when it was trained without one or cannot be rebuilt; then
+    /// <paramref name="why"/> says why (null when the model has no regulariser).</summary>
+    public static ITrainingRegularizer? FromMetadata(ModelMetadata metadata, out string? why)
     {
+        why = null;
         var t = metadata.Training;
         if (t is null) return null;
         string? spec = t.GetValueOrDefault("regularizer_spec") ?? t.GetValueOrDefault("regularizer");
         if (spec is null || spec == "none") return null;
-        if (!double.TryParse(t.GetValueOrDefault("lambda"), NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda)) return null;
+        if (!double.TryParse(t.GetValueOrDefault("lambda"), NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda))
+        {
+            why = $"its metadata records regulariser '{spec}' without a numeric lambda ('{t.GetValueOrDefault("lambda")}')";
+            return null;
+        }
         try { return TrainingRegularizers.Create(spec, lambda); }
-        catch (FragilityException) { return null; }
+        catch (FragilityException e)
+        {
+            why = $"regulariser '{spec}' of its metadata cannot be rebuilt: {e.Message.TrimEnd('.')}";
+            return null;
+        }
     }
 
     private static double Step(Classifier model, torch.optim.Optimizer optimizer, ITrainingRegularizer? regularizer, Tensor x, Tensor y)
