@@ -1,7 +1,7 @@
 namespace Fragility.Attacks;
 
 /// <summary>
-/// How an attack ranks its iterates (method.md §4, step 2): a comparison of the iterate's map with the clean map,
+/// How an attack ranks its iterates (docs/method.md §4.1, step 2): a comparison of the iterate's map with the clean map,
 /// both computed with the evaluation method on the original ReLU network. The attack returns the admissible
 /// iterate (label unchanged) that is best by this criterion.
 /// </summary>

@@ -4,7 +4,7 @@ using Fragility.Metrics;
 namespace Fragility.Attacks;
 
 /// <summary>
-/// The numbers every attack shares (method.md §4, Algorithm 1 of Ghorbani, Abid and Zou). Epsilon and step are in
+/// The numbers every attack shares (docs/method.md §4.1, Algorithm 1 of Ghorbani, Abid and Zou). Epsilon and step are in
 /// pixel units of the 0-255 scale: an epsilon of 8 means 8/255 for the [0, 1] inputs models take.
 /// </summary>
 public sealed record AttackSettings

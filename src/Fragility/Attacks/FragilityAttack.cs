@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Fragility.Attacks;
 
 /// <summary>
-/// The iterative attack on explanations (Algorithm 1 of Ghorbani, Abid and Zou, AAAI 2019; method.md §4). From the
+/// The iterative attack on explanations (Algorithm 1 of Ghorbani, Abid and Zou, AAAI 2019; docs/method.md §4.1). From the
 /// clean input x0, for t = 0..P-1:
 /// <code>x_{t+1} = clip_[0,1]( x0 + clip( x_t + alpha * sign(grad_x D(x_t)) - x0, -eps, +eps ) )</code>
 /// then x_{t+1} is evaluated on the ORIGINAL ReLU network: if its predicted label differs from the clean label it is

@@ -4,7 +4,7 @@ namespace Fragility.Attacks;
 
 /// <summary>
 /// A dissimilarity D between the saliency map of a perturbed input and the clean input's map, to be maximised by an
-/// attack (method.md §4). An instance is bound to one batch: it holds each input's clean data (top-k set, centroid,
+/// attack (docs/method.md §4.2). An instance is bound to one batch: it holds each input's clean data (top-k set, centroid,
 /// target mask) and evaluates D for a batch of maps of the same inputs, in the same order.
 /// </summary>
 public interface IDissimilarityObjective : IDisposable

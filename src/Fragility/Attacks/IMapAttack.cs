@@ -1,7 +1,7 @@
 namespace Fragility.Attacks;
 
 /// <summary>An attack on explanations: perturbs clean inputs within an L-infinity ball, keeping the label, so that
-/// their saliency maps change (method.md §4).</summary>
+/// their saliency maps change (docs/method.md §4).</summary>
 public interface IMapAttack
 {
     /// <summary>Attack name (see <see cref="AttackNames"/>).</summary>

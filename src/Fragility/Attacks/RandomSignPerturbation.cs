@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Fragility.Attacks;
 
 /// <summary>
-/// The random baseline of Ghorbani et al. (method.md §4). Single draw (default): <c>x0 + eps * sign(u)</c>,
+/// The random baseline of Ghorbani et al. (docs/method.md §4.4). Single draw (default): <c>x0 + eps * sign(u)</c>,
 /// u ~ N(0, I), one draw per input, clipped to [0, 1]; it fails (returning x0) when the draw changes the label.
 /// Walk (the paper's reference code): P steps <c>x_{t+1} = clip_[0,1](x0 + clip(x_t + alpha * sign(u_t) - x0, -eps, eps))</c>
 /// with fresh u_t, keeping the admissible iterate with the best criterion, like <see cref="FragilityAttack"/>.

@@ -5,7 +5,7 @@ namespace Fragility.Attribution;
 public sealed record AttributionOptions
 {
     /// <summary>Reference for grad_x_input, ig and deeplift; null means <see cref="ZeroReference"/>. The project's
-    /// default is the data set's mean image (method.md §2): callers that have the data pass a
+    /// default is the data set's mean image (docs/method.md §2.5): callers that have the data pass a
     /// <see cref="MeanImageReference"/>.</summary>
     public IReference? Reference { get; init; }
 

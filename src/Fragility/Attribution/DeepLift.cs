@@ -12,7 +12,7 @@ namespace Fragility.Attribution;
 /// rescale rule (act(z) - act(z_ref)) / (z - z_ref) at activations, and the <see cref="Propagation.MaxPoolMode"/>
 /// at max-pools; attribution m * (x - r). With the default completeness-keeping max-pool rule, the attributions sum to
 /// score_y(x) - score_y(r) exactly (up to rounding; see <see cref="CompletenessError"/>). The multipliers are
-/// differentiable functions of x, so an attack can differentiate the map on the ReLU network itself (method.md §4).
+/// differentiable functions of x, so an attack can differentiate the map on the ReLU network itself (docs/method.md §4.3).
 /// </summary>
 public sealed class DeepLift : IAttributionMethod
 {

@@ -6,7 +6,7 @@ namespace Fragility.Attribution;
 /// <summary>
 /// A feature-importance method: maps an input batch and target classes to a signed attribution of the input's
 /// shape. Every method is a differentiable function of the input: with createGraph the result
-/// keeps its autograd graph so an attack can take grad_x of a function of the map (method.md §4).
+/// keeps its autograd graph so an attack can take grad_x of a function of the map (docs/method.md §4.3).
 /// </summary>
 public interface IAttributionMethod
 {

@@ -5,7 +5,7 @@ namespace Fragility.Attribution;
 /// <summary>
 /// A reference (baseline) input r for path and difference methods (gradient x input, integrated gradients, DeepLIFT):
 /// attributions explain score_y(x) - score_y(r). The default of this project is the data set's mean image
-/// (per pixel for small images, per channel for ImageNet-sized ones; method.md §2), which the caller computes and
+/// (per pixel for small images, per channel for ImageNet-sized ones; docs/method.md §2.5), which the caller computes and
 /// passes as a <see cref="MeanImageReference"/>.
 /// </summary>
 public interface IReference

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Fragility.Attribution;
 
 /// <summary>
-/// The data set's mean image as the reference, the project's default (method.md §2): per pixel ([C, H, W]) for small
+/// The data set's mean image as the reference, the project's default (docs/method.md §2.5): per pixel ([C, H, W]) for small
 /// images, per channel ([C, 1, 1], broadcast over the image) for ImageNet-sized ones. The caller computes the mean
 /// in pixel scale [0, 1]; the same reference is used for every input.
 /// </summary>

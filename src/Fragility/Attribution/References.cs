@@ -7,7 +7,7 @@ using TorchSharp;
 namespace Fragility.Attribution;
 
 /// <summary>
-/// Chooses a method's reference (baseline) by name, with the defaults of docs/method.md: the per-pixel mean image
+/// Chooses a method's reference (baseline) by name, with the defaults of docs/method.md §2.5: the per-pixel mean image
 /// of the training set for small images (up to 64 pixels a side), the per-channel mean for ImageNet-sized ones. A
 /// mean is data: the model file records it (<c>fragility train</c>, or <c>fragility import --mean-from</c>), or a
 /// preset's normalisation mean stands for the per-channel mean. With no mean known, "mean" is an error that names

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Fragility.Attribution;
 
 /// <summary>
-/// The post-processing every method shares before any metric (method.md §2): absolute value, summed over
+/// The post-processing every method shares before any metric (docs/method.md §2.6): absolute value, summed over
 /// channels, normalised to sum to 1 per image. (The paper's reference code normalises to H*W instead; the metrics
 /// do not depend on the choice.) Differentiable, so attack objectives can be built on it.
 /// </summary>

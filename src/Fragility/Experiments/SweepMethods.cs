@@ -12,7 +12,7 @@ public static class SweepMethods
     /// </summary>
     /// <param name="model">The model (its metadata holds the training-set mean image).</param>
     /// <param name="reference">Reference name (see <see cref="References.Create"/>); default "mean": the per-pixel
-    /// training mean for small images, the per-channel mean for large ones (method.md §2).</param>
+    /// training mean for small images, the per-channel mean for large ones (docs/method.md §2.5).</param>
     /// <param name="rule">Integration rule of integrated gradients; default the paper's right Riemann sum.</param>
     /// <param name="options">Other method settings (SmoothGrad's samples and noise...); reference, path points and
     /// rule are set from the other arguments.</param>

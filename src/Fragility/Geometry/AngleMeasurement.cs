@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Fragility.Geometry;
 
 /// <summary>
-/// The paper's orthogonality measurement (method.md §6): on the softplus(beta) twin of a model, per image, the angle
+/// The paper's orthogonality measurement (docs/method.md §6): on the softplus(beta) twin of a model, per image, the angle
 /// between the direction that changes the prediction most, <c>grad_x score_y</c>, and the directions that change the
 /// explanation most: <c>grad_x D</c> for the top-k and mass-center objectives (D bound to the clean simple-gradient map
 /// of the ReLU network, as the attacks use it) and the dominant eigenvector of the input Hessian of score_y (Lanczos on

@@ -14,7 +14,7 @@ namespace Fragility.Geometry;
 /// <remarks>
 /// Scores of a batch do not interact, so one product of the batch gives every image's own <c>H_i v_i</c>. The model is
 /// evaluated in whatever activation mode it is in when the operator is created: switch it to its softplus twin first
-/// (<see cref="Classifier.UseSoftplus"/>), because a ReLU network's input Hessian is zero almost everywhere (method.md §6).
+/// (<see cref="Classifier.UseSoftplus"/>), because a ReLU network's input Hessian is zero almost everywhere (docs/method.md §6).
 /// Products of such a network are zeros, not errors.
 /// </remarks>
 public sealed class InputHessian : IDisposable

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Fragility.Geometry;
 
 /// <summary>
-/// The fragility of one model's explanations, measured as the attacks measure it (method.md §3-4): each image is
+/// The fragility of one model's explanations, measured as the attacks measure it (docs/method.md §3-4): each image is
 /// attacked (random sign, top-k, mass-center...) with the given settings, and the returned image's saliency map on the
 /// ReLU network is compared with the clean map. The geometry experiments use it to put fragility beside curvature,
 /// Lipschitz constants and input size.

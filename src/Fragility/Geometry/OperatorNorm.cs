@@ -97,7 +97,7 @@ public static class OperatorNorm
             using var enable = torch.enable_grad();
             var u = torch.zeros(inputShape, dtype: y.dtype, device: y.device).requires_grad_(true);
             var output = layer(u);
-            // autograd.grad aborts the process on misuse (platform.md): check graph and shapes first.
+            // autograd.grad aborts the process on misuse (docs/platform.md §2): check graph and shapes first.
             if (!output.requires_grad || !output.shape.SequenceEqual(y.shape))
                 return torch.zeros(inputShape, dtype: y.dtype, device: y.device).MoveToOuterDisposeScope();
             var g = torch.autograd.grad([output], [u], [y], allow_unused: true)[0];

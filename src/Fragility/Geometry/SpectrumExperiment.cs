@@ -15,7 +15,7 @@ namespace Fragility.Geometry;
 /// <c>d^2 score_y / dx^2</c> by Lanczos on Hessian-vector products; then the top-k attack on the simple-gradient map
 /// (gradient on the twin with the attack's beta), and over images the Spearman correlation between the dominant
 /// eigenvalue |lambda| (and the relative curvature |lambda| / ||grad score_y||, the quantity that sets the map's relative
-/// change, method.md §6) and how far the attack moved the map (1 - top-k intersection, 1 - Spearman). Writes
+/// change, docs/method.md §6) and how far the attack moved the map (1 - top-k intersection, 1 - Spearman). Writes
 /// <c>spectrum.csv</c> (per beta: eigenvalue statistics and correlations), <c>per-image/spectrum.csv</c>,
 /// <c>spectrum.png</c> and <c>section.json</c>.
 /// </summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Fragility.Geometry;
 
 /// <summary>
-/// The toy model of method.md §6 for dimension scaling: <c>f(x) = sum_j a_j g(w_j . x + b_j)</c> with the smooth
+/// The toy model of docs/method.md §6 for dimension scaling: <c>f(x) = sum_j a_j g(w_j . x + b_j)</c> with the smooth
 /// <c>g = softplus</c> (g' = sigmoid, g''/g' = sigmoid(-z)), x ~ U[0, 1]^d, weights drawn with a fixed per-coordinate
 /// scale <c>w_ji ~ N(0, s^2)</c>, and b_j chosen so that every unit sits at the operating point <c>z0</c>. With one unit
 /// (m = 1, a = 1, the paper's toy) the Hessian is rank one, <c>g''(z) w w^T</c>, and under

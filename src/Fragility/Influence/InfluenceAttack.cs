@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Fragility.Influence;
 
 /// <summary>
-/// Attacks exemplar explanations (Ghorbani, Abid and Zou, AAAI 2019, §5 of method.md): perturbs a test image x_t so that
+/// Attacks exemplar explanations (Ghorbani, Abid and Zou, AAAI 2019; docs/method.md §5): perturbs a test image x_t so that
 /// its current most helpful training points become less helpful, with the frozen network, head, Hessian and training
 /// set fixed: <c>x_t + epsilon * sign(grad_x D)</c>, D = sum of the influence of the top-3 helpful points (or the same on
 /// the normalised influence vector, <see cref="InfluenceObjective"/>); an iterative variant and a random-sign baseline.
@@ -26,7 +26,7 @@ namespace Fragility.Influence;
 /// <para>Metrics: Spearman correlation of the whole influence vectors before and after, how many of the original top-k
 /// helpful points stay in the top k, the head's and the network's labels, the realised L-infinity size (0-255 units)
 /// and the angle between grad_x of the test loss and the attack direction.</para>
-/// <para>Admissible iterates keep the <b>head's</b> label (method.md §4 checks the original network's): the head is the
+/// <para>Admissible iterates keep the <b>head's</b> label (docs/method.md §4.1 checks the original network's): the head is the
 /// model whose prediction the influence values explain, so its label is the one that must not change. The full
 /// network's label is reported beside it.</para>
 /// </remarks>

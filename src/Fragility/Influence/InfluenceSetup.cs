@@ -6,7 +6,7 @@ using Fragility.Runtime;
 namespace Fragility.Influence;
 
 /// <summary>
-/// The influence experiment of Ghorbani, Abid and Zou (§5 of method.md), set up by the conventions of
+/// The influence experiment of Ghorbani, Abid and Zou (docs/method.md §5), set up by the conventions of
 /// <see cref="InfluenceSettings"/>: features phi(x) from the frozen network (<see cref="PenultimateFeatures"/>, ReLU
 /// mode), a logistic-regression head (softmax for more than two classes) trained by Newton's method on the first N
 /// training images of each class, its accuracy, the test points (first M correctly classified test images of the

@@ -4,7 +4,7 @@ namespace Fragility.Metrics;
 /// A metric between two saliency maps of the same image: S0 (the clean input's map) and S1 (the perturbed
 /// input's map). Maps are non-negative, flattened row-major (index p = row * width + col, length
 /// height * width), one value per pixel, as produced by the shared post-processing (absolute value, summed
-/// over channels, normalised to sum to 1; method.md §2-3).
+/// over channels, normalised to sum to 1; docs/method.md §2.6, §3).
 /// </summary>
 /// <remarks>
 /// Every implementation throws <see cref="ArgumentException"/> when the two maps differ in length, when

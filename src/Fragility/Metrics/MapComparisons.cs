@@ -12,7 +12,7 @@ public static class MapComparisons
     /// <summary>All registered names, in the order above.</summary>
     public static IReadOnlyList<string> Names { get; } = ["topk", "spearman", "kendall", "pearson", "center_shift", "ssim"];
 
-    /// <summary>The paper's three metrics (top-k intersection, Spearman, centre-of-mass shift; method.md §3).</summary>
+    /// <summary>The paper's three metrics (top-k intersection, Spearman, centre-of-mass shift; docs/method.md §3).</summary>
     public static IReadOnlyList<string> PaperNames { get; } = ["topk", "spearman", "center_shift"];
 
     /// <summary>

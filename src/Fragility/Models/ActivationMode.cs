@@ -7,6 +7,6 @@ public enum ActivationMode
     Relu,
 
     /// <summary>softplus_beta(z) = log(1 + exp(beta z)) / beta: the smooth twin whose Hessian is not zero,
-    /// used to take second derivatives in attacks (method.md §4).</summary>
+    /// used to take second derivatives in attacks (docs/method.md §4.3).</summary>
     Softplus,
 }

@@ -36,7 +36,7 @@ public sealed record ModelMetadata
     [JsonPropertyName("training")] public IReadOnlyDictionary<string, string>? Training { get; init; }
 
     /// <summary>Per-pixel mean image of the training set, [C, H, W] row-major, pixel scale: the default reference
-    /// (baseline) of integrated gradients and DeepLIFT for small images (method.md §2). Null when not recorded.</summary>
+    /// (baseline) of integrated gradients and DeepLIFT for small images (docs/method.md §2.5). Null when not recorded.</summary>
     [JsonPropertyName("reference_mean")] public float[]? ReferenceMean { get; init; }
 
     /// <summary>Per-channel mean of the training images, [C], pixel scale: the default reference of large images when

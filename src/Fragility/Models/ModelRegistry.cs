@@ -13,7 +13,7 @@ public static class ModelRegistry
     /// <summary>A fast two-convolution network (16 and 32 channels, max-pools, dense 128) for tests, the shipped model and quick runs.</summary>
     public const string SmallCnn = "small-cnn";
 
-    /// <summary>The paper's CIFAR-10 network (method.md §7).</summary>
+    /// <summary>The paper's CIFAR-10 network (docs/method.md §7).</summary>
     public const string PaperCnn = "paper-cnn";
 
     /// <summary>torchvision's SqueezeNet 1.1, with torchvision's state_dict keys.</summary>

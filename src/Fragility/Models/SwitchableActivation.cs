@@ -6,7 +6,7 @@ namespace Fragility.Models;
 /// <summary>
 /// An activation whose nonlinearity (ReLU or softplus with parameter beta) can be switched on a loaded
 /// model. It has no parameters and no buffers, so switching never changes the saved weights
-/// (TorchSharp cannot replace a child of a Sequential after construction; platform.md).
+/// (TorchSharp cannot replace a child of a Sequential after construction; docs/platform.md §5).
 /// </summary>
 public sealed class SwitchableActivation : nn.Module<Tensor, Tensor>
 {

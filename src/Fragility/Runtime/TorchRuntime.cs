@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace Fragility.Runtime;
 
-/// <summary>Process-wide TorchSharp settings: threads and the allocator tuning measured in platform.md.</summary>
+/// <summary>Process-wide TorchSharp settings: threads and the allocator tuning measured in docs/platform.md §6.</summary>
 public static class TorchRuntime
 {
     private static bool _initialized;

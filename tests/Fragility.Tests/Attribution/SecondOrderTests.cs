@@ -92,7 +92,7 @@ public class SecondOrderTests
     [Fact]
     public void PlainGradient_OnTheReluNetwork_HasNoSecondDerivative()
     {
-        // Why attacks need the softplus twin for gradient methods (method.md §4): the ReLU map is piecewise constant.
+        // Why attacks need the softplus twin for gradient methods (docs/method.md §4.3): the ReLU map is piecewise constant.
         using var model = ReluNetwork();
         using var x0 = TestModels.Inputs(1, 69);
         using var target = TestModels.Predicted(model, x0);

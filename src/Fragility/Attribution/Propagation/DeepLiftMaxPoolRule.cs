@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Fragility.Attribution.Propagation;
 
 /// <summary>
-/// DeepLIFT through max-pooling (method.md §2). With <see cref="MaxPoolMode.KeepCompleteness"/>, for each window with
+/// DeepLIFT through max-pooling (docs/method.md §2.3). With <see cref="MaxPoolMode.KeepCompleteness"/>, for each window with
 /// input maximum y at position a_x and reference maximum y_ref at position a_r, the window's multiplier m_out is sent
 /// back as m_out (max(y, y_ref) - y_ref) / (x_ax - r_ax) to a_x and m_out (y - max(y, y_ref)) / (x_ar - r_ar) to a_r
 /// (the gradient 1 and 0 respectively where that input difference is below <see cref="RescaleRule.Threshold"/>), so

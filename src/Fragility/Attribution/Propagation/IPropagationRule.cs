@@ -6,7 +6,7 @@ namespace Fragility.Attribution.Propagation;
 /// One backward rule of a layer-wise propagation method (zennit's rules): maps the signal at a layer's output
 /// (DeepLIFT multipliers, or LRP relevance) to the signal at its input, using what the forward pass remembered.
 /// Rules are written with ordinary differentiable tensor operations, so the propagated signal is a differentiable
-/// function of the input (method.md §4).
+/// function of the input (docs/method.md §4.3).
 /// </summary>
 public interface IPropagationRule
 {

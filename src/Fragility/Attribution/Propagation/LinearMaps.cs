@@ -95,7 +95,7 @@ internal static class LinearMaps
         using var enable = torch.enable_grad();
         var u = torch.zeros(inputShape, dtype: s.dtype, device: s.device).requires_grad_(true);
         var y = map(u);
-        // autograd.grad aborts the process on misuse (platform.md): check graph and shapes first.
+        // autograd.grad aborts the process on misuse (docs/platform.md §2): check graph and shapes first.
         if (!y.requires_grad || !y.shape.SequenceEqual(s.shape) || y.dtype != s.dtype)
             throw new InvalidOperationException($"cannot transpose layer '{layerName}': output [{string.Join(",", y.shape)}] {y.dtype}, signal [{string.Join(",", s.shape)}] {s.dtype}");
         bool graph = s.requires_grad;

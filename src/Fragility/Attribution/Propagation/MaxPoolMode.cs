@@ -1,6 +1,6 @@
 namespace Fragility.Attribution.Propagation;
 
-/// <summary>How DeepLIFT passes multipliers through max-pooling (method.md §2).</summary>
+/// <summary>How DeepLIFT passes multipliers through max-pooling (docs/method.md §2.3).</summary>
 public enum MaxPoolMode
 {
     /// <summary>The default: per window, max(y, y_ref) - y_ref goes back through the input's argmax and

@@ -8,7 +8,7 @@ namespace Fragility.Training.Regularizers;
 /// <summary>
 /// Curvature penalty by a finite difference of input gradients (Moosavi-Dezfooli, Fawzi, Uesato and Frossard 2019,
 /// "Robustness via curvature regularization, and vice versa" (CURE); applied to explanations by Dombrowski et al.
-/// 2019, who show the map of a perturbed input moves by about Hessian * delta, method.md §6):
+/// 2019, who show the map of a perturbed input moves by about Hessian * delta, docs/method.md §6):
 /// <code>P = lambda * mean_i || grad_x s_y(x_i + h v_i) - grad_x s_y(x_i) ||_2^2 / (h^2 d)</code>
 /// where s_y is the class score (logit) of the true label, whose input gradient is the simple-gradient explanation,
 /// v_i in {-1, +1}^d (see <see cref="CurvatureDirection"/>), h the step in pixel units (an L-infinity step of h/255 on
