@@ -106,8 +106,13 @@ public static class ConsoleProgress
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length <= width) return text;
-        int cut = text.LastIndexOf(' ', Math.Max(0, Math.Min(text.Length - 1, width - 1)));
-        return cut <= 0 ? "…" : text[..cut].TrimEnd(',', ';', ' ') + "…";
+        // The longest run of whole words (trailing punctuation dropped) that leaves room for the ellipsis.
+        for (int cut = text.LastIndexOf(' ', Math.Min(text.Length - 1, width)); cut > 0; cut = text.LastIndexOf(' ', cut - 1))
+        {
+            string head = text[..cut].TrimEnd(',', ';', ':', ' ');
+            if (head.Length > 0 && head.Length + 1 <= width) return head + "…";
+        }
+        return "…";
     }
 
     private static T RunInteractive<T>(Func<IProgress<ProgressUpdate>, T> work, Func<TimeSpan> clock)

@@ -24,17 +24,19 @@ public static class SummaryTable
     ];
 
     /// <summary>Writes the rows of <paramref name="summary"/>, optionally only at the given epsilons.</summary>
-    public static void Write(SweepSummary summary, IReadOnlyCollection<double>? epsilons = null) =>
-        Write(AnsiConsole.Console, summary, epsilons);
+    public static void Write(SweepSummary summary, IReadOnlyCollection<double>? epsilons = null)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var console = AnsiConsole.Console;
+        int width = Console.IsOutputRedirected ? ConsoleProgress.DefaultWidth : console.Profile.Width;
+        Write(console, summary.Rows.Where(r => epsilons is null || epsilons.Contains(r.Epsilon)).ToList(), width);
+    }
 
-    /// <summary>Writes the rows to <paramref name="console"/>, fitted to its width (80 columns when redirected).</summary>
-    public static void Write(IAnsiConsole console, SweepSummary summary, IReadOnlyCollection<double>? epsilons = null)
+    /// <summary>Writes <paramref name="rows"/> to <paramref name="console"/> in at most <paramref name="width"/> columns.</summary>
+    public static void Write(IAnsiConsole console, IReadOnlyList<SummaryRow> rows, int width)
     {
         ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(summary);
-        int width = Console.IsOutputRedirected && ReferenceEquals(console, AnsiConsole.Console)
-            ? ConsoleProgress.DefaultWidth : console.Profile.Width;
-        var rows = summary.Rows.Where(r => epsilons is null || epsilons.Contains(r.Epsilon)).ToList();
+        ArgumentNullException.ThrowIfNull(rows);
         var kept = Columns.ToList();
         // A rounded table takes each column's widest cell plus 3 (padding and a border), plus 1 for the last border.
         int Needed() => kept.Sum(c => Math.Max(c.Header.Length, rows.Count == 0 ? 0 : rows.Max(r => c.Cell(r).Length)) + 3) + 1;
