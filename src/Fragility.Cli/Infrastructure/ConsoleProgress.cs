@@ -148,8 +148,8 @@ public static class ConsoleProgress
         return result;
     }
 
-    private const int BarWidth = 12;
-    private const int RateWidth = 11;
+    private const int BarWidth = 10;
+    private const int RateWidth = 10;
     private const int LeftWidth = 13;
 
     /// <summary>Reports on the calling thread (System.Progress posts to the thread pool, which reorders updates).</summary>

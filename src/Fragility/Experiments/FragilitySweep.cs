@@ -206,8 +206,9 @@ public sealed class FragilitySweep
         }
     }
 
-    /// <summary>The progress estimate's kind of a cell: cells of one method and attack cost about the same.</summary>
-    private static string CostKind(string method, string attack) => $"{method} {attack}";
+    /// <summary>The progress estimate's kind of a cell: cells of one method and attack cost about the same, and
+    /// "method/attack" lets it guess an unmeasured pair from the others (see <see cref="ProgressEstimator"/>).</summary>
+    private static string CostKind(string method, string attack) => $"{method}/{attack}";
 
     private IEnumerable<SweepCell> Grid() =>
         from image in _inputs.Indices.Skip(_first).Take(_owned)

@@ -12,7 +12,8 @@ namespace Fragility.Runtime;
 /// <param name="Status">Short live status: the running step, loss, accuracy..., or null.</param>
 /// <param name="Resumed">How many of <paramref name="Done"/> were read back from an earlier, interrupted run rather
 /// than computed now (they count toward progress but not toward the rate).</param>
-/// <param name="Kind">The kind of the step now running (steps of one kind cost about the same), or null.</param>
+/// <param name="Kind">The kind of the step now running (steps of one kind cost about the same), or null; a kind of two
+/// factors is written "row/column" (a sweep's "method/attack").</param>
 /// <param name="RemainingByKind">Units not yet finished, by kind, or null when all units cost about the same.</param>
 public sealed record ProgressUpdate(string Task, long Done, long Total, string? Status = null, long Resumed = 0,
     string? Kind = null, IReadOnlyDictionary<string, long>? RemainingByKind = null);

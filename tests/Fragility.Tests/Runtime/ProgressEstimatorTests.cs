@@ -110,4 +110,20 @@ public sealed class ProgressEstimatorTests
         e.Observe(new ProgressUpdate("attack", 30, 30));
         Assert.Equal(TimeSpan.Zero, e.Left);
     }
+
+    [Fact]
+    public void AnUnmeasuredMethodAttackPair_IsGuessedFromItsRowAndColumn()
+    {
+        // Costs a unit: gradient/random 1 s, gradient/topk 30 s, ig/random 4 s measured; ig/topk then 4 x 30 = 120 s.
+        var e = NewEstimator();
+        var remaining = new Dictionary<string, long> { ["gradient/random"] = 2, ["gradient/topk"] = 2, ["ig/random"] = 2, ["ig/topk"] = 2 };
+        long done = 0;
+        foreach (var (kind, seconds) in new[] { ("gradient/random", 1.0), ("gradient/topk", 30.0), ("ig/random", 4.0) })
+        {
+            e.Observe(new ProgressUpdate("sweep", done, 8, Kind: kind, RemainingByKind: new Dictionary<string, long>(remaining)));
+            Wait(2 * seconds); done += 2; remaining[kind] = 0;
+        }
+        e.Observe(new ProgressUpdate("sweep", done, 8, Kind: "ig/topk", RemainingByKind: new Dictionary<string, long>(remaining)));
+        Assert.Equal(240, e.Left!.Value.TotalSeconds, 6);
+    }
 }
