@@ -48,11 +48,12 @@ public static class AttackExperiment
         int scale = HeatmapRenderer.AutoScale(h, w);
         string metricsPath = Path.Combine(outDir, MetricsFile);
         using var metrics = new StreamWriter(metricsPath, append: false);
-        progress?.Report(new ProgressUpdate("attack", 0, inputs.Count));
         for (int start = 0; start < inputs.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, inputs.Count - start);
             var positions = Enumerable.Range(start, count).ToArray();
+            // Reported as the batch starts, so the label names the running batch.
+            progress?.Report(new ProgressUpdate("attack", start, inputs.Count, $"{attack.Name} eps {SweepFiles.Epsilon(attack.Settings.Epsilon)}, images {start + 1}-{start + count}"));
             using var batch = inputs.Images.narrow(0, start, count);
             var clock = Stopwatch.StartNew();
             using var clean = CleanReference.Compute(model, evaluation, batch);
@@ -99,8 +100,8 @@ public static class AttackExperiment
                 metrics.Write(line.ToJsonString() + "\n");
             }
             metrics.Flush();
-            progress?.Report(new ProgressUpdate("attack", start + count, inputs.Count, $"{attack.Name} eps {SweepFiles.Epsilon(attack.Settings.Epsilon)}"));
         }
+        progress?.Report(new ProgressUpdate("attack", inputs.Count, inputs.Count, $"{attack.Name} eps {SweepFiles.Epsilon(attack.Settings.Epsilon)}"));
         return results;
     }
 
