@@ -37,6 +37,17 @@ internal static class HtmlReportAssets
         .tile .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
         .tile .v { font-size: 24px; font-weight: 650; margin: 2px 0; font-variant-numeric: tabular-nums; }
         .tile .d { color: var(--muted); font-size: 12.5px; }
+        .incomplete { background: #fef3f2; border: 2px solid #f04438; color: #912018; border-radius: 10px; padding: 12px 16px;
+          margin-top: 18px; font-size: 15px; }
+        section.claim { background: var(--panel); border: 1px solid var(--line); border-left: 5px solid var(--accent); border-radius: 12px;
+          padding: 14px 20px 10px; margin-top: 18px; }
+        section.claim p.headline { font-size: 16.5px; font-weight: 600; margin: 0 0 10px; }
+        section.claim p.budget { margin: 6px 0 4px; font-size: 13px; }
+        section.claim .small, .small { font-size: 12px; margin: 6px 0 0; }
+        table.claim-table td.strong { font-weight: 650; }
+        table.claim-table td.sig { color: var(--bad); font-weight: 600; }
+        table.claim-table .grp { border-left: 2px solid var(--line); }
+        .mk-topk { color: #00b8d9; } .mk-com { color: #1a9e0a; }
         .warnings { background: #fffaeb; border: 1px solid #fedf89; color: #7a2e0e; border-radius: 10px; padding: 10px 14px; margin-top: 18px; }
         .warnings ul { margin: 4px 0 0; padding-left: 18px; }
         .settings { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 28px; }
