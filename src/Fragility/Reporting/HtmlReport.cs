@@ -194,9 +194,8 @@ public sealed class HtmlReport
     {
         if (PlannedGrid(run) is not var (pi, pm, pa, pe) || records.Count >= pi * pm * pa * pe) return;
         int planned = pi * pm * pa * pe;
-        var (_, detail) = GridText(run, records, summary);
         sb.Append("<div class=\"incomplete\" id=\"incomplete\"><b>Incomplete run:</b> results.jsonl holds ").Append(records.Count.ToString(Inv))
-          .Append(" of the ").Append(planned.ToString(Inv)).Append(" planned results (").Append(E(detail)).Append("), ")
+          .Append(" of the ").Append(planned.ToString(Inv)).Append(" planned results (").Append(E($"{pi} inputs × {pm} methods × {pa} attacks × {pe} ε")).Append("), ")
           .Append((100.0 * records.Count / planned).ToString("0", Inv)).Append(" %. Everything below covers only the results present. ")
           .Append("Run the same sweep command again (see Settings) to resume it.</div>\n");
     }
@@ -237,7 +236,7 @@ public sealed class HtmlReport
         string text = $"Attack budget: {n.ToString(Inv)} iterations of step {h.ToString(Inv)}/255, {epsText}.";
         if (n < PaperIterations || n * h < PaperIterations * PaperStep)
             text += $" Reduced from the paper's {PaperIterations} × {PaperStep.ToString(Inv)}/255 (a quick run, as in demo): "
-                + "a full-budget attack can only move the maps further, so the gaps below understate the fragility.";
+                + "a full-budget attack can only move the maps further, so these gaps understate the fragility.";
         else if (n != PaperIterations || h != PaperStep)
             text += $" The paper used {PaperIterations} × {PaperStep.ToString(Inv)}/255.";
         else text += " The paper's budget.";
@@ -262,7 +261,7 @@ public sealed class HtmlReport
         var notBeaten = rows.Where(r => !(r.TopkDiff.Upper < 0)).Select(r => DisplayNames.Method(r.Method)).ToList();
         sb.Append("<p class=\"headline\">");
         if (notBeaten.Count == 0)
-            sb.Append("For every method, the attack moves the top-k pixels further than random noise of the same size: ");
+            sb.Append("For every method below, the attack moves the top-k pixels further than random noise of the same size: ");
         else if (beaten.Count == 0)
             sb.Append("No method's map moved significantly more under the attack than under random noise of the same size: ");
         else

@@ -73,7 +73,7 @@ internal static class HtmlReportAssets
           width: calc(var(--v) * 48px); min-width: 1px; }
         .pm { color: var(--muted); font-size: 12px; }
         .figure { margin: 18px 0 0; text-align: center; }
-        .figure.first-figure { margin: 0 0 16px; }
+        .figure.first-figure { margin: 18px 0 16px; }
         .figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; }
         .figure figcaption { color: var(--muted); font-size: 12.5px; margin-top: 6px; }
         .toolbar { position: sticky; top: 0; z-index: 5; background: rgba(245,246,248,.94); backdrop-filter: blur(6px);
