@@ -16,11 +16,11 @@ internal static class HtmlReportAssets
           font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
         main { max-width: 1380px; margin: 0 auto; padding: 0 24px 64px; }
         header.top { background: linear-gradient(135deg, #1d2330 0%, #2b3a67 100%); color: #fff; }
-        header.top .inner { max-width: 1380px; margin: 0 auto; padding: 28px 24px 24px; }
+        header.top .inner { max-width: 1380px; margin: 0 auto; padding: 18px 24px 16px; }
         header.top h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spacing: -0.01em; }
         header.top .sub { color: #c9d2ea; font-size: 15px; }
-        header.top p.lead { max-width: 980px; color: #e3e8f5; margin: 14px 0 0; }
-        header.top nav { margin-top: 16px; display: flex; gap: 6px; flex-wrap: wrap; }
+        header.top p.lead { max-width: 1100px; color: #e3e8f5; margin: 10px 0 0; font-size: 13.5px; }
+        header.top nav { margin-top: 10px; display: flex; gap: 6px; flex-wrap: wrap; }
         header.top nav a { color: #fff; text-decoration: none; background: rgba(255,255,255,.12); padding: 3px 10px;
           border-radius: 999px; font-size: 13px; }
         header.top nav a:hover { background: rgba(255,255,255,.24); }
