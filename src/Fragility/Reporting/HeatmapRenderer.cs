@@ -129,13 +129,15 @@ public static class HeatmapRenderer
     /// <summary>
     /// The marks the explain and attack commands draw on every map: the top-k pixels outlined (k of the top-k
     /// intersection, <see cref="TopKIntersection.DefaultK"/> when <paramref name="k"/> is null) and the centre of mass,
-    /// upscaled with <see cref="AutoScale"/> so that both are visible.
+    /// upscaled with <see cref="AutoScale"/> so that both are visible, colour scale topped at the 99.5th percentile.
     /// </summary>
     public static HeatmapOptions MarkedOptions(int height, int width, int? k = null) => new()
     {
         Scale = AutoScale(height, width),
         TopK = k ?? TopKIntersection.DefaultK(height, width),
         MarkCenterOfMass = true,
+        // A few extreme pixels would otherwise leave the rest of a gradient map black (as in the report).
+        ClipPercentile = 99.5,
     };
 
     /// <summary>
@@ -159,30 +161,31 @@ public static class HeatmapRenderer
         var panels = new List<(string Caption, byte[] Png)>
         {
             ("clean", RenderImage(clean, channels, height, width, scale)),
-            ("map, clean", RenderMap(cleanMap, height, width, options)),
+            ("map (clean)", RenderMap(cleanMap, height, width, options)),
             ("perturbed", RenderImage(perturbed, channels, height, width, scale)),
-            ("map, perturbed", RenderMap(perturbedMap, height, width, options)),
+            ("map (perturbed)", RenderMap(perturbedMap, height, width, options)),
         };
         if (withDifference)
-            panels.Add(($"difference (max {(amp * 255).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}/255)",
+            panels.Add(($"difference ±{(amp * 255).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}/255",
                 RenderPerturbation(clean, perturbed, channels, height, width, scale)));
 
         const int gap = 8, caption = 20;
         int pw = width * scale, ph = height * scale;
-        int cw = Math.Max(pw, 120);
+        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
+        using var font = new SKFont(typeface, 13);
+        // Each column is as wide as its image or the longest caption, so captions never run into each other.
+        int cw = Math.Max(pw, (int)Math.Ceiling(panels.Max(p => font.MeasureText(p.Caption))) + gap);
         int totalW = panels.Count * cw + (panels.Count + 1) * gap, totalH = ph + caption + 2 * gap;
         using var surface = SKSurface.Create(new SKImageInfo(totalW, totalH, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
-        using var font = new SKFont(typeface, 13);
         using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         for (int i = 0; i < panels.Count; i++)
         {
             float x = gap + i * (cw + gap);
             canvas.DrawText(panels[i].Caption, x + cw / 2f, gap + 13, SKTextAlign.Center, font, text);
             using var bitmap = SKBitmap.Decode(panels[i].Png);
-            canvas.DrawBitmap(bitmap, x + (cw - pw) / 2f, gap + caption);
+            canvas.DrawBitmap(bitmap, x + (cw - pw) / 2, gap + caption); // whole pixels: no resampling
         }
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);

@@ -73,10 +73,12 @@ public sealed class HeatmapMarksTests
         map0[0] = map1[0] = 0.6f;
         var opt = new HeatmapOptions { Scale = 4 }; // no marks, so the pixel compared is the map's colour
         using var bmp = SKBitmap.Decode(HeatmapRenderer.RenderBeforeAfter(clean, adv, 1, 28, 28, map0, map1, opt));
-        // Panels: 5 x 120 px wide (112 px images centred), 8 px gaps; 20 px captions above.
-        Assert.Equal(5 * 120 + 6 * 8, bmp.Width);
+        // Five equal columns (112 px images centred, columns widened to fit captions), 8 px gaps; 20 px captions above.
+        int cw = (bmp.Width - 6 * 8) / 5;
+        Assert.Equal(bmp.Width, 5 * cw + 6 * 8);
+        Assert.True(cw >= 112);
         Assert.Equal(112 + 20 + 2 * 8, bmp.Height);
-        int X(int panel) => 8 + panel * 128 + 4 + 1;
+        int X(int panel) => 8 + panel * (cw + 8) + (cw - 112) / 2 + 1;
         const int y = 8 + 20 + 1;
         Assert.Equal(bmp.GetPixel(X(1), y), bmp.GetPixel(X(3), y));
     }
