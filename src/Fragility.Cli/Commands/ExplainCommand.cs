@@ -94,7 +94,7 @@ public sealed class ExplainCommand : ICliCommand
                             string stem = Path.Combine(outDir, $"{index:D4}_{Safe(method.Name)}");
                             NpyFile.Write(stem + "_attribution.npy", signed, c, h, w);
                             NpyFile.Write(stem + "_map.npy", map, h, w);
-                            HeatmapRenderer.Save(HeatmapRenderer.RenderOverlay(image, c, h, w, map), stem + ".png");
+                            HeatmapRenderer.SaveExplanation(stem + ".png", image, c, h, w, map);
                             progress.Report(new ProgressUpdate("maps", ++done, total, method.Name));
                         }
                     }

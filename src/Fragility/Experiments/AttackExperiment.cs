@@ -18,7 +18,9 @@ namespace Fragility.Experiments;
 /// Attacks a set of inputs with one method and one attack and writes, per input (file stem = its index, e.g.
 /// "0007"): the clean and perturbed images as PNG (<c>_clean.png</c>, <c>_adv.png</c>) and the perturbed image as
 /// exact float32 .npy (<c>_adv.npy</c>); the maps before and after as .npy (<c>_map.npy</c>, <c>_advmap.npy</c>) and
-/// heatmap PNGs (<c>_map.png</c>, <c>_advmap.png</c>); the amplified perturbation (<c>_delta.png</c>); and one
+/// maps over their images on one colour scale, top-k pixels outlined and centre of mass marked (<c>_map.png</c>,
+/// <c>_advmap.png</c>, as <c>explain</c> draws them); the before/after composite (<c>_compare.png</c>); the amplified
+/// perturbation (<c>_delta.png</c>); and one
 /// line per input in <c>metrics.jsonl</c> (the fields of results.jsonl plus "iterations").
 /// </summary>
 public static class AttackExperiment
@@ -78,10 +80,8 @@ public static class AttackExperiment
                 NpyFile.Write(stem + "_advmap.npy", map1, h, w);
                 ImageCodec.SavePng(clean.Inputs[j], stem + "_clean.png", scale);
                 ImageCodec.SavePng(result.Perturbed[j], stem + "_adv.png", scale);
-                // One colour scale for both maps, so a change of the map is a change of colour.
-                var heat = new HeatmapOptions { Min = 0, Max = Math.Max(map0.Max(), map1.Max()) };
-                HeatmapRenderer.Save(HeatmapRenderer.RenderMap(map0, h, w, heat), stem + "_map.png");
-                HeatmapRenderer.Save(HeatmapRenderer.RenderMap(map1, h, w, heat), stem + "_advmap.png");
+                // The same marked overlays as explain, on one colour scale, plus the before/after composite.
+                HeatmapRenderer.SaveBeforeAfter(stem, x0, adv, c, h, w, map0, map1, k);
                 HeatmapRenderer.Save(HeatmapRenderer.RenderPerturbation(x0, adv, c, h, w, scale), stem + "_delta.png");
 
                 var o = result.Outcomes[j];

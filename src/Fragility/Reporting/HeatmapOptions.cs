@@ -30,4 +30,20 @@ public sealed record HeatmapOptions
     /// <summary>Overlay mode only: opacity of the heat colour at the top of the scale, in [0, 1]; default 0.75.
     /// A pixel's opacity is this times its position on the scale, so unimportant pixels show the image.</summary>
     public double OverlayAlpha { get; init; } = 0.75;
+
+    /// <summary>
+    /// Outlines the <see cref="TopK"/> largest map values (the pixels the top-k intersection compares) with
+    /// <see cref="TopKColour"/>; 0 (the default) draws no outline. The outline is drawn on the edges of each
+    /// upscaled pixel that border a pixel outside the top k, so it needs a scale of 3 or more to leave the pixel visible.
+    /// </summary>
+    public int TopK { get; init; }
+
+    /// <summary>Marks the map's centre of mass (the point the centre-of-mass shift measures) with a cross in <see cref="CenterColour"/>; default false.</summary>
+    public bool MarkCenterOfMass { get; init; }
+
+    /// <summary>Colour of the top-k outline, as #RRGGBB; default cyan #00E5FF (absent from the inferno and viridis scales).</summary>
+    public string TopKColour { get; init; } = "#00E5FF";
+
+    /// <summary>Colour of the centre-of-mass cross, as #RRGGBB; default green #39FF14.</summary>
+    public string CenterColour { get; init; } = "#39FF14";
 }

@@ -1,3 +1,4 @@
+using Fragility.Metrics;
 using SkiaSharp;
 
 namespace Fragility.Reporting;
@@ -32,7 +33,7 @@ public static class HeatmapRenderer
         var rgba = new byte[height * width * 4];
         for (int p = 0; p < height * width; p++)
             Put(rgba, p, options.Colormap.Map(Normalise(map[p], lo, hi)));
-        return Encode(rgba, height, width, ResolveScale(options.Scale, height, width));
+        return EncodeMarked(rgba, map, height, width, options);
     }
 
     /// <summary>
@@ -61,7 +62,21 @@ public static class HeatmapRenderer
             rgba[p * 4 + 2] = Blend(grey, c.Blue, a);
             rgba[p * 4 + 3] = 255;
         }
-        return Encode(rgba, height, width, ResolveScale(options.Scale, height, width));
+        return EncodeMarked(rgba, map, height, width, options);
+    }
+
+    /// <summary>
+    /// The top of one colour scale shared by several maps of one input (e.g. before and after an attack): the largest of
+    /// their <paramref name="clipPercentile"/>-th percentiles, so that equal values get equal colours in all of them and
+    /// a map that grew looks brighter. Pass it as <see cref="HeatmapOptions.Max"/> (with <see cref="HeatmapOptions.Min"/> 0).
+    /// </summary>
+    public static double SharedMax(IEnumerable<float[]> maps, double clipPercentile = 100)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        double max = 0;
+        foreach (var map in maps)
+            max = Math.Max(max, ColourRange(map, new HeatmapOptions { Min = 0, ClipPercentile = clipPercentile }).Hi);
+        return max > 0 ? max : 1;
     }
 
     /// <summary>
@@ -111,6 +126,96 @@ public static class HeatmapRenderer
         return Encode(rgba, height, width, ResolveScale(scale, height, width));
     }
 
+    /// <summary>
+    /// The marks the explain and attack commands draw on every map: the top-k pixels outlined (k of the top-k
+    /// intersection, <see cref="TopKIntersection.DefaultK"/> when <paramref name="k"/> is null) and the centre of mass,
+    /// upscaled with <see cref="AutoScale"/> so that both are visible, colour scale topped at the 99.5th percentile.
+    /// </summary>
+    public static HeatmapOptions MarkedOptions(int height, int width, int? k = null) => new()
+    {
+        Scale = AutoScale(height, width),
+        TopK = k ?? TopKIntersection.DefaultK(height, width),
+        MarkCenterOfMass = true,
+        // A few extreme pixels would otherwise leave the rest of a gradient map black (as in the report).
+        ClipPercentile = 99.5,
+    };
+
+    /// <summary>
+    /// One before/after picture of an attacked input, left to right: clean image, its map, perturbed image, its map and
+    /// (if <paramref name="withDifference"/>) the perturbation amplified (<see cref="RenderPerturbation"/>), each under
+    /// a caption. Both maps share one colour scale (<see cref="SharedMax"/>) and carry the marks of
+    /// <paramref name="options"/> (default <see cref="MarkedOptions"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes do not match, or C is not 1 or 3.</exception>
+    public static byte[] RenderBeforeAfter(float[] clean, float[] perturbed, int channels, int height, int width,
+        float[] cleanMap, float[] perturbedMap, HeatmapOptions? options = null, bool withDifference = true)
+    {
+        ArgumentNullException.ThrowIfNull(clean);
+        ArgumentNullException.ThrowIfNull(perturbed);
+        ArgumentNullException.ThrowIfNull(cleanMap);
+        ArgumentNullException.ThrowIfNull(perturbedMap);
+        options ??= MarkedOptions(height, width);
+        options = options with { Min = options.Min ?? 0, Max = options.Max ?? SharedMax([cleanMap, perturbedMap], options.ClipPercentile) };
+        int scale = ResolveScale(options.Scale, height, width);
+        double amp = MaxAbsDifference(clean, perturbed);
+        var panels = new List<(string Caption, byte[] Png)>
+        {
+            ("clean", RenderImage(clean, channels, height, width, scale)),
+            ("map (clean)", RenderMap(cleanMap, height, width, options)),
+            ("perturbed", RenderImage(perturbed, channels, height, width, scale)),
+            ("map (perturbed)", RenderMap(perturbedMap, height, width, options)),
+        };
+        if (withDifference)
+            panels.Add(($"difference ±{(amp * 255).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}/255",
+                RenderPerturbation(clean, perturbed, channels, height, width, scale)));
+
+        const int gap = 8, caption = 20;
+        int pw = width * scale, ph = height * scale;
+        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
+        using var font = new SKFont(typeface, 13);
+        // Each column is as wide as its image or the longest caption, so captions never run into each other.
+        int cw = Math.Max(pw, (int)Math.Ceiling(panels.Max(p => font.MeasureText(p.Caption))) + gap);
+        int totalW = panels.Count * cw + (panels.Count + 1) * gap, totalH = ph + caption + 2 * gap;
+        using var surface = SKSurface.Create(new SKImageInfo(totalW, totalH, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
+        for (int i = 0; i < panels.Count; i++)
+        {
+            float x = gap + i * (cw + gap);
+            canvas.DrawText(panels[i].Caption, x + cw / 2f, gap + 13, SKTextAlign.Center, font, text);
+            using var bitmap = SKBitmap.Decode(panels[i].Png);
+            canvas.DrawBitmap(bitmap, x + (cw - pw) / 2, gap + caption); // whole pixels: no resampling
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the picture of one explanation: <paramref name="path"/> gets the map over the image
+    /// (<see cref="RenderOverlay"/>) with the marks of <see cref="MarkedOptions"/>. Used by <c>explain</c>.
+    /// </summary>
+    /// <exception cref="FragilityException">The file cannot be written.</exception>
+    public static void SaveExplanation(string path, float[] image, int channels, int height, int width, float[] map, int? k = null) =>
+        Save(RenderOverlay(image, channels, height, width, map, MarkedOptions(height, width, k)), path);
+
+    /// <summary>
+    /// Writes the pictures of one attacked input, with one colour scale for both maps (<see cref="SharedMax"/>):
+    /// <c>{stem}_map.png</c> and <c>{stem}_advmap.png</c> (each map over its image, marked as in
+    /// <see cref="SaveExplanation"/>) and <c>{stem}_compare.png</c> (<see cref="RenderBeforeAfter"/>). Used by <c>attack</c>.
+    /// </summary>
+    /// <exception cref="FragilityException">A file cannot be written.</exception>
+    public static void SaveBeforeAfter(string stem, float[] clean, float[] perturbed, int channels, int height, int width,
+        float[] cleanMap, float[] perturbedMap, int? k = null)
+    {
+        var options = MarkedOptions(height, width, k);
+        options = options with { Min = 0, Max = SharedMax([cleanMap, perturbedMap], options.ClipPercentile) };
+        Save(RenderOverlay(clean, channels, height, width, cleanMap, options), stem + "_map.png");
+        Save(RenderOverlay(perturbed, channels, height, width, perturbedMap, options), stem + "_advmap.png");
+        Save(RenderBeforeAfter(clean, perturbed, channels, height, width, cleanMap, perturbedMap, options), stem + "_compare.png");
+    }
+
     /// <summary>Largest |perturbed − clean| over all finite entries (in the images' own units, e.g. [0, 1] pixel scale).</summary>
     public static double MaxAbsDifference(ReadOnlySpan<float> clean, ReadOnlySpan<float> perturbed)
     {
@@ -145,15 +250,87 @@ public static class HeatmapRenderer
     /// <summary>Encodes straight (unpremultiplied) RGBA pixels [H, W, 4] as PNG, replicating each pixel scale x scale times.</summary>
     internal static byte[] Encode(byte[] rgba, int height, int width, int scale)
     {
-        int h = height * scale, w = width * scale;
-        byte[] pixels = rgba;
-        if (scale > 1)
+        var pixels = Upscale(rgba, height, width, scale);
+        return EncodeRgba(pixels, height * scale, width * scale);
+    }
+
+    /// <summary>Upscales, draws the top-k outline and the centre-of-mass cross that <paramref name="options"/> ask for, and encodes.</summary>
+    private static byte[] EncodeMarked(byte[] rgba, ReadOnlySpan<float> map, int height, int width, HeatmapOptions options)
+    {
+        int scale = ResolveScale(options.Scale, height, width);
+        var pixels = Upscale(rgba, height, width, scale);
+        int w = width * scale, h = height * scale;
+        if (options.TopK > 0)
         {
-            pixels = new byte[h * w * 4];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    Buffer.BlockCopy(rgba, ((y / scale) * width + x / scale) * 4, pixels, (y * w + x) * 4, 4);
+            var top = new bool[height * width];
+            foreach (int i in TopKIntersection.TopIndices(Sanitised(map), Math.Min(options.TopK, map.Length))) top[i] = true;
+            var colour = SKColor.Parse(options.TopKColour);
+            bool Outside(int r, int c) => r < 0 || c < 0 || r >= height || c >= width || !top[r * width + c];
+            for (int r = 0; r < height; r++)
+                for (int c = 0; c < width; c++)
+                {
+                    if (!top[r * width + c]) continue;
+                    // Each edge of the upscaled pixel that borders a pixel outside the top k is drawn: the outline of the region.
+                    for (int d = 0; d < scale; d++)
+                    {
+                        if (Outside(r - 1, c)) PutAt(pixels, w, r * scale, c * scale + d, colour);
+                        if (Outside(r + 1, c)) PutAt(pixels, w, r * scale + scale - 1, c * scale + d, colour);
+                        if (Outside(r, c - 1)) PutAt(pixels, w, r * scale + d, c * scale, colour);
+                        if (Outside(r, c + 1)) PutAt(pixels, w, r * scale + d, c * scale + scale - 1, colour);
+                    }
+                }
         }
+        if (options.MarkCenterOfMass)
+        {
+            var (row, col) = CenterOfMassShift.CenterOfMass(Sanitised(map), height, width);
+            // Pixel (r, c) covers [r, r + 1) x [c, c + 1) upscaled; its centre is at r + 0.5.
+            int cy = (int)Math.Floor((row + 0.5) * scale), cx = (int)Math.Floor((col + 0.5) * scale);
+            int arm = Math.Max(2, (int)Math.Round(1.5 * scale));
+            var colour = SKColor.Parse(options.CenterColour);
+            var edge = new SKColor(0, 0, 0);
+            // A dark rim first, so that the cross stays visible on bright pixels.
+            for (int d = -arm - 1; d <= arm + 1; d++)
+                for (int t = -1; t <= 1; t++)
+                {
+                    PutAt(pixels, w, cy + d, cx + t, edge, h);
+                    PutAt(pixels, w, cy + t, cx + d, edge, h);
+                }
+            for (int d = -arm; d <= arm; d++)
+            {
+                PutAt(pixels, w, cy + d, cx, colour, h);
+                PutAt(pixels, w, cy, cx + d, colour, h);
+            }
+        }
+        return EncodeRgba(pixels, h, w);
+    }
+
+    /// <summary>The map with non-finite and negative values set to 0 (the marks need a non-negative map).</summary>
+    private static float[] Sanitised(ReadOnlySpan<float> map)
+    {
+        var m = map.ToArray();
+        for (int i = 0; i < m.Length; i++) if (!(m[i] > 0)) m[i] = 0;
+        return m;
+    }
+
+    private static void PutAt(byte[] pixels, int w, int y, int x, SKColor c, int h = int.MaxValue)
+    {
+        if (y < 0 || x < 0 || x >= w || y >= h || (y * w + x) * 4 >= pixels.Length) return;
+        Put(pixels, y * w + x, c);
+    }
+
+    private static byte[] Upscale(byte[] rgba, int height, int width, int scale)
+    {
+        if (scale <= 1) return (byte[])rgba.Clone();
+        int h = height * scale, w = width * scale;
+        var pixels = new byte[h * w * 4];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                Buffer.BlockCopy(rgba, ((y / scale) * width + x / scale) * 4, pixels, (y * w + x) * 4, 4);
+        return pixels;
+    }
+
+    private static byte[] EncodeRgba(byte[] pixels, int h, int w)
+    {
         // Every renderer writes opaque pixels: encode grey images as 8-bit grey and the rest as RGB without alpha,
         // which makes the embedded PNGs of a report about half as large.
         bool grey = true;

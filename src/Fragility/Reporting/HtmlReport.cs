@@ -120,7 +120,10 @@ public sealed class HtmlReport
           .Append("<style>\n").Append(HtmlReportAssets.Css).Append("\n</style>\n</head>\n<body>\n");
         WriteHeader(sb, title0, run, results.Records, sections);
         sb.Append("<main>\n");
-        WriteOverview(sb, results.Records, summary, notes);
+        WriteIncomplete(sb, run, results.Records, summary);
+        WriteClaim(sb, run, results.Records, summary);
+        WriteOverview(sb, run, results.Records, summary, notes);
+        WriteFigure(sb, run, summary);
         WriteSettings(sb, run);
         WriteToolbar(sb, summary);
         WriteSummary(sb, run, summary);
@@ -153,38 +156,61 @@ public sealed class HtmlReport
         parts.Add(inputs.ToString(Inv) + " inputs");
         if (run.CreatedUtc is string created) parts.Add("run " + E(created));
         sb.Append(string.Join(" · ", parts)).Append("</div>\n");
-        sb.Append("<p class=\"lead\">How far can an explanation map be moved by a perturbation too small to see that keeps the predicted label? ")
-          .Append("For every input, explanation method, attack and budget ε (L∞, on the 0–255 pixel scale) the map of the perturbed input is ")
-          .Append("compared with the map of the clean input: <b>top-k intersection</b> (share of the k most important pixels that stay in the top k), ")
-          .Append("<b>Spearman rank correlation</b> of all pixels and <b>centre-of-mass shift</b> in pixels. Unchanged maps give 1, 1 and 0. ")
-          .Append("Reproduces Ghorbani, Abid &amp; Zou, “Interpretation of Neural Networks is Fragile”, AAAI 2019 (arXiv:1710.10547).</p>\n");
-        sb.Append("<nav><a href=\"#settings\">Settings</a><a href=\"#summary\">Summary</a><a href=\"#figure\">Figure</a><a href=\"#gallery\">Gallery</a>");
+        sb.Append("<p class=\"lead\">Can a perturbation too small to see, that keeps the predicted label, move an explanation map more than random noise ")
+          .Append("of the same size does? Maps of perturbed inputs are compared with the clean maps: <b>top-k intersection</b> (share of the k most ")
+          .Append("important pixels that stay in the top k), <b>Spearman</b> rank correlation, <b>centre-of-mass shift</b> in pixels; unchanged maps give 1, 1, 0. ")
+          .Append("Reproduces Ghorbani, Abid &amp; Zou, AAAI 2019 (arXiv:1710.10547).</p>\n");
+        sb.Append("<nav><a href=\"#claim\">Claim</a><a href=\"#figure\">Figure</a><a href=\"#settings\">Settings</a><a href=\"#summary\">Table</a><a href=\"#gallery\">Gallery</a>");
         foreach (var (id, t, _) in sections) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
         sb.Append("</nav>\n</div></header>\n");
     }
 
-    private static void WriteOverview(StringBuilder sb, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
+    /// <summary>The planned grid (inputs, methods, attacks, epsilons) from run.json, or null when run.json does not say.</summary>
+    internal static (int Inputs, int Methods, int Attacks, int Epsilons)? PlannedGrid(RunInfo run) =>
+        run.Images is int n && run.Methods.Count > 0 && run.Attacks.Count > 0 && run.Epsilons.Count > 0
+            ? (n, run.Methods.Count, run.Attacks.Count, run.Epsilons.Count)
+            : null;
+
+    /// <summary>The text of the "Attacked maps" tile: the count, and the grid it is (or should be) the product of.</summary>
+    internal static (string Value, string Detail) GridText(RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    {
+        static string Plural(int n, string one, string many) => $"{n.ToString(Inv)} {(n == 1 ? one : many)}";
+        string Grid(int i, int m, int a, int e) =>
+            $"{Plural(i, "input", "inputs")} × {Plural(m, "method", "methods")} × {Plural(a, "attack", "attacks")} × {e.ToString(Inv)} ε";
+        if (PlannedGrid(run) is var (pi, pm, pa, pe))
+        {
+            int planned = pi * pm * pa * pe;
+            return records.Count == planned
+                ? (records.Count.ToString(Inv), "= " + Grid(pi, pm, pa, pe))
+                : ($"{records.Count.ToString(Inv)} of {planned.ToString(Inv)}", "planned " + planned.ToString(Inv) + " = " + Grid(pi, pm, pa, pe));
+        }
+        int inputs = records.Select(r => r.Image).Distinct().Count();
+        int product = inputs * summary.Methods.Count * summary.Attacks.Count * summary.Epsilons.Count;
+        return (records.Count.ToString(Inv), (product == records.Count ? "= " : "some missing; at most ") + Grid(inputs, summary.Methods.Count, summary.Attacks.Count, summary.Epsilons.Count));
+    }
+
+    /// <summary>A banner when results.jsonl holds fewer results than run.json's grid: the numbers cover only part of the run.</summary>
+    private static void WriteIncomplete(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    {
+        if (PlannedGrid(run) is not var (pi, pm, pa, pe) || records.Count >= pi * pm * pa * pe) return;
+        int planned = pi * pm * pa * pe;
+        sb.Append("<div class=\"incomplete\" id=\"incomplete\"><b>Incomplete run:</b> results.jsonl holds ").Append(records.Count.ToString(Inv))
+          .Append(" of the ").Append(planned.ToString(Inv)).Append(" planned results (").Append(E($"{pi} inputs × {pm} methods × {pa} attacks × {pe} ε")).Append("), ")
+          .Append((100.0 * records.Count / planned).ToString("0", Inv)).Append(" %. Everything below covers only the results present. ")
+          .Append("Run the same sweep command again (see Settings) to resume it.</div>\n");
+    }
+
+    private static void WriteOverview(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
     {
         sb.Append("<div class=\"tiles\">\n");
-        int inputs = records.Select(r => r.Image).Distinct().Count();
-        Tile(sb, "Attacked maps", records.Count.ToString(Inv),
-            $"{inputs} inputs × {summary.Methods.Count} methods × {summary.Attacks.Count} attacks × {summary.Epsilons.Count} ε");
-        if (summary.Epsilons.Count > 0)
-        {
-            double top = summary.Epsilons[^1];
-            foreach (var method in summary.Methods)
-            {
-                var rows = summary.Rows.Where(r => r.Method == method && r.Epsilon == top && double.IsFinite(r.TopkIntersectionMean)).ToList();
-                if (rows.Count == 0) continue;
-                var worst = rows.MinBy(r => r.TopkIntersectionMean)!;
-                Tile(sb, E(DisplayNames.Method(method)) + " · top-k ∩", Num(worst.TopkIntersectionMean, "0.00"),
-                    $"at ε = {E(Eps(top))} under the {E(DisplayNames.Attack(worst.Attack))} attack (Spearman {Num(worst.SpearmanMean, "0.00")})");
-            }
-        }
+        var (value, detail) = GridText(run, records, summary);
+        Tile(sb, "Attacked maps", value, E(detail));
         var kept = records.Select(r => r.EffectiveLabelKept).Where(k => k is not null).ToList();
         int failures = records.Count(r => r.Failed);
         Tile(sb, "Label kept", kept.Count == 0 ? "—" : (kept.Count(k => k == true) / (double)kept.Count).ToString("0.0%", Inv),
             $"{failures} failed attack{(failures == 1 ? "" : "s")} (clean input kept)");
+        var ks = records.Select(r => r.K).Where(k => k is not null).Distinct().ToList();
+        if (ks.Count == 1) Tile(sb, "k (top-k pixels)", ks[0]!.Value.ToString(Inv), "the pixels the intersection compares");
         sb.Append("</div>\n");
         if (notes.Count > 0)
         {
@@ -192,6 +218,114 @@ public sealed class HtmlReport
             foreach (var n in notes) sb.Append("<li>").Append(E(n)).Append("</li>");
             sb.Append("</ul></div>\n");
         }
+    }
+
+    /// <summary>The paper's attack budget: 300 iterations of step 0.5 (0-255 scale).</summary>
+    private const int PaperIterations = 300;
+    private const double PaperStep = 0.5;
+
+    /// <summary>The attack budget in words, and whether it is smaller than the paper's.</summary>
+    internal static string BudgetText(RunInfo run, SweepSummary summary)
+    {
+        int? iterations = run.Raw["iterations"] is System.Text.Json.Nodes.JsonValue vi && vi.TryGetValue(out int it) ? it : null;
+        double? step = run.Raw["step"] is System.Text.Json.Nodes.JsonValue vs && vs.TryGetValue(out double st) ? st : null;
+        var eps = run.Epsilons.Count > 0 ? run.Epsilons : summary.Epsilons;
+        string epsText = "ε ∈ {" + string.Join(", ", eps.Select(Eps)) + "} of 255 (L∞)";
+        if (iterations is not int n || step is not double h)
+            return "Attack budget: " + epsText + "; iterations and step size are not recorded in run.json.";
+        string text = $"Attack budget: {n.ToString(Inv)} iterations of step {h.ToString(Inv)}/255, {epsText}.";
+        if (n < PaperIterations || n * h < PaperIterations * PaperStep)
+            text += $" Reduced from the paper's {PaperIterations} × {PaperStep.ToString(Inv)}/255 (a quick run, as in demo): "
+                + "a full-budget attack can only move the maps further, so these gaps understate the fragility.";
+        else if (n != PaperIterations || h != PaperStep)
+            text += $" The paper used {PaperIterations} × {PaperStep.ToString(Inv)}/255.";
+        else text += " The paper's budget.";
+        return text;
+    }
+
+    /// <summary>
+    /// The headline: per method, at the largest ε with both, the strongest attack (lowest mean top-k intersection)
+    /// against random-sign noise of the same ε, with the paired 95 % t-interval of the per-input difference.
+    /// </summary>
+    private static void WriteClaim(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    {
+        var rows = ClaimRows(records, summary);
+        sb.Append("<section class=\"claim\" id=\"claim\">\n");
+        if (rows.Count == 0)
+        {
+            sb.Append("<p class=\"empty\">No comparison with random noise yet: the run needs the random attack and another attack at the same ε.</p>")
+              .Append("<p class=\"budget\">").Append(E(BudgetText(run, summary))).Append("</p></section>\n");
+            return;
+        }
+        var beaten = rows.Where(r => r.TopkDiff.Upper < 0).Select(r => DisplayNames.Method(r.Method)).ToList();
+        var notBeaten = rows.Where(r => !(r.TopkDiff.Upper < 0)).Select(r => DisplayNames.Method(r.Method)).ToList();
+        sb.Append("<p class=\"headline\">");
+        if (notBeaten.Count == 0)
+            sb.Append("For every method below, the attack moves the top-k pixels further than random noise of the same size: ");
+        else if (beaten.Count == 0)
+            sb.Append("No method's map moved significantly more under the attack than under random noise of the same size: ");
+        else
+            sb.Append("The attack moves the top-k pixels further than random noise of the same size for ").Append(E(string.Join(", ", beaten)))
+              .Append(", not significantly for ").Append(E(string.Join(", ", notBeaten))).Append(": ");
+        sb.Append("the paired 95 % interval of attacked − random lies below 0").Append(notBeaten.Count == 0 ? "" : " where significant").Append(".</p>\n");
+        sb.Append("<div class=\"table-wrap\"><table class=\"data claim-table\"><thead><tr><th>Method</th><th>Attack</th><th class=\"num\">ε</th><th class=\"num\">n</th>")
+          .Append("<th class=\"num grp\">Top-k ∩ attacked</th><th class=\"num\">random</th><th class=\"num\">difference [95 % CI]</th>")
+          .Append("<th class=\"num grp\">Spearman attacked</th><th class=\"num\">random</th><th class=\"num\">difference [95 % CI]</th></tr></thead><tbody>\n");
+        foreach (var r in rows)
+        {
+            sb.Append("<tr><td class=\"meth\">").Append(E(DisplayNames.Method(r.Method))).Append("</td><td>").Append(E(DisplayNames.Attack(r.Attack)))
+              .Append("</td><td class=\"num\">").Append(E(Eps(r.Epsilon))).Append("</td><td class=\"num\">").Append(r.TopkDiff.Count.ToString(Inv)).Append("</td>");
+            ClaimCells(sb, r.TopkAttacked, r.TopkRandom, r.TopkDiff);
+            ClaimCells(sb, r.SpearmanAttacked, r.SpearmanRandom, r.SpearmanDiff);
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</tbody></table></div>\n<p class=\"muted small\">Means over the inputs that have both results. Difference = attacked − random, ")
+          .Append("paired per input; 95 % CI = Student-t interval of the mean of the per-input differences (mean ± t·s/√n). ")
+          .Append("Negative = the attack moved the map more. Failed attacks count with the clean input's values (1, 1).</p>\n")
+          .Append("<p class=\"budget\">").Append(E(BudgetText(run, summary))).Append("</p>\n</section>\n");
+    }
+
+    private static void ClaimCells(StringBuilder sb, double attacked, double random, MeanInterval diff)
+    {
+        sb.Append("<td class=\"num grp strong\">").Append(Num(attacked, "0.00")).Append("</td><td class=\"num\">").Append(Num(random, "0.00"))
+          .Append("</td><td class=\"num").Append(diff.Upper < 0 ? " sig" : "").Append("\">").Append(Num(diff.Mean, "+0.00;−0.00;0.00"))
+          .Append(" <span class=\"pm\">[").Append(Num(diff.Lower, "+0.00;−0.00;0.00")).Append(", ").Append(Num(diff.Upper, "+0.00;−0.00;0.00"))
+          .Append("]</span></td>");
+    }
+
+    /// <summary>One line of the headline table.</summary>
+    internal sealed record ClaimRow(string Method, string Attack, double Epsilon, double TopkAttacked, double TopkRandom, MeanInterval TopkDiff,
+        double SpearmanAttacked, double SpearmanRandom, MeanInterval SpearmanDiff);
+
+    /// <summary>The headline comparisons (see <see cref="WriteClaim"/>); failed attacks count with the clean values, as in the summary.</summary>
+    internal static List<ClaimRow> ClaimRows(IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    {
+        var rows = new List<ClaimRow>();
+        string? random = summary.Attacks.FirstOrDefault(a => a == "random");
+        if (random is null) return rows;
+        foreach (var method in summary.Methods)
+        {
+            var candidates = summary.Rows.Where(r => r.Method == method && r.Attack != random && double.IsFinite(r.TopkIntersectionMean)
+                && summary.Find(method, random, r.Epsilon) is not null).ToList();
+            if (candidates.Count == 0) continue;
+            double eps = candidates.Max(r => r.Epsilon);
+            var best = candidates.Where(r => r.Epsilon == eps).MinBy(r => r.TopkIntersectionMean)!;
+            Dictionary<int, double> Values(string attack, Func<ResultRecord, double?> metric) => records
+                .Where(r => r.Method == method && r.Attack == attack && r.Epsilon == eps)
+                .GroupBy(r => r.Image).Select(g => (g.Key, V: metric(g.First())))
+                .Where(p => p.V is double v && double.IsFinite(v)).ToDictionary(p => p.Key, p => p.V!.Value);
+            double? Topk(ResultRecord r) => r.TopkIntersection ?? (r.Failed ? 1.0 : null);
+            double? Rho(ResultRecord r) => r.Spearman ?? (r.Failed ? 1.0 : null);
+            var ta = Values(best.Attack, Topk);
+            var tr = Values(random, Topk);
+            var sa = Values(best.Attack, Rho);
+            var sr = Values(random, Rho);
+            double PairedMean(Dictionary<int, double> a, Dictionary<int, double> b) =>
+                a.Keys.Where(b.ContainsKey).Select(k => a[k]).DefaultIfEmpty(double.NaN).Average();
+            rows.Add(new ClaimRow(method, best.Attack, eps, PairedMean(ta, tr), PairedMean(tr, ta), MeanInterval.Paired(ta, tr),
+                PairedMean(sa, sr), PairedMean(sr, sa), MeanInterval.Paired(sa, sr)));
+        }
+        return rows;
     }
 
     private static void Tile(StringBuilder sb, string keyHtml, string valueText, string detailHtml) =>
@@ -253,9 +387,9 @@ public sealed class HtmlReport
           .Append("</select></div>\n<span class=\"count\" id=\"ctl-count\"></span>\n</div>\n");
     }
 
-    private static void WriteSummary(StringBuilder sb, RunInfo run, SweepSummary summary)
+    private static void WriteFigure(StringBuilder sb, RunInfo run, SweepSummary summary)
     {
-        sb.Append("<h2 id=\"summary\">Summary</h2>\n<section class=\"block\">\n<figure class=\"figure first-figure\" id=\"figure\">");
+        sb.Append("<figure class=\"figure first-figure\" id=\"figure\">");
         if (summary.Rows.Count > 0)
         {
             string title = string.Join(" on ", new[] { run.Model, run.Dataset }.Where(s => !string.IsNullOrEmpty(s)));
@@ -263,16 +397,22 @@ public sealed class HtmlReport
             sb.Append("<img src=\"").Append(HtmlBuilder.PngDataUri(png))
               .Append("\" alt=\"Top-k intersection, Spearman correlation and centre-of-mass shift against epsilon, per method and attack\">")
               .Append("<figcaption>Columns: explanation methods. Rows: top-k intersection, Spearman rank correlation and centre-of-mass shift ")
-              .Append("against ε (0–255 scale; ε = 0 is the clean input). Lines are means over inputs, bands ± one standard deviation; ")
-              .Append("the random-sign baseline is dashed.</figcaption>");
+              .Append("against ε (0–255 scale; ε = 0 is the clean input). Lines are means over inputs; bands are 95 % confidence intervals of ")
+              .Append("those means (Student t), not the spread of single inputs; the random-sign baseline is dashed. Where a band of an attack ")
+              .Append("and the dashed band overlap, the paired intervals in the table above are the test.</figcaption>");
         }
         else sb.Append("<p class=\"empty\">No results yet.</p>");
         sb.Append("</figure>\n");
+    }
+
+    private static void WriteSummary(StringBuilder sb, RunInfo run, SweepSummary summary)
+    {
+        sb.Append("<h2 id=\"summary\">Summary table</h2>\n<section class=\"block\">\n");
 
         var ks = summary.Rows.Select(r => r.K).Where(k => k is not null).Distinct().ToList();
         bool kColumn = ks.Count > 1;
         string kNote = ks.Count == 1 ? $"k = {ks[0]!.Value.ToString(Inv)} pixels. " : run.K is int rk && ks.Count == 0 ? $"k = {rk.ToString(Inv)} pixels. " : "";
-        sb.Append("<p class=\"muted\">Mean <span class=\"pm\">± sample standard deviation</span> over inputs. ").Append(kNote)
+        sb.Append("<p class=\"muted\">Mean <span class=\"pm\">± sample standard deviation</span> over inputs (the spread of single inputs, not a confidence interval). ").Append(kNote)
           .Append("Failed attacks (no label-keeping perturbation found) return the clean input and count with its metrics (1, 1, 0); ")
           .Append("they are also counted under Failures. Rows at the ε selected in the toolbar are highlighted.</p>\n");
         bool kendall = summary.Rows.Any(r => double.IsFinite(r.KendallMean));
@@ -332,8 +472,9 @@ public sealed class HtmlReport
             string defaultEps = summary.Epsilons.Count > 0 ? Eps(summary.Epsilons[^1]) : "";
             sb.Append("<h2 id=\"gallery\">Gallery</h2>\n");
             sb.Append("<div class=\"legend\"><span>Showing ε = <b class=\"eps-value\">").Append(E(defaultEps)).Append("</b> (change it above)</span>")
-              .Append("<span>map: low").Append(ColourBar(options.MapColormap)).Append("high (each map scaled to its own ")
-              .Append(E(options.MapClipPercentile.ToString("0.#", Inv))).Append("th percentile)</span>")
+              .Append("<span>map: low").Append(ColourBar(options.MapColormap)).Append("high (the maps of one input and method share one scale, topped at the ")
+              .Append(E(options.MapClipPercentile.ToString("0.#", Inv))).Append("th percentile of the brightest)</span>")
+              .Append("<span><b class=\"mk-topk\">□</b> outline = top-k pixels</span><span><b class=\"mk-com\">+</b> centre of mass</span>")
               .Append("<span>δ = perturbed − clean, amplified: −").Append(ColourBar(Colormaps.CoolWarm)).Append("+ (grey = unchanged)</span></div>\n");
             if (images.Count > shown.Count)
                 sb.Append("<p class=\"muted\">The first ").Append(shown.Count.ToString(Inv)).Append(" of ").Append(images.Count.ToString(Inv))
@@ -379,6 +520,13 @@ public sealed class HtmlReport
             {
                 if (!mine.Any(r => r.Method == method)) continue;
                 var before = LoadMap($"map_{image.ToString(Inv)}_{method}.npy");
+                // One colour scale for the clean map and every perturbed map of this input and method, so equal colours mean equal values.
+                var afters = new Dictionary<ResultRecord, Grid?>();
+                foreach (var rec in mine.Where(r => r.Method == method))
+                    afters[rec] = LoadMap($"advmap_{rec.Image.ToString(Inv)}_{rec.Method}_{rec.Attack}_{Eps(rec.Epsilon)}.npy");
+                var maps = afters.Values.Append(before).OfType<Grid>().Select(g => g.Data).ToList();
+                _shared = maps.Count == 0 ? 1 : HeatmapRenderer.SharedMax(maps, options.MapClipPercentile);
+                _k = mine.Select(r => r.K).FirstOrDefault(k => k is not null) ?? run.K;
                 sb.Append("<article class=\"mcard\" data-method=\"").Append(E(method)).Append("\"><h4>").Append(E(DisplayNames.Method(method)))
                   .Append("</h4><div class=\"mgrid\">")
                   .Append("<div class=\"colhead\"></div><div class=\"colhead\">input</div><div class=\"colhead\">δ amplified</div><div class=\"colhead\">map</div>")
@@ -387,18 +535,18 @@ public sealed class HtmlReport
                 sb.Append("</span></div>");
                 sb.Append(clean is null ? Missing() : Img(HeatmapRenderer.RenderImage(clean.Data, clean.C, clean.H, clean.W), clean.W, "clean input"));
                 sb.Append("<div></div>");
-                sb.Append(before is null ? Missing() : Img(RenderMap(before), before.W, "map of the clean input"));
+                sb.Append(before is null ? Missing() : Img(RenderMap(before), before.W * MapScale(before), "map of the clean input"));
 
                 foreach (var attack in summary.Attacks)
                     foreach (double eps in summary.Epsilons)
                         if (_byKey.TryGetValue((image, method, attack, eps), out var rec))
-                            WriteAttackRow(sb, rec, clean, defaultEps);
+                            WriteAttackRow(sb, rec, clean, defaultEps, afters.GetValueOrDefault(rec));
                 sb.Append("</div></article>\n");
             }
             sb.Append("</div>\n</section>\n");
         }
 
-        private void WriteAttackRow(StringBuilder sb, ResultRecord rec, Grid? clean, string defaultEps)
+        private void WriteAttackRow(StringBuilder sb, ResultRecord rec, Grid? clean, string defaultEps, Grid? advMap)
         {
             string eps = Eps(rec.Epsilon);
             string suffix = $"{rec.Image.ToString(Inv)}_{rec.Method}_{rec.Attack}_{eps}.npy";
@@ -421,7 +569,6 @@ public sealed class HtmlReport
             sb.Append("</span></div>");
 
             var adv = LoadImage("adv_" + suffix);
-            var advMap = LoadMap("advmap_" + suffix);
             sb.Append(adv is null ? Missing() : Img(HeatmapRenderer.RenderImage(adv.Data, adv.C, adv.H, adv.W), adv.W, "perturbed input"));
             if (adv is not null && clean is not null && adv.Data.Length == clean.Data.Length)
             {
@@ -430,7 +577,7 @@ public sealed class HtmlReport
                     $"perturbation, largest change {amp.ToString("0.##", Inv)} of 255"));
             }
             else sb.Append(Missing());
-            sb.Append(advMap is null ? Missing() : Img(RenderMap(advMap), advMap.W, "map of the perturbed input"));
+            sb.Append(advMap is null ? Missing() : Img(RenderMap(advMap), advMap.W * MapScale(advMap), "map of the perturbed input"));
             sb.Append("</div>");
         }
 
@@ -446,8 +593,19 @@ public sealed class HtmlReport
 
         private static string Data(double? v) => v is double x && double.IsFinite(x) ? x.ToString("R", Inv) : "";
 
-        private byte[] RenderMap(Grid map) => HeatmapRenderer.RenderMap(map.Data, map.H, map.W,
-            new HeatmapOptions { Colormap = options.MapColormap, Scale = 1, ClipPercentile = options.MapClipPercentile });
+        private double _shared = 1;
+        private int? _k;
+
+        // Maps are drawn at display size (not scaled by the browser), so that the one-pixel top-k outline stays sharp.
+        private int MapScale(Grid map) => Math.Max(1, options.GalleryDisplaySize / Math.Max(1, map.W));
+
+        private byte[] RenderMap(Grid map) => HeatmapRenderer.RenderMap(map.Data, map.H, map.W, new HeatmapOptions
+        {
+            Colormap = options.MapColormap, Scale = MapScale(map), Min = 0, Max = _shared,
+            // A shrunk map has f x f fewer pixels: its top k shrinks alike.
+            TopK = _k is int k ? Math.Max(1, k / (map.Factor * map.Factor)) : 0,
+            MarkCenterOfMass = true,
+        });
 
         private string Img(byte[] png, int nativeWidth, string alt)
         {
@@ -523,10 +681,10 @@ public sealed class HtmlReport
                                 sum += g.Data[(c * g.H + y * f + dy) * g.W + x * f + dx];
                         data[(c * h + y) * w + x] = (float)(sum / n);
                     }
-            return new Grid(data, g.C, h, w);
+            return new Grid(data, g.C, h, w, f);
         }
     }
 
     /// <summary>A float array [C, H, W] in C order.</summary>
-    private sealed record Grid(float[] Data, int C, int H, int W);
+    private sealed record Grid(float[] Data, int C, int H, int W, int Factor = 1);
 }

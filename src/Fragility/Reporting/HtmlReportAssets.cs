@@ -16,11 +16,11 @@ internal static class HtmlReportAssets
           font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
         main { max-width: 1380px; margin: 0 auto; padding: 0 24px 64px; }
         header.top { background: linear-gradient(135deg, #1d2330 0%, #2b3a67 100%); color: #fff; }
-        header.top .inner { max-width: 1380px; margin: 0 auto; padding: 28px 24px 24px; }
+        header.top .inner { max-width: 1380px; margin: 0 auto; padding: 18px 24px 16px; }
         header.top h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spacing: -0.01em; }
         header.top .sub { color: #c9d2ea; font-size: 15px; }
-        header.top p.lead { max-width: 980px; color: #e3e8f5; margin: 14px 0 0; }
-        header.top nav { margin-top: 16px; display: flex; gap: 6px; flex-wrap: wrap; }
+        header.top p.lead { max-width: 1100px; color: #e3e8f5; margin: 10px 0 0; font-size: 13.5px; }
+        header.top nav { margin-top: 10px; display: flex; gap: 6px; flex-wrap: wrap; }
         header.top nav a { color: #fff; text-decoration: none; background: rgba(255,255,255,.12); padding: 3px 10px;
           border-radius: 999px; font-size: 13px; }
         header.top nav a:hover { background: rgba(255,255,255,.24); }
@@ -37,6 +37,17 @@ internal static class HtmlReportAssets
         .tile .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
         .tile .v { font-size: 24px; font-weight: 650; margin: 2px 0; font-variant-numeric: tabular-nums; }
         .tile .d { color: var(--muted); font-size: 12.5px; }
+        .incomplete { background: #fef3f2; border: 2px solid #f04438; color: #912018; border-radius: 10px; padding: 12px 16px;
+          margin-top: 18px; font-size: 15px; }
+        section.claim { background: var(--panel); border: 1px solid var(--line); border-left: 5px solid var(--accent); border-radius: 12px;
+          padding: 14px 20px 10px; margin-top: 18px; }
+        section.claim p.headline { font-size: 16.5px; font-weight: 600; margin: 0 0 10px; }
+        section.claim p.budget { margin: 6px 0 4px; font-size: 13px; }
+        section.claim .small, .small { font-size: 12px; margin: 6px 0 0; }
+        table.claim-table td.strong { font-weight: 650; }
+        table.claim-table td.sig { color: var(--bad); font-weight: 600; }
+        table.claim-table .grp { border-left: 2px solid var(--line); }
+        .mk-topk { color: #00b8d9; } .mk-com { color: #1a9e0a; }
         .warnings { background: #fffaeb; border: 1px solid #fedf89; color: #7a2e0e; border-radius: 10px; padding: 10px 14px; margin-top: 18px; }
         .warnings ul { margin: 4px 0 0; padding-left: 18px; }
         .settings { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 28px; }
@@ -62,7 +73,7 @@ internal static class HtmlReportAssets
           width: calc(var(--v) * 48px); min-width: 1px; }
         .pm { color: var(--muted); font-size: 12px; }
         .figure { margin: 18px 0 0; text-align: center; }
-        .figure.first-figure { margin: 0 0 16px; }
+        .figure.first-figure { margin: 18px 0 16px; }
         .figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; }
         .figure figcaption { color: var(--muted); font-size: 12.5px; margin-top: 6px; }
         .toolbar { position: sticky; top: 0; z-index: 5; background: rgba(245,246,248,.94); backdrop-filter: blur(6px);

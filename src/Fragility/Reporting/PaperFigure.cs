@@ -6,8 +6,8 @@ namespace Fragility.Reporting;
 /// <summary>
 /// The paper's summary figure (Ghorbani et al. 2019, Fig. 3/4 style) from a <see cref="SweepSummary"/>: three rows
 /// (top-k intersection, Spearman rank-order correlation, centre-of-mass shift in pixels) against epsilon on the 0-255
-/// scale, one column per explanation method, one line per attack with markers and a shaded band of ± one sample
-/// standard deviation, and one legend shared by all panels. Epsilon 0 is drawn as the clean point (intersection 1,
+/// scale, one column per explanation method, one line per attack with markers and a shaded band showing the 95 % confidence
+/// interval of the mean over inputs (Student t, see <see cref="MeanInterval"/>), and one legend shared by all panels. Epsilon 0 is drawn as the clean point (intersection 1,
 /// correlation 1, shift 0). Rendered with ScottPlot into panels composed on one SkiaSharp canvas.
 /// </summary>
 public static class PaperFigure
@@ -19,18 +19,24 @@ public static class PaperFigure
 
     private const int PanelWidth = 380, PanelHeight = 270, TitleHeight = 56, LegendHeight = 56, Margin = 16;
 
-    /// <summary>Width in pixels of the figure for a number of methods (panels of 380 px plus margins).</summary>
-    public static int DefaultWidth(int methods) => 2 * Margin + Math.Max(1, methods) * PanelWidth;
+    /// <summary>
+    /// Width in pixels of the figure for a number of methods: panels of 380 px plus margins, and at least 760 px so
+    /// that the title and the legend of a one-method figure fit.
+    /// </summary>
+    public static int DefaultWidth(int methods) => Math.Max(MinWidth, 2 * Margin + Math.Max(1, methods) * PanelWidth);
+
+    private const int MinWidth = 760;
 
     /// <summary>Height in pixels of the figure (three panel rows, a title and a legend strip).</summary>
     public static int DefaultHeight => TitleHeight + 3 * PanelHeight + LegendHeight + Margin;
 
     /// <summary>
     /// Renders the figure as PNG bytes; <paramref name="width"/> and <paramref name="height"/> default to
-    /// <see cref="DefaultWidth"/> and <see cref="DefaultHeight"/>; <paramref name="title"/> is drawn above the panels.
+    /// <see cref="DefaultWidth"/> and <see cref="DefaultHeight"/>; <paramref name="title"/> is drawn above the panels
+    /// (its font shrinks to fit the width); <paramref name="showBands"/> draws the 95 % confidence bands of the means.
     /// </summary>
     /// <exception cref="FragilityException">The summary has no rows.</exception>
-    public static byte[] Render(SweepSummary summary, string? title = null, int? width = null, int? height = null, bool showStd = true)
+    public static byte[] Render(SweepSummary summary, string? title = null, int? width = null, int? height = null, bool showBands = true)
     {
         ArgumentNullException.ThrowIfNull(summary);
         if (summary.Rows.Count == 0)
@@ -47,11 +53,13 @@ public static class PaperFigure
         using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans, SKFontStyle.Bold) ?? SKTypeface.Default;
         using var titleFont = new SKFont(typeface, 20);
         using var textPaint = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
-        canvas.DrawText(title ?? "Fragility of explanations", w / 2f, 34, SKTextAlign.Center, titleFont, textPaint);
+        string titleText = title ?? "Fragility of explanations";
+        FitFont(titleFont, titleText, w - 2f * Margin);
+        canvas.DrawText(titleText, w / 2f, 34, SKTextAlign.Center, titleFont, textPaint);
 
         string[] metricLabels = ["Top-k intersection", "Spearman rank correlation", "Centre-of-mass shift (pixels)"];
-        double shiftTop = Math.Max(1e-9, summary.Rows.Max(r => Finite(r.CenterShiftMean) + (showStd ? Finite(r.CenterShiftStd) : 0)));
-        double spearmanBottom = Math.Min(0, summary.Rows.Min(r => Finite(r.SpearmanMean, 1) - (showStd ? Finite(r.SpearmanStd) : 0)));
+        double shiftTop = Math.Max(1e-9, summary.Rows.Max(r => Finite(r.CenterShiftMean) + (showBands ? Finite(r.CenterShiftCi) : 0)));
+        double spearmanBottom = Math.Min(0, summary.Rows.Min(r => Finite(r.SpearmanMean, 1) - (showBands ? Finite(r.SpearmanCi) : 0)));
         double[] ticks = [0, .. summary.Epsilons.Where(e => e > 0)];
 
         int pw = (int)Math.Floor(panelW), ph = (int)Math.Floor(panelH);
@@ -79,15 +87,15 @@ public static class PaperFigure
                         if (r is null) continue;
                         var (mean, std) = row switch
                         {
-                            0 => (r.TopkIntersectionMean, r.TopkIntersectionStd),
-                            1 => (r.SpearmanMean, r.SpearmanStd),
-                            _ => (r.CenterShiftMean, r.CenterShiftStd),
+                            0 => (r.TopkIntersectionMean, r.TopkIntersectionCi),
+                            1 => (r.SpearmanMean, r.SpearmanCi),
+                            _ => (r.CenterShiftMean, r.CenterShiftCi),
                         };
                         if (double.IsFinite(mean)) points.Add((eps, mean, double.IsFinite(std) ? std : 0));
                     }
                     if (points.Count < 2) continue;
                     var colour = Color.FromHex(Palette[a % Palette.Length]);
-                    if (showStd && points.Any(p => p.S > 0))
+                    if (showBands && points.Any(p => p.S > 0))
                     {
                         var band = plot.Add.FillY(points.Select(p => p.X).ToArray(),
                             points.Select(p => p.Y - p.S).ToArray(), points.Select(p => p.Y + p.S).ToArray());
@@ -125,8 +133,8 @@ public static class PaperFigure
 
     /// <summary>Renders the figure (see <see cref="Render"/>) and writes it as a PNG file, creating its folder.</summary>
     /// <exception cref="FragilityException">The summary has no rows, or the file cannot be written.</exception>
-    public static void Save(SweepSummary summary, string path, string? title = null, int? width = null, int? height = null, bool showStd = true) =>
-        HeatmapRenderer.Save(Render(summary, title, width, height, showStd), path);
+    public static void Save(SweepSummary summary, string path, string? title = null, int? width = null, int? height = null, bool showBands = true) =>
+        HeatmapRenderer.Save(Render(summary, title, width, height, showBands), path);
 
     /// <summary>One legend for all panels (they share attacks, colours and markers), centred below the grid.</summary>
     private static void DrawLegend(SKCanvas canvas, IReadOnlyList<string> attacks, int width, float top)
@@ -136,7 +144,10 @@ public static class PaperFigure
         using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
         const float swatch = 34, gap = 10, spacing = 30;
         var labels = attacks.Select(DisplayNames.Attack).ToArray();
-        float total = labels.Sum(l => swatch + gap + font.MeasureText(l)) + spacing * (labels.Length - 1);
+        float Total() => labels.Sum(l => swatch + gap + font.MeasureText(l)) + spacing * (labels.Length - 1);
+        // Many attacks on a narrow figure: a smaller font rather than a legend cut at the edges.
+        while (Total() > width - 2f * Margin && font.Size > 8) font.Size -= 1;
+        float total = Total();
         float x = (width - total) / 2f, y = top + LegendHeight / 2f;
         for (int a = 0; a < labels.Length; a++)
         {
@@ -166,6 +177,12 @@ public static class PaperFigure
         canvas.DrawPath(path, paint);
     }
 
+
+    /// <summary>Shrinks the font until the text fits the width (not below 9 px).</summary>
+    private static void FitFont(SKFont font, string text, float width)
+    {
+        while (font.MeasureText(text) > width && font.Size > 9) font.Size -= 1;
+    }
 
     private static bool IsBaseline(string attack) => attack.StartsWith("random", StringComparison.OrdinalIgnoreCase);
 

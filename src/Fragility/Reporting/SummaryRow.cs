@@ -25,11 +25,17 @@ public sealed record SummaryRow
     /// <summary>Sample standard deviation of the top-k intersection.</summary>
     public double TopkIntersectionStd { get; init; } = double.NaN;
 
+    /// <summary>Half-width of the 95 % t-interval of the mean top-k intersection (see <see cref="MeanInterval"/>); NaN below two inputs.</summary>
+    public double TopkIntersectionCi { get; init; } = double.NaN;
+
     /// <summary>Mean Spearman rank-order correlation.</summary>
     public double SpearmanMean { get; init; } = double.NaN;
 
     /// <summary>Sample standard deviation of the Spearman correlation.</summary>
     public double SpearmanStd { get; init; } = double.NaN;
+
+    /// <summary>Half-width of the 95 % t-interval of the mean Spearman correlation; NaN below two inputs.</summary>
+    public double SpearmanCi { get; init; } = double.NaN;
 
     /// <summary>Mean Kendall tau-b (NaN when the sweep did not compute it).</summary>
     public double KendallMean { get; init; } = double.NaN;
@@ -42,6 +48,9 @@ public sealed record SummaryRow
 
     /// <summary>Sample standard deviation of the centre-of-mass shift, pixels.</summary>
     public double CenterShiftStd { get; init; } = double.NaN;
+
+    /// <summary>Half-width of the 95 % t-interval of the mean centre-of-mass shift, pixels; NaN below two inputs.</summary>
+    public double CenterShiftCi { get; init; } = double.NaN;
 
     /// <summary>Fraction of inputs whose predicted label was kept, in [0, 1] (over inputs where this is known).</summary>
     public double LabelKeptRate { get; init; } = double.NaN;

@@ -85,12 +85,15 @@ public sealed class SweepSummary
                 Images = cell.Count,
                 TopkIntersectionMean = topk.Mean,
                 TopkIntersectionStd = topk.Std,
+                TopkIntersectionCi = topk.Ci,
                 SpearmanMean = spearman.Mean,
                 SpearmanStd = spearman.Std,
+                SpearmanCi = spearman.Ci,
                 KendallMean = kendall.Mean,
                 KendallStd = kendall.Std,
                 CenterShiftMean = shift.Mean,
                 CenterShiftStd = shift.Std,
+                CenterShiftCi = shift.Ci,
                 LabelKeptRate = kept.Count == 0 ? double.NaN : kept.Count(k => k == true) / (double)kept.Count,
                 Failures = cell.Count(r => r.Failed),
                 ConfidenceBeforeMean = Stats(cell.Select(r => r.ConfidenceBefore)).Mean,
@@ -165,13 +168,13 @@ public sealed class SweepSummary
     private static List<double> Finite(IEnumerable<double?> values) =>
         values.Where(v => v is double d && double.IsFinite(d)).Select(v => v!.Value).ToList();
 
-    private static (double Mean, double Std) Stats(IEnumerable<double?> values)
+    private static (double Mean, double Std, double Ci) Stats(IEnumerable<double?> values)
     {
         var finite = Finite(values);
-        if (finite.Count == 0) return (double.NaN, double.NaN);
+        if (finite.Count == 0) return (double.NaN, double.NaN, double.NaN);
         // MathNet: sample standard deviation (n - 1); NaN for a single value.
         var (mean, std) = finite.MeanStandardDeviation();
-        return (mean, finite.Count < 2 ? double.NaN : std);
+        return (mean, finite.Count < 2 ? double.NaN : std, MeanInterval.Of(finite).HalfWidth);
     }
 
     private static string Num(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";

@@ -76,7 +76,7 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
             "--target-region", "0,0,8,8", "--epsilon", "4", "--iterations", "2", "--step", "2", "--batch-size", "2", "--out", dir, "--threads", "1");
         Assert.True(code == 0, err);
         Assert.Contains("mean top-k intersection", output);
-        foreach (string suffix in new[] { "_clean.png", "_adv.png", "_adv.npy", "_map.npy", "_advmap.npy", "_map.png", "_advmap.png", "_delta.png" })
+        foreach (string suffix in new[] { "_clean.png", "_adv.png", "_adv.npy", "_map.npy", "_advmap.npy", "_map.png", "_advmap.png", "_delta.png", "_compare.png" })
             for (int i = 0; i < 3; i++)
                 Assert.True(File.Exists(Path.Combine(dir, $"{i:D4}{suffix}")), $"{i:D4}{suffix}");
         var lines = File.ReadAllLines(Path.Combine(dir, AttackExperiment.MetricsFile)).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();

@@ -66,4 +66,23 @@ public sealed class PaperFigureTests
 
     private static bool Near(SKColor c, int r, int g, int b) =>
         Math.Abs(c.Red - r) <= 6 && Math.Abs(c.Green - g) <= 6 && Math.Abs(c.Blue - b) <= 6;
+
+    [Fact]
+    public void OneMethod_TitleAndLegendFit_NothingTouchesTheEdges()
+    {
+        // The README's one-method run (--methods gradient) with a long model name used to clip title and legend.
+        const string title = "Fragility of explanations: fashion-mnist-small-cnn.safetensors on fashion-mnist";
+        using var bmp = SKBitmap.Decode(PaperFigure.Render(Summary("gradient"), title));
+        Assert.Equal(PaperFigure.DefaultWidth(1), bmp.Width);
+        bool Ink(int x, int y) { var c = bmp.GetPixel(x, y); return c.Red < 200 || c.Green < 200 || c.Blue < 200; }
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < 4; x++)
+            {
+                Assert.False(Ink(x, y), $"ink at the left edge ({x}, {y})");
+                Assert.False(Ink(bmp.Width - 1 - x, y), $"ink at the right edge ({bmp.Width - 1 - x}, {y})");
+            }
+        // The title was drawn (dark pixels in its strip) and so was the legend (in the bottom strip).
+        Assert.Contains(Enumerable.Range(0, bmp.Width), x => Enumerable.Range(15, 25).Any(y => Ink(x, y)));
+        Assert.Contains(Enumerable.Range(0, bmp.Width), x => Enumerable.Range(bmp.Height - 60, 50).Any(y => Ink(x, y)));
+    }
 }
