@@ -75,7 +75,7 @@ public sealed class SweepCommand : ICliCommand
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
             string name = pr.GetValue(dataset)!;
-            AnsiConsole.MarkupLine(Markup.Escape($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
+            Say(($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
             using var inputs = SweepInputs.Load(classifier, name, pr.GetValue(data), CliData.OptionsFor(classifier), settings.Images);
             // From the parsed tokens rather than the process arguments, which are the host's when run in-process.
             string command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
@@ -84,14 +84,14 @@ public sealed class SweepCommand : ICliCommand
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance, part);
             if (part is not null)
-                AnsiConsole.MarkupLine(Markup.Escape($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
+                Say(($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
                     $"{sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count)} of the {inputs.Count} images."));
             string outDir = pr.GetValue(output)!;
-            AnsiConsole.MarkupLine(Markup.Escape($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
+            Say(($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
                 $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
 
             var estimate = SweepEstimate.Measure(classifier, inputs, settings, factory, part is null ? inputs.Count : sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count));
-            Console.WriteLine(($"Estimated time: {Duration(estimate.Seconds)} for the whole grid (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
+            Say(($"Estimated time: {Duration(estimate.Seconds)} for the whole grid (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
                 $"{estimate.CalibrationImages} images; one attack step per image: " +
                 string.Join(", ", estimate.SecondsPerAttackStep.Select(kv => $"{kv.Key} {kv.Value * 1000:F0} ms")) + "."));
 
@@ -104,7 +104,7 @@ public sealed class SweepCommand : ICliCommand
                 var outcome = ConsoleProgress.Run("sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel.Token));
                 if (outcome.DroppedIncompleteLine)
                     AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
-                Console.WriteLine($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
+                Say($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
                     (part is null ? $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile})."
                         : $"({ShardFiles.ResultsFile(part)}); when every shard is done: fragility merge {outDir} --out {outDir}"));
                 if (part is null) WriteReportAndSummary(outDir);
@@ -126,9 +126,15 @@ public sealed class SweepCommand : ICliCommand
         string report = ReportCommand.Write(outDir, null, []);
         var summary = SweepSummary.Load(outDir);
         double largest = summary.Epsilons.Count > 0 ? summary.Epsilons.Max() : 0;
-        AnsiConsole.MarkupLine($"[bold]Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255)[/]: 1 = map unchanged; the label is kept in every returned perturbation.");
+        Say($"Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255): 1 = map unchanged; the label is kept in every returned perturbation.");
         SummaryTable.Write(summary, [largest]);
-        AnsiConsole.MarkupLine($"Open the report: [green]{Markup.Escape(report)}[/]");
+        Say($"Open the report: {report}");
+    }
+
+    /// <summary>Writes <paramref name="text"/> wrapped at words to 80 columns (terminals and logs alike).</summary>
+    internal static void Say(string text)
+    {
+        foreach (string line in ConsoleProgress.Wrap(text, 80, "  ")) Console.WriteLine(line);
     }
 
     /// <summary>A duration for people: seconds, minutes or hours.</summary>
