@@ -7,7 +7,8 @@ namespace Fragility.Experiments;
 
 /// <summary>
 /// How long a sweep will take, from a short calibration before it starts: each method's clean maps, one random-sign
-/// cell and a two-iteration attack are timed on a few images, then scaled to the grid (cells of the same kind cost
+/// cell and a two-iteration attack are timed on one batch (after a one-image warm-up, so that JIT compilation and
+/// first-call set-up are not counted), then scaled to the grid (cells of the same kind cost
 /// about the same, while kinds differ by two orders of magnitude, so each is timed on its own). An upper-side
 /// estimate: an attack whose iterate stops moving ends early.
 /// </summary>
@@ -17,8 +18,9 @@ namespace Fragility.Experiments;
 /// <param name="SecondsPerAttackStep">Per method: seconds of one attack iteration on one image.</param>
 public sealed record SweepEstimate(double Seconds, int CalibrationImages, double CalibrationSeconds, IReadOnlyDictionary<string, double> SecondsPerAttackStep)
 {
-    /// <summary>Most images the calibration runs on; the estimate scales linearly from there.</summary>
-    public const int MaxCalibrationImages = 4;
+    /// <summary>Most images the calibration runs on (one batch, up to this many); the estimate scales linearly from
+    /// there. A whole batch, because per-image cost falls with batch size.</summary>
+    public const int MaxCalibrationImages = 32;
 
     /// <summary>Times the kinds of work of a sweep of <paramref name="images"/> images on the first inputs and scales them up.</summary>
     /// <param name="model">The classifier.</param>
@@ -36,10 +38,14 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
         double perImage = 0;
         var perStep = new Dictionary<string, double>();
         using var batch = inputs.Images.Images.narrow(0, 0, n);
+        using var one = inputs.Images.Images.narrow(0, 0, 1);
         foreach (string name in settings.Methods)
         {
             var evaluation = methods(name, settings.IgSteps);
             var gradient = settings.AttackSteps == settings.IgSteps ? evaluation : methods(name, settings.AttackSteps);
+            using (var warm = CleanReference.Compute(model, evaluation, one))
+                Time(AttackFactory.Create(attacks.FirstOrDefault(a => a is not AttackNames.Random) ?? AttackNames.Random, model, evaluation,
+                    attackSettings with { Iterations = 1 }, gradient, settings.Target), warm);
             var clock = Stopwatch.StartNew();
             using var clean = CleanReference.Compute(model, evaluation, batch);
             double cleanSeconds = clock.Elapsed.TotalSeconds;
