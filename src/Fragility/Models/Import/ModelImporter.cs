@@ -109,7 +109,7 @@ public static class ModelImporter
             var model = new Classifier(net, metadata);
             notes.AddRange(net.Notes);
             notes.Add($"translated {net.OperatorTypes.Count} ONNX nodes (opset {net.Opset}): {string.Join(", ", net.OperatorTypes.Distinct())}");
-            if (!net.IsLayerChain) notes.Add($"layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this model: {net.LayerChainUnavailableReason}; the gradient-based ones work");
+            if (net.Graph is null) notes.Add($"layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this model: {net.PropagationUnavailableReason}; the gradient-based ones work");
             if (preset == ImportPreset.None && geometry.Channels == 3) notes.Add("no input normalisation (--preprocess none); pass --preprocess imagenet if the model expects ImageNet mean/std");
             return new ImportResult(model, "onnx", preset, notes);
         }

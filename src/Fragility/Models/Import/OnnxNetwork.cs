@@ -23,7 +23,7 @@ namespace Fragility.Models.Import;
 /// (residual Add, Mul of two computed tensors...) <see cref="IsLayerChain"/> is false, <see cref="Layers"/> throws
 /// with the reason, and only the gradient-based methods apply.
 /// </summary>
-public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
+public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain, IPropagationLayers
 {
     /// <summary>The architecture name in <see cref="ModelMetadata.Architecture"/> of imported ONNX models.</summary>
     public const string ArchitectureName = "onnx";
@@ -54,6 +54,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
             foreach (var n in s.Inputs) _uses[n] = _uses.GetValueOrDefault(n) + 1;
         }
         (_chain, LayerChainUnavailableReason) = OnnxLayerChain.Build(_steps, _input, _output);
+        (Graph, PropagationUnavailableReason) = OnnxPropagationGraph.Build(_steps, _input, _output);
         eval();
     }
 
@@ -146,6 +147,19 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
     /// <exception cref="FragilityException">The graph is not a chain (see <see cref="LayerChainUnavailableReason"/>).</exception>
     public IReadOnlyList<LayerNode> Layers => _chain ?? throw new FragilityException(
         $"Layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this imported ONNX model: {LayerChainUnavailableReason}. Use a gradient-based method (simple gradient, gradient x input, integrated gradients).");
+
+    /// <summary>The graph as the layer-wise methods see it (null when some node has no propagation rule, see
+    /// <see cref="PropagationUnavailableReason"/>).</summary>
+    public GraphNode? Graph { get; }
+
+    /// <summary>Why DeepLIFT and relevance propagation are unavailable (null when they are available).</summary>
+    public string? PropagationUnavailableReason { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The whole graph as one <see cref="GraphNode"/>, chain or not: on a chain its walk equals the chain's.</remarks>
+    /// <exception cref="FragilityException">Some node has no propagation rule.</exception>
+    public IReadOnlyList<LayerNode> PropagationLayers => Graph is { } g ? [g] : throw new FragilityException(
+        $"DeepLIFT and relevance propagation are unavailable for this imported ONNX model: {PropagationUnavailableReason}. Use a gradient-based method (simple gradient, gradient x input, integrated gradients, SmoothGrad).");
 
     /// <summary>Runs the graph on <paramref name="input"/> [N, C, H, W]; returns the first graph output (logits).</summary>
     public override Tensor forward(Tensor input)
