@@ -232,6 +232,7 @@ public static class ModelImporter
             provenance["onnx_opset"] = onnx.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture);
             provenance["dropped_final_softmax"] = onnx.DroppedFinalSoftmax ? "true" : "false";
             provenance["layer_chain"] = onnx.IsLayerChain ? "true" : "false";
+            provenance["layer_wise_methods"] = onnx.Graph is not null ? "true" : "false";
         }
         return new ModelMetadata
         {
