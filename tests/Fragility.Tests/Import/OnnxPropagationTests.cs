@@ -128,6 +128,40 @@ public class OnnxPropagationTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("densenet")]
+    [InlineData("resnext50")]
+    public void EpsilonLrp_OnAnImportedReluGraphWithoutBiases_EqualsGradientTimesInput(string name)
+    {
+        // Without biases a ReLU network is positively homogeneous layer by layer, so LRP with epsilon -> 0 (z rule
+        // on convolutions, average pools and residual sums, winner-take-all max-pools) is gradient x input
+        // (Ancona et al. 2018): an independent check of the graph walk with LRP's rules.
+        using var net = OnnxNetwork.Load(ImportFixtures.Path($"zoo/{name}.onnx"));
+        using var model = Wrap(net);
+        model.to(ScalarType.Float64);
+        HeInit(net, 22);
+        // Every offset goes: biases, and the shifts of DenseNet's unfolded (pre-activation) BatchNorms.
+        using (torch.no_grad())
+            foreach (var m in net.modules())
+                foreach (var offset in m switch
+                {
+                    TorchSharp.Modules.Conv2d c => [c.bias], TorchSharp.Modules.Linear l => [l.bias],
+                    TorchSharp.Modules.BatchNorm2d b => [b.bias, b.running_mean], _ => Array.Empty<Tensor?>(),
+                })
+                    offset?.zero_();
+        using var scope = torch.NewDisposeScope();
+        var x = ImportFixtures.Npy($"zoo/{name}-inputs.npy").to(ScalarType.Float64);
+        var target = model.forward(x).argmax(1);
+        var relevance = Relevance.Propagate(model, x, target, Composite.Epsilon(1e-12), createGraph: false);
+        var xg = x.clone().requires_grad_(true);
+        var g = torch.autograd.grad([model.forward(xg).gather(1, target.unsqueeze(1)).sum()], [xg])[0];
+        var gi = g * x;
+        double off = (gi - relevance).abs().max().item<double>(), scale = gi.abs().max().item<double>();
+        output.WriteLine($"{name}: max |LRP - gradient x input| {off:E2} of {scale:E2}");
+        Assert.True(off <= 1e-6 * scale, $"{name}: LRP-epsilon differs from gradient x input by {off} (scale {scale})");
+    }
+
     /// <summary>A bias-free ReLU graph: conv, relu, a residual block (conv + skip), a concatenation with a second
     /// conv branch, average pool, flatten, linear.</summary>
     private static (GraphNode Graph, List<nn.Module> Modules) HandBuilt()
@@ -249,6 +283,10 @@ public class OnnxPropagationTests(ITestOutputHelper output)
     [InlineData("efficientnet_b0", "Sigmoid")]
     [InlineData("regnet", "Sigmoid")]
     [InlineData("convnext", "LayerNormalization")]
+    [InlineData("mobilenet_v3_small", "Mul")]
+    [InlineData("efficientnet_v2", "Sigmoid")]
+    [InlineData("swin", "Sub")]
+    [InlineData("misc_ops", "Tanh")]
     public void LayerWiseMethods_AreRefusedWithTheReason_WhereNoRuleCoversAnOperator(string name, string op)
     {
         using var net = OnnxNetwork.Load(ImportFixtures.Path($"zoo/{name}.onnx"));
