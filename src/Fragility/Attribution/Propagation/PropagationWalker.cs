@@ -19,7 +19,7 @@ namespace Fragility.Attribution.Propagation;
 public static class PropagationWalker
 {
     /// <summary>Propagates a signal from the output of <paramref name="chain"/> back to its input.</summary>
-    /// <param name="chain">The layers (e.g. <see cref="Classifier.Layers"/>, normalisation first).</param>
+    /// <param name="chain">The layers (e.g. <see cref="Classifier.PropagationLayers"/>, normalisation first).</param>
     /// <param name="input">x [N, ...].</param>
     /// <param name="reference">r, same shape as x, or null when the rules need no reference.</param>
     /// <param name="composite">Rule per layer.</param>
