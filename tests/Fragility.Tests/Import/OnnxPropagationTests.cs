@@ -115,7 +115,7 @@ public class OnnxPropagationTests(ITestOutputHelper output)
         var r = x.mean([0], keepdim: true).expand_as(x) * 0.5;
         var target = net.forward(x).argmax(1);
         Tensor OneHot(Tensor y, Tensor? _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype);
-        foreach (var composite in new[] { Composite.DeepLiftRescale(), Composite.Epsilon(0.25) })
+        foreach (var composite in new[] { Composite.DeepLiftRescale(), Composite.Epsilon(0.25), Composite.DeepTaylor([-3, -3, -3], [3, 3, 3]) })
         {
             var reference = composite.SumEpsilon is null ? r : null;
             Func<Tensor, Tensor?, Tensor> signal = composite.SumEpsilon is null ? OneHot : (y, _) => OneHot(y, null) * y;
