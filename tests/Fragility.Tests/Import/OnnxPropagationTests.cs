@@ -276,6 +276,15 @@ public class OnnxPropagationTests(ITestOutputHelper output)
             Assert.True((LayerChain.Forward(chain, x) - LayerChain.Forward(foldedChain, x)).abs().max().item<float>() < 1e-5);
         }
         finally { foreach (var m in created) m.Dispose(); }
+
+        // The walk disposes the folded modules it made; a map built with a graph stays differentiable after it.
+        using (var scope = torch.NewDisposeScope())
+        {
+            var x = torch.randn(2, 2, 5, 5).requires_grad_(true);
+            var (m, _, _) = PropagationWalker.Propagate([graph], x, torch.zeros_like(x), Composite.DeepLiftRescale(), (o, _) => o.sum(1, keepdim: true).expand_as(o).sign());
+            var g = torch.autograd.grad([(m * x).pow(2).sum()], [x])[0];
+            Assert.True(g.isfinite().all().item<bool>() && g.abs().max().item<float>() > 0);
+        }
     }
 
     [Theory]
