@@ -53,7 +53,7 @@ public sealed class DeepLift : IAttributionMethod
         using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
         var x = createGraph ? input : input.detach();
         var r = Reference.For(x);
-        var (multipliers, _, _) = PropagationWalker.Propagate(model.Layers, x, r, Composite,
+        var (multipliers, _, _) = PropagationWalker.Propagate(model.PropagationLayers, x, r, Composite,
             (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype));
         var attribution = multipliers * (x - r);
         if (!createGraph) attribution = attribution.detach();

@@ -16,7 +16,7 @@ public static class Relevance
         using var scope = torch.NewDisposeScope();
         using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
         var x = createGraph ? input : input.detach();
-        var (relevance, _, _) = PropagationWalker.Propagate(model.Layers, x, null, composite,
+        var (relevance, _, _) = PropagationWalker.Propagate(model.PropagationLayers, x, null, composite,
             (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype) * y);
         if (!createGraph) relevance = relevance.detach();
         return relevance.MoveToOuterDisposeScope();

@@ -56,6 +56,14 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
         }
     }
 
+    /// <summary>The nodes the layer-wise methods (DeepLIFT, relevance propagation) walk: <see cref="Layers"/>, or,
+    /// for a network that is a graph rather than a chain (<see cref="IPropagationLayers"/>), the normalisation
+    /// followed by that graph. Throws a <see cref="FragilityException"/> with the reason when no rule covers some
+    /// part of the network.</summary>
+    public IReadOnlyList<LayerNode> PropagationLayers => network is IPropagationLayers graph
+        ? [new ModuleNode(_normalization, "normalization"), .. graph.PropagationLayers]
+        : Layers;
+
     /// <summary>Class scores (logits) for pixel-scale input [N, C, H, W].</summary>
     public override Tensor forward(Tensor input)
     {

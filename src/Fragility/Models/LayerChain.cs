@@ -44,11 +44,31 @@ public static class LayerChain
             {
                 ModuleNode m => m.Module.forward(x),
                 ConcatNode c => torch.cat(c.Branches.Select(b => Forward(b, x)).ToArray(), 1),
+                GraphNode g => Forward(g, x),
                 _ => throw new InvalidOperationException($"unknown layer node {node}"),
             };
             x = next;
         }
         return x;
+    }
+
+    /// <summary>Runs a graph forward, step by step in its (topological) order.</summary>
+    public static Tensor Forward(GraphNode graph, Tensor input)
+    {
+        var values = new Dictionary<string, Tensor> { [graph.Input] = input };
+        foreach (var step in graph.Steps)
+        {
+            var ins = step.Inputs.Select(v => values.TryGetValue(v, out var t) ? t
+                : throw new InvalidOperationException($"graph step '{step.Name}' reads '{v}' before it is defined")).ToArray();
+            values[step.Output] = step.Join switch
+            {
+                GraphJoin.Layer => (step.Layer ?? throw new InvalidOperationException($"graph step '{step.Name}' has no layer")).forward(ins[0]),
+                GraphJoin.Add => ins.Skip(1).Aggregate(ins[0], (a, b) => a + b),
+                GraphJoin.Concat => torch.cat(ins, 1),
+                _ => throw new InvalidOperationException($"unknown graph join {step.Join}"),
+            };
+        }
+        return values.TryGetValue(graph.Output, out var output) ? output : throw new InvalidOperationException($"the graph never defines its output '{graph.Output}'");
     }
 
     /// <summary>Joins dotted module names.</summary>

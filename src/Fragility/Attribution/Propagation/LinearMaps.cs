@@ -75,7 +75,8 @@ internal static class LinearMaps
                 if (bn.weight is not null) scale = scale * bn.weight;
                 return (s * scale.reshape(1, -1, 1, 1)).MoveToOuterDisposeScope();
             }
-            case AvgPool2d or AdaptiveAvgPool2d:
+            case AvgPool2d or AdaptiveAvgPool2d or RoutingOp or AffineOp:
+                // Affine maps: the gradient at any point (zero) is the transpose of the linear part.
                 return Vjp(layer.forward, s, inputShape, layerName);
             default:
                 throw Unsupported(layer, layerName);

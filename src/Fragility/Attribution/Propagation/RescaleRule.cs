@@ -1,4 +1,5 @@
 using Fragility.Models;
+using Fragility.Models.Import;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,6 +42,21 @@ public sealed class RescaleRule : IPropagationRule
     {
         SwitchableActivation { Mode: ActivationMode.Softplus } a => torch.sigmoid(z * a.Beta),
         SwitchableActivation or ReLU => (z > 0).to(z.dtype),
+        OnnxPiecewiseLinear => ElementwiseDerivative(layer, z),
         _ => throw LinearMaps.Unsupported(layer, layerName),
     };
+
+    /// <summary>act'(z) of an elementwise activation by autograd (a sum's gradient), outside the caller's graph: it
+    /// only fills in where z and z_ref coincide.</summary>
+    private static Tensor ElementwiseDerivative(nn.Module<Tensor, Tensor> layer, Tensor z)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var enable = torch.enable_grad();
+        var u = z.detach().clone().requires_grad_(true);
+        var y = layer.forward(u);
+        if (!y.requires_grad || !y.shape.SequenceEqual(u.shape))
+            throw new InvalidOperationException($"activation {layer.GetType().Name} is not elementwise");
+        var g = torch.autograd.grad([y.sum()], [u], allow_unused: true)[0];
+        return (g.IsInvalid ? torch.zeros_like(z) : g.detach()).MoveToOuterDisposeScope();
+    }
 }

@@ -110,7 +110,7 @@ public static class ModelImporter
             var model = new Classifier(net, metadata);
             notes.AddRange(net.Notes);
             notes.Add($"translated {net.OperatorTypes.Count} ONNX nodes (opset {net.Opset}): {string.Join(", ", net.OperatorTypes.Distinct())}");
-            if (!net.IsLayerChain) notes.Add($"layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this model: {net.LayerChainUnavailableReason}; the gradient-based ones work");
+            if (net.Graph is null) notes.Add($"layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this model: {net.PropagationUnavailableReason}; the gradient-based ones work");
             if (preset == ImportPreset.None && geometry.Channels == 3) notes.Add("no input normalisation (--preprocess none); pass --preprocess imagenet if the model expects ImageNet mean/std");
             return new ImportResult(model, "onnx", preset, notes);
         }
@@ -233,6 +233,7 @@ public static class ModelImporter
             provenance["onnx_opset"] = onnx.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture);
             provenance["dropped_final_softmax"] = onnx.DroppedFinalSoftmax ? "true" : "false";
             provenance["layer_chain"] = onnx.IsLayerChain ? "true" : "false";
+            provenance["layer_wise_methods"] = onnx.Graph is not null ? "true" : "false";
         }
         var (pixelMean, channelMean, meanSource) = options.MeanFrom is { } from
             ? TrainingMean(from, options.MeanDataDir, options.MeanLimit, preprocessing)

@@ -54,10 +54,10 @@ internal sealed partial class OnnxGraphBuilder
                 General(node, name, [Required(node, 0)], a => Softmax(a[0], axis, _opset));
                 return true;
             }
-            case "Add": General(node, name, All(node), a => a[0] + a[1]); return true;
-            case "Sub": General(node, name, All(node), a => a[0] - a[1]); return true;
-            case "Mul": General(node, name, All(node), a => a[0] * a[1]); return true;
-            case "Div": General(node, name, All(node), a => a[0] / a[1]); return true;
+            case "Add": General(node, name, All(node), a => a[0] + a[1], linearity: OnnxLinearity.Affine, anySlot: true); return true;
+            case "Sub": General(node, name, All(node), a => a[0] - a[1], linearity: OnnxLinearity.Affine, anySlot: true); return true;
+            case "Mul": General(node, name, All(node), a => a[0] * a[1], linearity: OnnxLinearity.Affine, anySlot: true); return true;
+            case "Div": General(node, name, All(node), a => a[0] / a[1], linearity: OnnxLinearity.Affine); return true;
             case "Pow": General(node, name, All(node), a => a[0].pow(a[1])); return true;
             case "Where":
                 if (In(node, 0) is { IsDynamic: true }) throw Unsupported(node, "selects by a condition computed from the image (not differentiable)");

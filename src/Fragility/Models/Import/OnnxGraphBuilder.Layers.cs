@@ -28,7 +28,7 @@ internal sealed partial class OnnxGraphBuilder
                 long[] axes = OnnxShapeInference.ReduceAxes(node, _opset, rank, () => node.Input.Count > 1 && node.Input[1].Length > 0 ? ConfigInts(node, 1) : null)
                     .Select(a => a < 0 ? a + rank : a).ToArray();
                 bool keep = Int(node, "keepdims", 1) != 0, mean = node.OpType == "ReduceMean";
-                General(node, name, [x], a => axes.Length == 0 ? a[0].alias() : mean ? a[0].mean(axes, keep) : a[0].sum(axes, keep));
+                General(node, name, [x], a => axes.Length == 0 ? a[0].alias() : mean ? a[0].mean(axes, keep) : a[0].sum(axes, keep), linearity: OnnxLinearity.Affine);
                 return true;
             }
         }
@@ -75,7 +75,7 @@ internal sealed partial class OnnxGraphBuilder
         {
             using var padded = Pad(x, pads, 0.0);
             return nn.functional.conv2d(padded, s(0), b is null ? null : s(1), strides, [0, 0], dilations, group);
-        });
+        }, OnnxLinearity.Affine);
     }
 
     private nn.Module<Tensor, Tensor> Pool(NodeProto node, string name, bool max)
@@ -105,7 +105,7 @@ internal sealed partial class OnnxGraphBuilder
             using var sums = nn.functional.avg_pool2d(xp, kernel, strides, [0, 0], ceil, true, 1);
             using var counts = nn.functional.avg_pool2d(mask, kernel, strides, [0, 0], ceil, true, 1);
             return sums / counts;
-        });
+        }, max ? OnnxLinearity.None : OnnxLinearity.Affine);
     }
 
     private nn.Module<Tensor, Tensor> BatchNorm(NodeProto node, string name)
@@ -131,7 +131,7 @@ internal sealed partial class OnnxGraphBuilder
         }
         return new OnnxUnaryOp(name, "BatchNormalization",
             [new(scale, true, "weight"), new(bias, true, "bias"), new(mean, true, "running_mean"), new(variance, true, "running_var")],
-            (x, s) => nn.functional.batch_norm(x, s(2), s(3), s(0), s(1), false, 0.0, eps));
+            (x, s) => nn.functional.batch_norm(x, s(2), s(3), s(0), s(1), false, 0.0, eps), OnnxLinearity.Affine);
     }
 
     /// <summary>LayerNormalization written out (mean and biased variance over the axes from <c>axis</c> on), so it

@@ -27,7 +27,7 @@ internal sealed partial class OnnxGraphBuilder
                     return true;
                 }
                 var shape = OutShape(output, node, x.Name);
-                General(node, name, [x], a => a[0].reshape(shape(a[0])));
+                General(node, name, [x], a => a[0].reshape(shape(a[0])), linearity: OnnxLinearity.Routing);
                 return true;
             }
             case "Expand":
@@ -60,7 +60,7 @@ internal sealed partial class OnnxGraphBuilder
                 var x = Required(node, 0);
                 int rank = _one[x.Name].Rank;
                 long[] perm = Ints(node, "perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
-                General(node, name, [x], a => a[0].permute(perm));
+                General(node, name, [x], a => a[0].permute(perm), linearity: OnnxLinearity.Routing);
                 return true;
             }
             case "Concat":
@@ -69,7 +69,9 @@ internal sealed partial class OnnxGraphBuilder
                 int rank = _one[operands[0].Name].Rank;
                 long axis = Int(node, "axis", 0);
                 axis = axis < 0 ? axis + rank : axis;
-                General(node, name, operands, a => torch.cat(a, axis), joinsChannels: axis == 1 && operands.All(o => o.IsDynamic));
+                // A Concat of one computed tensor (DenseNet's torch.cat([x], 1)) only passes it on.
+                General(node, name, operands, a => torch.cat(a, axis), joinsChannels: axis == 1 && operands.All(o => o.IsDynamic),
+                    linearity: operands.Count == 1 ? OnnxLinearity.Routing : OnnxLinearity.Affine, anySlot: true);
                 return true;
             }
             case "Split": Split(node, name); return true;
@@ -102,7 +104,7 @@ internal sealed partial class OnnxGraphBuilder
             start += size;
             if (node.Output[k].Length == 0) continue;
             string part = k == 0 ? name : OnnxNames.Unique($"{name}_{k}", _moduleNames);
-            General(node, part, [x], t => t[0].narrow(axis, from, size), output: node.Output[k]);
+            General(node, part, [x], t => t[0].narrow(axis, from, size), output: node.Output[k], linearity: OnnxLinearity.Routing);
         }
     }
 
@@ -124,7 +126,7 @@ internal sealed partial class OnnxGraphBuilder
                 y = y.slice(d, start[d], start[d] + (count[d] - 1) * step[d] + 1, step[d]);
             }
             return y;
-        });
+        }, linearity: OnnxLinearity.Routing);
     }
 
     private void Gather(NodeProto node, string name)
@@ -143,7 +145,7 @@ internal sealed partial class OnnxGraphBuilder
             using var index = torch.tensor(indices);
             using var picked = t[0].index_select(axis, index);
             return picked.reshape(outShape(t[0]));
-        });
+        }, linearity: OnnxLinearity.Routing);
     }
 
     private void PadNode(NodeProto node, string name)
@@ -164,6 +166,6 @@ internal sealed partial class OnnxGraphBuilder
         // torch's pad lists (before, after) pairs from the last dimension backwards.
         long[] torchPads = Enumerable.Range(first, rank - first).Reverse().SelectMany(d => new[] { before[d], after[d] }).ToArray();
         var padMode = mode switch { "reflect" => PaddingModes.Reflect, "edge" => PaddingModes.Replicate, _ => PaddingModes.Constant };
-        General(node, name, [x], t => torchPads.Length == 0 ? t[0].alias() : nn.functional.pad(t[0], torchPads, padMode, value));
+        General(node, name, [x], t => torchPads.Length == 0 ? t[0].alias() : nn.functional.pad(t[0], torchPads, padMode, value), linearity: OnnxLinearity.Affine);
     }
 }

@@ -409,9 +409,14 @@ internal sealed partial class OnnxGraphBuilder
 
     /// <summary>A node evaluated functionally over operands in ONNX order: one computed input makes a layer,
     /// several make a multi-input op, none is folded into a constant now (or, when its shape follows the batch
-    /// size, evaluated at run time with the graph input as the reference for dtype).</summary>
-    private void General(NodeProto node, string name, List<Operand> operands, Func<Tensor[], Tensor> f, bool joinsChannels = false, string? output = null)
+    /// size, evaluated at run time with the graph input as the reference for dtype). <paramref name="linearity"/>
+    /// holds when the computed input is the first operand and the others are fixed; with
+    /// <paramref name="anySlot"/> (Add, Sub, Mul) it holds wherever the one computed operand is.</summary>
+    private void General(NodeProto node, string name, List<Operand> operands, Func<Tensor[], Tensor> f, bool joinsChannels = false, string? output = null,
+        OnnxLinearity linearity = OnnxLinearity.None, bool anySlot = false)
     {
+        // Affine only in the one computed operand: x / c is, c / x and x * x are not.
+        if (operands.Count(o => o.IsDynamic) != 1 || !anySlot && !operands[0].IsDynamic) linearity = OnnxLinearity.None;
         var dynamicNames = operands.Where(o => o.IsDynamic).Select(o => o.Name).Distinct().ToArray();
         var statics = operands.Where(o => !o.IsDynamic).Select(o => o.Static!).ToList();
         var slots = new (bool Dynamic, int Index)[operands.Count];
@@ -433,7 +438,7 @@ internal sealed partial class OnnxGraphBuilder
         }
         else if (dynamicNames.Length == 1)
         {
-            var layer = new OnnxUnaryOp(name, node.OpType, statics, (x, s) => f(slots.Select(sl => sl.Dynamic ? x : s(sl.Index)).ToArray()));
+            var layer = new OnnxUnaryOp(name, node.OpType, statics, (x, s) => f(slots.Select(sl => sl.Dynamic ? x : s(sl.Index)).ToArray()), linearity);
             _steps.Add(new OnnxStep(name, node.Name, node.OpType, dynamicNames, output, layer, null, false, ordered));
         }
         else

@@ -18,12 +18,15 @@ namespace Fragility.Models.Import;
 /// <see cref="GraphBufferName"/>, so a model saved by <see cref="ModelStore.Save"/> carries everything needed to
 /// rebuild it (<see cref="FromState"/>).
 /// A final Softmax is dropped (<see cref="DroppedFinalSoftmax"/>) so that scores are logits.
-/// When the graph is a chain of single-input layers with Concat branches (SqueezeNet's fire modules),
-/// <see cref="Layers"/> describes it for the layer-wise methods (DeepLIFT, relevance propagation); otherwise
-/// (residual Add, Mul of two computed tensors...) <see cref="IsLayerChain"/> is false, <see cref="Layers"/> throws
-/// with the reason, and only the gradient-based methods apply.
+/// The layer-wise methods (DeepLIFT, relevance propagation) walk <see cref="Graph"/>, the whole graph with its
+/// residual sums and concatenations, when every node has a propagation rule; otherwise
+/// <see cref="PropagationLayers"/> throws with the node that has none (a product of two computed tensors, layer norm,
+/// Sigmoid...), and only the gradient-based methods apply. When the graph is moreover a chain of single-input layers
+/// with Concat branches (SqueezeNet's fire modules), <see cref="Layers"/> describes it as one for the chain-only
+/// analyses (Lipschitz bounds, spectral norms, influence); otherwise <see cref="IsLayerChain"/> is false and
+/// <see cref="Layers"/> throws with the reason.
 /// </summary>
-public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
+public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain, IPropagationLayers
 {
     /// <summary>The architecture name in <see cref="ModelMetadata.Architecture"/> of imported ONNX models.</summary>
     public const string ArchitectureName = "onnx";
@@ -54,6 +57,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
             foreach (var n in s.Inputs) _uses[n] = _uses.GetValueOrDefault(n) + 1;
         }
         (_chain, LayerChainUnavailableReason) = OnnxLayerChain.Build(_steps, _input, _output);
+        (Graph, PropagationUnavailableReason) = OnnxPropagationGraph.Build(_steps, _input, _output);
         eval();
     }
 
@@ -145,7 +149,20 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain
     /// <inheritdoc />
     /// <exception cref="FragilityException">The graph is not a chain (see <see cref="LayerChainUnavailableReason"/>).</exception>
     public IReadOnlyList<LayerNode> Layers => _chain ?? throw new FragilityException(
-        $"Layer-wise methods (DeepLIFT, relevance propagation) are unavailable for this imported ONNX model: {LayerChainUnavailableReason}. Use a gradient-based method (simple gradient, gradient x input, integrated gradients).");
+        $"This analysis walks the model as a chain of layers, which this imported ONNX graph is not: {LayerChainUnavailableReason}. The gradient-based methods work on it, and DeepLIFT and relevance propagation where every node has a rule; use a registry architecture for chain-only analyses.");
+
+    /// <summary>The graph as the layer-wise methods see it (null when some node has no propagation rule, see
+    /// <see cref="PropagationUnavailableReason"/>).</summary>
+    public GraphNode? Graph { get; }
+
+    /// <summary>Why DeepLIFT and relevance propagation are unavailable (null when they are available).</summary>
+    public string? PropagationUnavailableReason { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The whole graph as one <see cref="GraphNode"/>, chain or not: on a chain its walk equals the chain's.</remarks>
+    /// <exception cref="FragilityException">Some node has no propagation rule.</exception>
+    public IReadOnlyList<LayerNode> PropagationLayers => Graph is { } g ? [g] : throw new FragilityException(
+        $"DeepLIFT and relevance propagation are unavailable for this imported ONNX model: {PropagationUnavailableReason}. Use a gradient-based method (simple gradient, gradient x input, integrated gradients, SmoothGrad).");
 
     /// <summary>Runs the graph on <paramref name="input"/> [N, C, H, W]; returns the first graph output (logits).</summary>
     public override Tensor forward(Tensor input)

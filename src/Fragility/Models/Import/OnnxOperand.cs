@@ -67,16 +67,22 @@ internal sealed class OnnxUnaryOp : nn.Module<Tensor, Tensor>
     private readonly OnnxOperands _operands;
     private readonly Func<Tensor, Func<int, Tensor>, Tensor> _compute;
 
-    /// <summary>Creates the op; <paramref name="compute"/> gets the input and an accessor of the fixed operands.</summary>
-    public OnnxUnaryOp(string name, string opType, IReadOnlyList<OnnxStatic> operands, Func<Tensor, Func<int, Tensor>, Tensor> compute) : base(name)
+    /// <summary>Creates the op; <paramref name="compute"/> gets the input and an accessor of the fixed operands;
+    /// <paramref name="linearity"/> says whether it is affine in the input.</summary>
+    public OnnxUnaryOp(string name, string opType, IReadOnlyList<OnnxStatic> operands, Func<Tensor, Func<int, Tensor>, Tensor> compute,
+        OnnxLinearity linearity = OnnxLinearity.None) : base(name)
     {
         OpType = opType;
+        Linearity = linearity;
         _compute = compute;
         _operands = new OnnxOperands(this, operands);
     }
 
     /// <summary>The ONNX operator type.</summary>
     public string OpType { get; }
+
+    /// <summary>Whether the op is affine in its input (and how), for the layer-wise methods.</summary>
+    public OnnxLinearity Linearity { get; }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => _compute(input, i => _operands.Get(this, i, input));

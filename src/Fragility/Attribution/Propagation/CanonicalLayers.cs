@@ -1,0 +1,26 @@
+using Fragility.Models;
+using static TorchSharp.torch;
+
+namespace Fragility.Attribution.Propagation;
+
+/// <summary>Layers rewritten by a composite's canonizers, owning the modules the rewrite created.</summary>
+public sealed class CanonicalLayers : IDisposable
+{
+    private readonly List<nn.Module> _created;
+
+    internal CanonicalLayers(IReadOnlyList<LayerNode> layers, List<nn.Module> created)
+    {
+        Layers = layers;
+        _created = created;
+    }
+
+    /// <summary>The rewritten nodes.</summary>
+    public IReadOnlyList<LayerNode> Layers { get; }
+
+    /// <summary>Disposes the created modules.</summary>
+    public void Dispose()
+    {
+        foreach (var m in _created) m.Dispose();
+        _created.Clear();
+    }
+}
