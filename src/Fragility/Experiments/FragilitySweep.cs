@@ -268,6 +268,7 @@ public sealed class FragilitySweep
             ["step"] = _settings.Step,
             ["k"] = K,
             ["beta"] = _settings.Beta,
+            ["smooth_twin"] = $"{_model.SmoothTwinSummary} (beta {_settings.Beta.ToString("R", CultureInfo.InvariantCulture)}; for the attack gradients of gradient-based maps)",
             ["seed"] = _settings.Seed,
             ["batch_size"] = _settings.BatchSize,
             ["ig_steps"] = _settings.IgSteps,

@@ -42,6 +42,12 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
     /// <summary>Every switchable activation of the network.</summary>
     public IReadOnlyList<SwitchableActivation> Activations => _activations;
 
+    /// <summary>What the softplus twin of the attacks changes, for run.json and reports: an imported graph lists its
+    /// switched operators by type; a registry network switches its ReLUs and keeps its max pools.</summary>
+    public string SmoothTwinSummary => Network is Import.OnnxNetwork onnx
+        ? onnx.SmoothTwinSummary
+        : $"softplus twin replaces ReLU x{_activations.Length}; keeps max pools";
+
     /// <summary>The current activation mode (that of the first activation).</summary>
     public ActivationMode ActivationMode => _activations.Length == 0 ? ActivationMode.Relu : _activations[0].Mode;
 

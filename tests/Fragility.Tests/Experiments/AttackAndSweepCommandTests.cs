@@ -48,6 +48,8 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
         var run = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepFiles.RunFile)))!;
         Assert.Equal("model.safetensors", run["model"]!.GetValue<string>());
         Assert.StartsWith("fragility sweep", run["command"]!.GetValue<string>());
+        // run.json (and so the report's settings) says what the twin changed and its beta.
+        Assert.Matches(@"^softplus twin replaces ReLU x\d+; keeps max pools \(beta 1;", run["smooth_twin"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(dir, "arrays", "adv_" + run["image_indices"]![0] + "_deeplift_topk_0.5.npy")));
         // The method descriptions (reference, path points, rule) are part of what the fingerprint covers.
         Assert.Contains("M=4", run["method_descriptions"]!.ToJsonString());
