@@ -140,6 +140,12 @@ public sealed class DefenceEvaluation
         int batches = (indices.Count + _settings.BatchSize - 1) / _settings.BatchSize;
         int attacksPerRow = (_settings.CurveEpsilons.Count + 2) * batches;
         long total = (long)plan.Count * attacksPerRow, done = 0, resumedUnits = 0;
+        // Rows differ in cost by two orders of magnitude (SmoothGrad's samples, IG's path points): the time left is
+        // weighted by the measured cost of each kind "method/defence".
+        static string Kind(string method, ExplanationDefence defence) => $"{method}/{defence.Name}";
+        var remaining = plan.GroupBy(p => Kind(p.Method, p.Defence)).ToDictionary(g => g.Key, g => (long)g.Count() * attacksPerRow);
+        ProgressUpdate Update(string status, string? kind) =>
+            new("defend", done, total, status, Resumed: resumedUnits, Kind: kind, RemainingByKind: new Dictionary<string, long>(remaining));
 
         var rows = new List<DefenceRow>();
         var perImage = new List<(DefenceRow Row, ImageResult Result)>();
@@ -164,8 +170,10 @@ public sealed class DefenceEvaluation
                     {
                         if (!plan.Contains((m, methodName, defence))) continue;
                         var defended = defence.Apply(model, baseMethod);
+                        string kind = Kind(methodName, defence);
                         if (defended is null)
                         {
+                            remaining[kind] -= attacksPerRow;
                             notes.Add($"{defence.Name} does not apply to {methodName}; no row for {modelName} · {methodName} + {defence.Name}.");
                             done += attacksPerRow;
                             resumedUnits += attacksPerRow;   // skipped, not computed: not part of the rate
@@ -181,7 +189,8 @@ public sealed class DefenceEvaluation
                             resumed++;
                             done += attacksPerRow;
                             resumedUnits += attacksPerRow;
-                            progress?.Report(new ProgressUpdate("defend", done, total, $"{key}: resumed", Resumed: resumedUnits));
+                            remaining[kind] -= attacksPerRow;
+                            progress?.Report(Update($"{key}: resumed", null));
                         }
                         else
                         {
@@ -196,10 +205,12 @@ public sealed class DefenceEvaluation
                                 ExtraSecondsPerEpoch = extraEpoch ??= ExtraSecondsPerEpoch(path, metadata[m], modelName, notes),
                             };
                             var adversarial = defence.IsNone ? new Dictionary<string, Tensor>() : null;
-                            long before = done;
+                            long before = done, left = remaining[kind];
+                            progress?.Report(Update(key, kind));
                             record = EvaluateRow(template, model, randomised, defended, inputs, indices, k, undefended, adversarial,
-                                () => { done++; progress?.Report(new ProgressUpdate("defend", done, total, $"{key}", Resumed: resumedUnits)); }, cancellation);
+                                () => { done++; remaining[kind]--; progress?.Report(Update(key, kind)); }, cancellation);
                             done = before + attacksPerRow;
+                            remaining[kind] = left - attacksPerRow;
                             SaveRow(rowsDir, key, record, adversarial);
                             if (defence.IsNone) undefended = adversarial;
                             run++;

@@ -70,7 +70,13 @@ public sealed class DefenceEvaluationTests : OneTorchThread
         using var test = new ImageDataset("blobs-test", images, labels, ["a", "b", "c"]);
         string outDir = Path.Combine(_dir, "out");
         var evaluation = new DefenceEvaluation([baseline, gradnorm], test, Settings, "test") { ExplanationDefenceModels = ["baseline"] };
-        var outcome = evaluation.Run(outDir);
+        var updates = new List<Fragility.Runtime.ProgressUpdate>();
+        var outcome = evaluation.Run(outDir, progress: new Collect(updates));
+        // Rows of unequal cost report their kind ("method/defence") and what is left of each kind, down to nothing.
+        Assert.Contains(updates, u => u.Kind == "gradient/smoothgrad(n=4,sigma=20)");
+        var last = updates.Last(u => u.RemainingByKind is not null);
+        Assert.All(last.RemainingByKind!.Values, v => Assert.Equal(0, v));
+        Assert.All(updates.Where(u => u.RemainingByKind is not null), u => Assert.Equal(u.Total - u.Done, u.RemainingByKind!.Values.Sum()));
 
         Assert.Equal(5, outcome.Rows.Count);
         Assert.Equal(["none", "beta:2", "smoothgrad(n=4,sigma=20)", "jitter:1", "none"], outcome.Rows.Select(r => r.Defence).ToArray());
@@ -143,5 +149,10 @@ public sealed class DefenceEvaluationTests : OneTorchThread
         (code, _, err) = CliHarness.Run("defend", "--model", Path.Combine(_dir, "missing.safetensors"));
         Assert.Equal(2, code);
         Assert.Contains("does not exist", err);
+    }
+
+    private sealed class Collect(List<Fragility.Runtime.ProgressUpdate> updates) : IProgress<Fragility.Runtime.ProgressUpdate>
+    {
+        public void Report(Fragility.Runtime.ProgressUpdate value) => updates.Add(value);
     }
 }
