@@ -89,12 +89,14 @@ internal sealed partial class OnnxGraphBuilder
             throw Unsupported(node, $"selects along axis {axis}, which follows the batch size");
     }
 
+    // The shape inference has checked the axis against the rank already; this only resolves a negative one.
+    private static int AxisOf(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
+
     private void Split(NodeProto node, string name)
     {
         var x = Required(node, 0);
         var shape = _one[x.Name].Shape;
-        long a = Int(node, "axis", 0);
-        int axis = (int)(a < 0 ? a + shape.Length : a);
+        int axis = AxisOf(Int(node, "axis", 0), shape.Length);
         NotAlongBatch(node, x.Name, axis);
         long[] sizes = OnnxShapeInference.SplitSizes(node, _opset, shape[axis], () => node.Input.Count > 1 && node.Input[1].Length > 0 ? ConfigInts(node, 1) : null)!;
         long start = 0;
@@ -133,8 +135,7 @@ internal sealed partial class OnnxGraphBuilder
     {
         var x = Required(node, 0);
         var shape = _one[x.Name].Shape;
-        long a = Int(node, "axis", 0);
-        int axis = (int)(a < 0 ? a + shape.Length : a);
+        int axis = AxisOf(Int(node, "axis", 0), shape.Length);
         NotAlongBatch(node, x.Name, axis);
         long[] indices = ConfigInts(node, 1).Select(i => i < 0 ? i + shape[axis] : i).ToArray();
         bool scalar = _one[Canonical(node.Input[1])].Rank == 0;
