@@ -66,16 +66,22 @@ public static class InfluenceAttackSweep
         long total = (long)options.Attacks.Count * options.Epsilons.Count * tests, done = 0;
         int computed = 0, resumed = 0;
         var (c, h, w) = setup.TestImages.ImageShape;
+        // Attacks differ in cost by two orders of magnitude (300 steps against one): the time left is weighted by
+        // the measured cost of each attack.
+        var remaining = options.Attacks.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => (long)g.Count() * options.Epsilons.Count * tests);
+        ProgressUpdate Update(InfluenceAttackOptions a, double eps, string? kind) =>
+            new("influence attack", done, total, $"{a.Name} eps {eps}", Resumed: resumed, Kind: kind, RemainingByKind: new Dictionary<string, long>(remaining));
         foreach (var a in options.Attacks)
         foreach (var eps in options.Epsilons)
         {
             var pending = Enumerable.Range(0, tests).Where(t => !results.Contains(a.Name, eps, setup.TestIndices[t])).ToList();
             resumed += tests - pending.Count;
             done += tests - pending.Count;
-            progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}", Resumed: resumed));
+            remaining[a.Name] -= tests - pending.Count;
             for (int start = 0; start < pending.Count; start += options.BatchSize)
             {
                 var batch = pending.Skip(start).Take(options.BatchSize).ToArray();
+                progress?.Report(Update(a, eps, a.Name));
                 using var scope = torch.NewDisposeScope();
                 var images = setup.TestImages.Images.index_select(0, torch.tensor(batch.Select(t => (long)t).ToArray()));
                 var labels = batch.Select(t => setup.TestLabels[t]).ToArray();
@@ -86,9 +92,10 @@ public static class InfluenceAttackSweep
                         ImageCodec.SavePng(torch.tensor(outcomes[k].Perturbed, new long[] { c, h, w }), PerturbedPath(outDir, a.Name, eps, ids[k]));
                 computed += results.Append(outcomes.Select((o, k) => InfluenceAttackRecord.From(o, labels[k], setup.TrainIndices)));
                 done += batch.Length;
-                progress?.Report(new ProgressUpdate("influence attack", done, total, $"{a.Name} eps {eps}", Resumed: resumed));
+                remaining[a.Name] -= batch.Length;
             }
         }
+        progress?.Report(Update(options.Attacks[^1], options.Epsilons[^1], null));
         var names = options.Attacks.Select(a => a.Name).ToHashSet();
         var testSet = setup.TestIndices.ToHashSet();
         var grid = results.Records.Where(r => names.Contains(r.Attack) && options.Epsilons.Contains(r.Epsilon) && testSet.Contains(r.Test)).ToList();
