@@ -16,8 +16,9 @@ public static class CliData
         var inputs = InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames);
         try
         {
-            if (strict) InputChecks.Strict(model, inputs);
-            foreach (string note in InputChecks.Notes(model, inputs)) Console.WriteLine($"note: {note}.");
+            var notes = InputChecks.Notes(model, inputs);
+            if (strict && notes.Count > 0) throw InputChecks.Refusal(model, notes[0]);
+            foreach (string note in notes) Console.WriteLine($"note: {note}.");
             return inputs;
         }
         catch

@@ -86,8 +86,7 @@ public sealed class FragilitySweep
         if (overwrite) DeleteSweepFiles(directory, _shard);
         var methods = _settings.Methods.Select(name =>
         {
-            var evaluation = _methods(name, _settings.IgSteps);
-            var gradient = _settings.AttackSteps == _settings.IgSteps ? evaluation : _methods(name, _settings.AttackSteps);
+            var (evaluation, gradient) = _settings.MethodsFor(name, _methods);
             return (Name: name, Evaluation: evaluation, Gradient: gradient);
         }).ToArray();
         var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray());

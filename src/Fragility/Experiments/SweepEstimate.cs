@@ -41,8 +41,7 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
         using var one = inputs.Images.Images.narrow(0, 0, 1);
         foreach (string name in settings.Methods)
         {
-            var evaluation = methods(name, settings.IgSteps);
-            var gradient = settings.AttackSteps == settings.IgSteps ? evaluation : methods(name, settings.AttackSteps);
+            var (evaluation, gradient) = settings.MethodsFor(name, methods);
             using (var warm = CleanReference.Compute(model, evaluation, one))
                 Time(AttackFactory.Create(attacks.FirstOrDefault(a => a is not AttackNames.Random) ?? AttackNames.Random, model, evaluation,
                     attackSettings with { Iterations = 1 }, gradient, settings.Target), warm);

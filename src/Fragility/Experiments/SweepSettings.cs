@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fragility.Attacks;
+using Fragility.Attribution;
 
 namespace Fragility.Experiments;
 
@@ -47,6 +48,14 @@ public sealed record SweepSettings
 
     /// <summary>Path points of integrated gradients inside the attack gradient (cheaper); default 20.</summary>
     public int AttackSteps { get; init; } = 20;
+
+    /// <summary>Method <paramref name="name"/> for maps and the criterion (<see cref="IgSteps"/>) and for attack
+    /// gradients (<see cref="AttackSteps"/>; the same instance when they agree).</summary>
+    internal (IAttributionMethod Evaluation, IAttributionMethod Gradient) MethodsFor(string name, SweepMethodFactory methods)
+    {
+        var evaluation = methods(name, IgSteps);
+        return (evaluation, AttackSteps == IgSteps ? evaluation : methods(name, AttackSteps));
+    }
 
     /// <summary>Target region of the targeted attack, or null (then "targeted" cannot be in <see cref="Attacks"/>).</summary>
     public TargetRegion? Target { get; init; }

@@ -86,10 +86,10 @@ public static class SafeTensorsFile
             {
                 if (name == "__metadata__")
                 {
-                    foreach (var (k, v) in node.Deserialize<Dictionary<string, string>>(Strict) ?? []) metadata[k] = v;
+                    foreach (var (k, v) in node.Deserialize<Dictionary<string, string>>(StrictJson.Options) ?? []) metadata[k] = v;
                     continue;
                 }
-                var entry = node.Deserialize<Entry>(Strict) ?? throw new JsonException($"tensor '{name}' is null");
+                var entry = node.Deserialize<Entry>(StrictJson.Options) ?? throw new JsonException($"tensor '{name}' is null");
                 string dtype = entry.Dtype;
                 long[] shape = entry.Shape;
                 if (shape.Any(d => d < 0) || entry.DataOffsets.Length != 2)
@@ -120,9 +120,7 @@ public static class SafeTensorsFile
         return (tensors, metadata);
     }
 
-    // Typed reading: a missing or null field is a JsonException, not a NullReferenceException caught later.
-    private static readonly JsonSerializerOptions Strict = new() { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
-
+    // Read with StrictJson: a missing or null field is a JsonException.
     private sealed record Entry(
         [property: JsonPropertyName("dtype")] string Dtype,
         [property: JsonPropertyName("shape")] long[] Shape,

@@ -29,16 +29,11 @@ public static class InputChecks
         return notes;
     }
 
-    /// <summary>Refuses images that <see cref="Notes"/> has anything to say about (<c>--strict</c>).</summary>
-    /// <exception cref="FragilityException">Some image was converted or has a far background.</exception>
-    public static void Strict(Classifier model, ImageDataset images)
+    /// <summary>The refusal of <c>--strict</c> for images <see cref="Notes"/> said <paramref name="note"/> about.</summary>
+    public static FragilityException Refusal(Classifier model, string note)
     {
-        var notes = Notes(model, images);
-        if (notes.Count > 0)
-        {
-            var p = model.Metadata.Preprocessing;
-            throw new FragilityException($"--strict: {notes[0]}. Give {(p.Channels == 1 ? "grey" : "RGB")} images of {p.Width}x{p.Height} like the training data, or drop --strict to accept the conversion.");
-        }
+        var p = model.Metadata.Preprocessing;
+        return new FragilityException($"--strict: {note}. Give {(p.Channels == 1 ? "grey" : "RGB")} images of {p.Width}x{p.Height} like the training data, or drop --strict to accept the conversion.");
     }
 
     private static string Count(int n, int of) => n == of && of == 1 ? "the image" : $"{n} of {of} images";
@@ -56,7 +51,8 @@ public static class InputChecks
         if (c != p.Channels || h != p.Height || w != p.Width) return null;
         int ring = Math.Max(1, Math.Min(h, w) / 10);
         double training = Border(mean, c, h, w, ring);
-        var values = images.Images.contiguous().data<float>().ToArray();
+        float[] values;
+        using (var pixels = images.Images.contiguous()) values = pixels.data<float>().ToArray();
         int size = c * h * w, far = 0;
         double sum = 0;
         for (int n = 0; n < images.Count; n++)

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
+using Fragility.IO;
+
 namespace Fragility.Experiments.Sharding;
 
 /// <summary>
@@ -251,7 +253,7 @@ public static class SweepMerge
         public static SweepGrid From(JsonObject m, string path)
         {
             Grid grid;
-            try { grid = m.Deserialize<Grid>(Strict) ?? throw new JsonException("null"); }
+            try { grid = m.Deserialize<Grid>(StrictJson.Options) ?? throw new JsonException("null"); }
             catch (JsonException)
             {
                 throw new FragilityException($"'{path}' lacks the sweep's grid (image_indices, methods, attacks, epsilons, k): rerun that shard with --overwrite.");
@@ -260,9 +262,7 @@ public static class SweepMerge
             return new SweepGrid(grid.Images, grid.Methods, grid.Attacks, grid.Epsilons, ShardRun.Number(m, "batch_size", path), title);
         }
 
-        // Typed reading of run.json's grid: a missing, null or mistyped field is a JsonException.
-        private static readonly JsonSerializerOptions Strict = new() { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
-
+        // Read with StrictJson: a missing or null field is a JsonException.
         private sealed record Grid(
             [property: JsonPropertyName("image_indices")] List<int> Images,
             [property: JsonPropertyName("methods")] List<string> Methods,
