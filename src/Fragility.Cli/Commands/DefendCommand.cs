@@ -86,7 +86,7 @@ public sealed class DefendCommand : ICliCommand
             ImageDataset test;
             using (var first = ModelStore.Load(paths[0])) test = CliData.LoadForModel(first, name, DatasetSplit.Test, pr.GetValue(data));
             using var _ = test;
-            string command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
+            string command = CliCommandLine.Of(pr);
             var evaluation = new DefenceEvaluation(paths, test, settings, command)
             {
                 ExplanationDefenceModels = pr.GetValue(defendModels) is string only ? List(only, "--defend-models") : null,

@@ -108,7 +108,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
             run["model"] = pr.GetValue(task.Model) ?? "(shipped)";
             run["model_sha256"] = InfluenceCommand.TaskOptions.ModelFingerprint(pr.GetValue(task.Model));
             run["dataset"] = pr.GetValue(task.Dataset);
-            run["command"] = "fragility " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            run["command"] = CliCommandLine.Of(pr);
             var result = ConsoleProgress.Run("influence-attack", p => InfluenceAttackSweep.Run(setup, sweep, outDir, run, p));
             var table = new Table().Title("Influence attack summary (means over test points)")
                 .AddColumn("attack").AddColumn("eps").AddColumn("tests").AddColumn("Spearman").AddColumn($"top-{list[0].KeepTop} kept").AddColumn("head label kept")

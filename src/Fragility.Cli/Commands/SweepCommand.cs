@@ -78,7 +78,7 @@ public sealed class SweepCommand : ICliCommand
             Say(($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
             using var inputs = SweepInputs.Load(classifier, name, pr.GetValue(data), CliData.OptionsFor(classifier), settings.Images);
             // From the parsed tokens rather than the process arguments, which are the host's when run in-process.
-            string command = "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
+            string command = CliCommandLine.Of(pr);
             var provenance = new SweepProvenance(command,
                 modelPath ?? ModelStore.ShippedModelPath());
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();

@@ -86,7 +86,7 @@ public sealed class TrainCommand : ICliCommand
                 Preprocessing = new Preprocessing { Channels = c, Height = h, Width = w, ResizeShorter = load.ResizeShorter, Mean = mean, Std = std },
                 ClassNames = train.ClassNames, Dataset = name, Seed = options.Seed, Activation = act, Beta = pr.GetValue(beta),
                 ReferenceMean = pixelMean,
-                Command = "fragility " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Command = CliCommandLine.Of(pr),
                 CreatedUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), FragilityVersion = typeof(Classifier).Assembly.GetName().Version?.ToString(3),
             };
             using var model = ModelStore.Create(metadata);

@@ -11,9 +11,16 @@ public static class CliData
 
     /// <summary>The inputs of <c>--input</c> (see <see cref="InputSpec.Resolve"/>) in the model's geometry; says in one
     /// line per kind what was converted on the way in, or refuses it with <paramref name="strict"/>.</summary>
-    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict)
+    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict) =>
+        Checked(model, InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames), strict);
+
+    /// <summary>Up to <paramref name="limit"/> test images of <paramref name="dataset"/> (in file order) in the model's
+    /// geometry, checked as <see cref="Inputs"/> checks them.</summary>
+    public static ImageDataset Pool(Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
+        Checked(model, DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, OptionsFor(model), limit), strict);
+
+    private static ImageDataset Checked(Classifier model, ImageDataset inputs, bool strict)
     {
-        var inputs = InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames);
         try
         {
             var notes = InputChecks.Notes(model, inputs);

@@ -34,6 +34,27 @@ public static class ParameterRandomisation
         }
     }
 
+    /// <summary>Randomises <paramref name="model"/> in place (as <see cref="Randomise"/>) until the returned object is
+    /// disposed, which puts the trained parameters back: the check needs no second copy of the model, so it works for
+    /// every architecture, including models built in memory.</summary>
+    public static IDisposable Temporarily(Classifier model, long seed)
+    {
+        var saved = model.parameters().Select(p => p.detach().clone()).ToList();
+        Randomise(model, seed);
+        return new Restore(model, saved);
+    }
+
+    private sealed class Restore(Classifier model, List<Tensor> saved) : IDisposable
+    {
+        public void Dispose()
+        {
+            using (torch.no_grad())
+                foreach (var (p, v) in model.parameters().Zip(saved)) p.copy_(v);
+            foreach (var v in saved) v.Dispose();
+            saved.Clear();
+        }
+    }
+
     /// <summary>Spearman rank correlation of each pair of maps [N, H, W] (trained, randomised).</summary>
     public static double[] Similarity(Tensor trainedMaps, Tensor randomisedMaps)
     {

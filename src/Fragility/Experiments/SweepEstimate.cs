@@ -16,7 +16,11 @@ namespace Fragility.Experiments;
 /// <param name="CalibrationImages">Images the calibration ran on.</param>
 /// <param name="CalibrationSeconds">What the calibration itself took.</param>
 /// <param name="SecondsPerAttackStep">Per method: seconds of one attack iteration on one image.</param>
-public sealed record SweepEstimate(double Seconds, int CalibrationImages, double CalibrationSeconds, IReadOnlyDictionary<string, double> SecondsPerAttackStep)
+/// <param name="FixedSecondsPerImage">Per image: the part that does not grow with the iterations (clean maps, random draws).</param>
+/// <param name="SecondsPerIterationPerImage">Per image and attack iteration, over every method, attack and epsilon:
+/// <see cref="Seconds"/> = images x (<paramref name="FixedSecondsPerImage"/> + iterations x this).</param>
+public sealed record SweepEstimate(double Seconds, int CalibrationImages, double CalibrationSeconds, IReadOnlyDictionary<string, double> SecondsPerAttackStep,
+    double FixedSecondsPerImage, double SecondsPerIterationPerImage)
 {
     /// <summary>Most images the calibration runs on (one batch, up to this many); the estimate scales linearly from
     /// there. A whole batch, because per-image cost falls with batch size.</summary>
@@ -28,14 +32,17 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
     /// <param name="settings">The sweep's settings.</param>
     /// <param name="methods">Makes the attribution methods by name.</param>
     /// <param name="images">Images the run will attack (all, or a shard's).</param>
-    public static SweepEstimate Measure(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, int images)
+    /// <param name="calibrationImages">Most images the calibration runs on (default <see cref="MaxCalibrationImages"/>);
+    /// fewer than the batch size gives an upper-side estimate, as per-image cost falls with batch size.</param>
+    public static SweepEstimate Measure(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, int images,
+        int calibrationImages = MaxCalibrationImages)
     {
         var total = Stopwatch.StartNew();
-        int n = Math.Min(Math.Min(MaxCalibrationImages, settings.BatchSize), inputs.Count);
+        int n = Math.Min(Math.Min(Math.Min(MaxCalibrationImages, calibrationImages), settings.BatchSize), inputs.Count);
         double epsilon = settings.Epsilons.Max();
         var attackSettings = settings.AttackSettingsFor(epsilon) with { Iterations = 2 };
         var attacks = settings.Attacks.Select(AttackNames.Canonical).ToArray();
-        double perImage = 0;
+        double fixedPerImage = 0, perIteration = 0;
         var perStep = new Dictionary<string, double>();
         using var batch = inputs.Images.Images.narrow(0, 0, n);
         using var one = inputs.Images.Images.narrow(0, 0, 1);
@@ -58,17 +65,14 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
             // Per image: the clean maps once, then every attack x epsilon cell.
             foreach (string attack in attacks)
             {
-                double cell = attack switch
-                {
-                    AttackNames.Random => randomSeconds,
-                    AttackNames.RandomWalk => stepSeconds * settings.Iterations * 0.5,   // a walk step is one map, not a double backward
-                    _ => stepSeconds * settings.Iterations,
-                };
-                perImage += cell * settings.Epsilons.Count / n;
+                if (attack is AttackNames.Random) fixedPerImage += randomSeconds * settings.Epsilons.Count / n;
+                // A walk step is one map, not a double backward.
+                else perIteration += stepSeconds * (attack is AttackNames.RandomWalk ? 0.5 : 1) * settings.Epsilons.Count / n;
             }
-            perImage += cleanSeconds / n;
+            fixedPerImage += cleanSeconds / n;
         }
-        return new SweepEstimate(perImage * images, n, total.Elapsed.TotalSeconds, perStep);
+        return new SweepEstimate((fixedPerImage + settings.Iterations * perIteration) * images, n, total.Elapsed.TotalSeconds, perStep,
+            fixedPerImage, perIteration);
     }
 
     private static double Time(IMapAttack attack, CleanReference clean)

@@ -41,6 +41,57 @@ public static class SweepInputs
         return new SelectedInputs(dataset.Subset(chosen), chosen, dataset.Name, scanned);
     }
 
+    /// <summary>
+    /// Every usable image of <paramref name="dataset"/> in a stratified, seeded order, so that the first n of it are a
+    /// sample stratified over classes for any n: images whose known label the model gets wrong are left out; an image
+    /// without a known label is kept with its predicted label. Within each class the images are shuffled with
+    /// <paramref name="seed"/>; the order then takes one image of each class in turn (classes by index), so classes
+    /// are represented as evenly as they can be.
+    /// </summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="dataset">The images, with labels where known.</param>
+    /// <param name="seed">Seed of the shuffle within classes.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <returns>Data-set positions in the stratified order, and the label used for each (true or predicted).</returns>
+    public static (IReadOnlyList<int> Order, IReadOnlyDictionary<int, long> Label) Stratified(Classifier model, ImageDataset dataset, int seed, int batchSize = 64)
+    {
+        var toModel = LabelMap(model, dataset);
+        var byClass = new SortedDictionary<long, List<int>>();
+        var label = new Dictionary<int, long>();
+        using (model.UseRelu())
+        {
+            for (int start = 0; start < dataset.Count; start += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                int n = Math.Min(batchSize, dataset.Count - start);
+                var (predicted, _) = Predictions.Of(model, dataset.Images.narrow(0, start, n));
+                for (int i = 0; i < n; i++)
+                {
+                    long truth = toModel(dataset.Labels[start + i]);
+                    if (truth >= 0 && predicted[i] != truth) continue;
+                    long used = truth >= 0 ? truth : predicted[i];
+                    label[start + i] = used;
+                    if (!byClass.TryGetValue(used, out var members)) byClass[used] = members = [];
+                    members.Add(start + i);
+                }
+            }
+        }
+        var random = new Random(seed);
+        var queues = byClass.Values.Select(members =>
+        {
+            var shuffled = members.ToArray();
+            random.Shuffle(shuffled);
+            return new Queue<int>(shuffled);
+        }).ToList();
+        var order = new List<int>(label.Count);
+        while (queues.Count > 0)
+        {
+            foreach (var q in queues) order.Add(q.Dequeue());
+            queues.RemoveAll(q => q.Count == 0);
+        }
+        return (order, label);
+    }
+
     /// <summary>Maps a data-set label to the model's class index: the same index when the class names agree (or the
     /// data set has none), else by class name (case-insensitive); -1 when unknown.</summary>
     private static Func<long, long> LabelMap(Classifier model, ImageDataset dataset)

@@ -169,27 +169,43 @@ public static class HeatmapRenderer
             panels.Add(($"difference ±{(amp * 255).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}/255",
                 RenderPerturbation(clean, perturbed, channels, height, width, scale)));
 
-        const int gap = 8, caption = 20;
-        int pw = width * scale, ph = height * scale;
-        using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
-        using var font = new SKFont(typeface, 13);
-        // Each column is as wide as its image or the longest caption, so captions never run into each other.
-        int cw = Math.Max(pw, (int)Math.Ceiling(panels.Max(p => font.MeasureText(p.Caption))) + gap);
-        int totalW = panels.Count * cw + (panels.Count + 1) * gap, totalH = ph + caption + 2 * gap;
-        using var surface = SKSurface.Create(new SKImageInfo(totalW, totalH, SKColorType.Rgba8888, SKAlphaType.Premul));
-        var canvas = surface.Canvas;
-        canvas.Clear(SKColors.White);
-        using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
-        for (int i = 0; i < panels.Count; i++)
+        return RenderStrip(panels);
+    }
+
+    /// <summary>Pictures side by side, each under its caption, on white (the layout of <see cref="RenderBeforeAfter"/>).
+    /// Each column is as wide as its picture or its caption; pictures are drawn at whole pixels, never resampled.</summary>
+    /// <exception cref="ArgumentException">No panels.</exception>
+    public static byte[] RenderStrip(IReadOnlyList<(string Caption, byte[] Png)> panels)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0) throw new ArgumentException("no panels to draw", nameof(panels));
+        var bitmaps = panels.Select(p => SKBitmap.Decode(p.Png) ?? throw new ArgumentException($"panel '{p.Caption}' is not an image", nameof(panels))).ToList();
+        try
         {
-            float x = gap + i * (cw + gap);
-            canvas.DrawText(panels[i].Caption, x + cw / 2f, gap + 13, SKTextAlign.Center, font, text);
-            using var bitmap = SKBitmap.Decode(panels[i].Png);
-            canvas.DrawBitmap(bitmap, x + (cw - pw) / 2, gap + caption); // whole pixels: no resampling
+            const int gap = 8, caption = 20;
+            int pw = bitmaps.Max(b => b.Width), ph = bitmaps.Max(b => b.Height);
+            using var typeface = SKTypeface.FromFamilyName(PlotFonts.Sans) ?? SKTypeface.Default;
+            using var font = new SKFont(typeface, 13);
+            int cw = Math.Max(pw, (int)Math.Ceiling(panels.Max(p => font.MeasureText(p.Caption))) + gap);
+            int totalW = panels.Count * cw + (panels.Count + 1) * gap, totalH = ph + caption + 2 * gap;
+            using var surface = SKSurface.Create(new SKImageInfo(totalW, totalH, SKColorType.Rgba8888, SKAlphaType.Premul));
+            var canvas = surface.Canvas;
+            canvas.Clear(SKColors.White);
+            using var text = new SKPaint { Color = new SKColor(0x22, 0x22, 0x22), IsAntialias = true };
+            for (int i = 0; i < panels.Count; i++)
+            {
+                float x = gap + i * (cw + gap);
+                canvas.DrawText(panels[i].Caption, x + cw / 2f, gap + 13, SKTextAlign.Center, font, text);
+                canvas.DrawBitmap(bitmaps[i], x + (cw - bitmaps[i].Width) / 2, gap + caption);
+            }
+            using var image = surface.Snapshot();
+            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+            return data.ToArray();
         }
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        finally
+        {
+            foreach (var b in bitmaps) b.Dispose();
+        }
     }
 
     /// <summary>

@@ -37,6 +37,9 @@ public sealed class HtmlReport
     /// <summary>Title of the report; default "Fragility report".</summary>
     public string? Title { get; init; }
 
+    /// <summary>Sections shown first, before the run's claim and table (e.g. an audit's score card), in order.</summary>
+    public IList<IReportSection> LeadSections { get; } = new List<IReportSection>();
+
     /// <summary>Extra sections appended after the gallery (e.g. Geometry, Influence, Defences), in order.</summary>
     public IList<IReportSection> Sections { get; } = new List<IReportSection>();
 
@@ -93,24 +96,8 @@ public sealed class HtmlReport
         var gallery = new GalleryWriter(this, sweepDir, run, results.Records, summary);
         string galleryHtml = gallery.Write();
         notes.AddRange(gallery.Warnings);
-        var sections = new List<(string Id, string Title, string Html)>();
-        for (int i = 0; i < Sections.Count; i++)
-        {
-            var builder = new HtmlBuilder();
-            string title;
-            try
-            {
-                title = Sections[i].Title;
-                Sections[i].WriteBody(builder);
-            }
-            catch (Exception e) when (e is FragilityException or IOException or ArgumentException or InvalidOperationException)
-            {
-                title = $"Section {i + 1}";
-                builder = new HtmlBuilder().Paragraph($"This section could not be written: {e.Message}");
-                notes.Add($"Section {i + 1} failed: {e.Message}");
-            }
-            sections.Add(($"section-{i + 1}", title, builder.ToString()));
-        }
+        var lead = Render(LeadSections, "lead", notes);
+        var sections = Render(Sections, "section", notes);
 
         string title0 = Title ?? "Fragility report";
         var sb = new StringBuilder();
@@ -118,8 +105,11 @@ public sealed class HtmlReport
           .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
           .Append("<title>").Append(E(title0)).Append(run.Model is string m0 ? " — " + E(m0) : "").Append("</title>\n")
           .Append("<style>\n").Append(HtmlReportAssets.Css).Append("\n</style>\n</head>\n<body>\n");
-        WriteHeader(sb, title0, run, results.Records, sections);
+        WriteHeader(sb, title0, run, results.Records, lead, sections);
         sb.Append("<main>\n");
+        foreach (var (id, title, html) in lead)
+            sb.Append("<h2 id=\"").Append(id).Append("\">").Append(E(title)).Append("</h2>\n<section class=\"block lead\">\n")
+              .Append(html).Append("</section>\n");
         WriteIncomplete(sb, run, results.Records, summary);
         WriteClaim(sb, run, results.Records, summary);
         WriteOverview(sb, run, results.Records, summary, notes);
@@ -141,12 +131,36 @@ public sealed class HtmlReport
 
     private static string E(string? text) => HtmlBuilder.Encode(text);
 
+    /// <summary>Each section's title and body; a section that fails is replaced by a paragraph saying why (and a note).</summary>
+    private static List<(string Id, string Title, string Html)> Render(IList<IReportSection> sections, string idPrefix, List<string> notes)
+    {
+        var rendered = new List<(string Id, string Title, string Html)>();
+        for (int i = 0; i < sections.Count; i++)
+        {
+            var builder = new HtmlBuilder();
+            string title;
+            try
+            {
+                title = sections[i].Title;
+                sections[i].WriteBody(builder);
+            }
+            catch (Exception e) when (e is FragilityException or IOException or ArgumentException or InvalidOperationException)
+            {
+                title = $"Section {i + 1}";
+                builder = new HtmlBuilder().Paragraph($"This section could not be written: {e.Message}");
+                notes.Add($"Section {i + 1} failed: {e.Message}");
+            }
+            rendered.Add(($"{idPrefix}-{i + 1}", title, builder.ToString()));
+        }
+        return rendered;
+    }
+
     internal static string Num(double v, string format) => double.IsFinite(v) ? v.ToString(format, Inv) : "—";
 
     internal static string Eps(double eps) => eps.ToString(Inv);
 
     private static void WriteHeader(StringBuilder sb, string title, RunInfo run, IReadOnlyList<ResultRecord> records,
-        List<(string Id, string Title, string Html)> sections)
+        List<(string Id, string Title, string Html)> lead, List<(string Id, string Title, string Html)> sections)
     {
         sb.Append("<header class=\"top\"><div class=\"inner\">\n<h1>").Append(E(title)).Append("</h1>\n<div class=\"sub\">");
         var parts = new List<string>();
@@ -160,7 +174,9 @@ public sealed class HtmlReport
           .Append("of the same size does? Maps of perturbed inputs are compared with the clean maps: <b>top-k intersection</b> (share of the k most ")
           .Append("important pixels that stay in the top k), <b>Spearman</b> rank correlation, <b>centre-of-mass shift</b> in pixels; unchanged maps give 1, 1, 0. ")
           .Append("Reproduces Ghorbani, Abid &amp; Zou, AAAI 2019 (arXiv:1710.10547).</p>\n");
-        sb.Append("<nav><a href=\"#claim\">Claim</a><a href=\"#figure\">Figure</a><a href=\"#settings\">Settings</a><a href=\"#summary\">Table</a><a href=\"#gallery\">Gallery</a>");
+        sb.Append("<nav>");
+        foreach (var (id, t, _) in lead) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
+        sb.Append("<a href=\"#claim\">Claim</a><a href=\"#figure\">Figure</a><a href=\"#settings\">Settings</a><a href=\"#summary\">Table</a><a href=\"#gallery\">Gallery</a>");
         foreach (var (id, t, _) in sections) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
         sb.Append("</nav>\n</div></header>\n");
     }

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Fragility.Cli.Infrastructure;
+
+/// <summary>The command line as the user typed it, for provenance in run files.</summary>
+internal static class CliCommandLine
+{
+    /// <summary>"fragility" and the parsed tokens (quoted when they hold a space): right however the command was
+    /// started (dotnet run, the tool, a test in-process), unlike the process arguments.</summary>
+    public static string Of(ParseResult pr) =>
+        "fragility " + string.Join(' ', pr.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value));
+}

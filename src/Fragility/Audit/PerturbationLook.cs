@@ -1,0 +1,8 @@
+namespace Fragility.Audit;
+
+/// <summary>What a change of size epsilon looks like on the audited images.</summary>
+/// <param name="Epsilon">Epsilon, 0-255 scale.</param>
+/// <param name="Psnr">Mean peak signal-to-noise ratio (dB) of the random-sign perturbations of that size (above
+/// about 40 dB a change is generally invisible; 30 dB is faint noise on close look).</param>
+/// <param name="Picture">An image and its perturbed copy side by side, relative to the audit folder (null when not kept).</param>
+public sealed record PerturbationLook(double Epsilon, double Psnr, string? Picture);

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fragility.Attacks;
+using Fragility.Attribution;
+using Fragility.Data;
+using Fragility.Defences;
+using Fragility.Experiments;
+using Fragility.Experiments.Sharding;
+using Fragility.Metrics;
+using Fragility.Models;
+using Fragility.Reporting;
+using Fragility.Runtime;
+
+namespace Fragility.Audit;
+
+/// <summary>
+/// Can this model's explanations be trusted? One call that answers with a <see cref="ScoreCard"/>: it picks images
+/// (correctly classified, stratified over classes, seeded), sizes the run to a time budget from a calibration, attacks
+/// every method's maps with the paper's top-k and mass-center attacks and with random noise of the same size
+/// (a resumable, shardable sweep), runs the sanity check and faithfulness beside it, measures the defences under
+/// their adaptive attacks, and writes scorecard.json, scorecard.md and the HTML report into the audit folder.
+/// <code>
+/// using var model = ModelStore.Load("model.safetensors");
+/// using var images = DatasetCatalog.Load("folder", DatasetSplit.Test, "photos", model.Metadata.Preprocessing.LoadOptions());
+/// var card = new RobustnessAudit(model, new AuditSettings { Budget = TimeSpan.FromMinutes(2) }).Run(images, "audit");
+/// </code>
+/// </summary>
+public sealed class RobustnessAudit
+{
+    /// <summary>The plan of the audit in its folder.</summary>
+    public const string PlanFile = "audit.json";
+
+    private static readonly string[] Attacks = [AttackNames.Random, AttackNames.TopK, AttackNames.MassCenter];
+
+    private readonly Classifier _model;
+    private readonly AuditSettings _settings;
+    private readonly string _modelPath;
+    private readonly string _command;
+    private readonly SweepMethodFactory _methods;
+
+    /// <summary>Prepares an audit of <paramref name="model"/>.</summary>
+    /// <param name="model">The classifier (ReLU network).</param>
+    /// <param name="settings">What to measure and the budget.</param>
+    /// <param name="modelPath">Its file, recorded in the outputs ("" for a model made in memory).</param>
+    /// <param name="command">The command line, recorded in the outputs.</param>
+    /// <exception cref="FragilityException">A setting is out of range, or the reference is unknown for this model.</exception>
+    public RobustnessAudit(Classifier model, AuditSettings settings, string modelPath = "", string command = "")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _model = model;
+        _settings = settings;
+        _modelPath = modelPath;
+        _command = command;
+        var basis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight,
+            new AttributionOptions { SmoothGradSamples = settings.SmoothGradSamples, SmoothGradSigma255 = settings.SmoothGradSigma255, Seed = settings.Seed });
+        _methods = (name, igSteps) => name == BetaMethod
+            ? new BetaSmoothed(basis(AuditSettings.DefendedMethod, igSteps), settings.DefenceBeta)
+            : basis(name, igSteps);
+    }
+
+    /// <summary>The grid name of the beta-smoothed gradient (the beta-smoothing defence), e.g. gradient_beta2.</summary>
+    public string BetaMethod => $"{AuditSettings.DefendedMethod}_beta{_settings.DefenceBeta.ToString("R", CultureInfo.InvariantCulture)}";
+
+    /// <summary>Plans and runs the audit of <paramref name="data"/> into <paramref name="directory"/> (see <see cref="Plan"/> and <see cref="Run(AuditPlan, IProgress{ProgressUpdate}?, CancellationToken)"/>).</summary>
+    public ScoreCard Run(ImageDataset data, string directory, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    {
+        using var plan = Plan(data, directory);
+        return Run(plan, progress, cancellation)!;
+    }
+
+    /// <summary>
+    /// Chooses what the audit will run: the usable images in a stratified seeded order, the methods the model supports,
+    /// and images x iterations from a calibration that fits the budget (see <see cref="AuditBudget"/>). The plan is
+    /// saved in <paramref name="directory"/> (audit.json); run again with the same settings, the audit reads it back
+    /// instead of calibrating, so it resumes the same grid. Shards of one audit share the first shard's plan.
+    /// </summary>
+    /// <param name="data">The user's images (labels where known).</param>
+    /// <param name="directory">The audit folder (created if missing).</param>
+    /// <param name="shard">Run only this shard of the grid (its budget is this shard's); null for all of it.</param>
+    /// <param name="overwrite">Delete an earlier audit in the folder instead of resuming it.</param>
+    /// <exception cref="FragilityException">No usable image, images of the wrong size, a method the model cannot
+    /// explain when named, a budget too small for one image, or a folder holding another audit.</exception>
+    public AuditPlan Plan(ImageDataset data, string directory, SweepShard? shard = null, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var clock = Stopwatch.StartNew();
+        var p = _model.Metadata.Preprocessing;
+        if (data.Count == 0) throw new FragilityException($"No images in '{data.Name}': give a folder of PNG or JPEG files, or another data set.");
+        var (c, h, w) = data.ImageShape;
+        if (c != p.Channels || h != p.Height || w != p.Width)
+            throw new FragilityException($"The images are {c}x{h}x{w} but the model expects {p.Channels}x{p.Height}x{p.Width}: load them in the model's geometry (folders are resized for you), or audit the model they were made for.");
+        Directory.CreateDirectory(directory);
+        string planPath = Path.Combine(directory, PlanFile);
+        if (overwrite) Clear(directory);
+
+        var (order, _) = SweepInputs.Stratified(_model, data, _settings.Seed);
+        if (order.Count == 0)
+            throw new FragilityException($"None of the {data.Count} images is usable: the model misclassifies every labelled one. Check that the images and the model's class names match.");
+        int batch = _settings.BatchSizeFor(h, w);
+        var (methods, skipped) = SupportedMethods(data.Images.narrow(0, order[0], 1));
+        var grid = methods.ToList();
+        if (_settings.DefenceBeta > 0 && methods.Contains(AuditSettings.DefendedMethod)) grid.Add(BetaMethod);
+        string fingerprint = Fingerprint(data, grid);
+
+        if (ReadPlan(planPath, fingerprint, directory) is { } stored)
+            return Make(directory, data, order, grid, skipped, stored.Choice, 0, reused: true, shard, batch);
+
+        using (var calibration = Select(data, order.Take(Math.Min(batch, order.Count)).ToList()))
+        {
+            var sweep = SweepFor(grid, calibration.Count, 300, batch, calibration.Count);
+            var estimate = SweepEstimate.Measure(_model, calibration, sweep, _methods, calibration.Count, calibrationImages: batch);
+            // The checks cost about one more set of clean maps per image (maps of the randomised model, the timed
+            // maps, deletion and insertion), so fixed costs are counted twice; writing the outputs is a small constant.
+            var cost = new AuditCost(2 * estimate.FixedSecondsPerImage, estimate.SecondsPerIterationPerImage, Overhead: 10);
+            double budget = _settings.Budget.TotalSeconds * (shard?.Count ?? 1) - clock.Elapsed.TotalSeconds;
+            var choice = AuditBudget.Choose(cost, budget, order.Count, _settings);
+            choice = WritePlan(planPath, fingerprint, choice, cost, clock.Elapsed.TotalSeconds, directory);
+            return Make(directory, data, order, grid, skipped, choice, clock.Elapsed.TotalSeconds, reused: false, shard, batch);
+        }
+    }
+
+    /// <summary>
+    /// Runs (or resumes) a plan: the attack grid, then the checks, then writes the score card, its Markdown, the worst
+    /// cases and the HTML report. A shard runs only its part of the grid and returns null: join the shards with
+    /// <c>fragility merge</c> and run the audit once more without a shard to write the score card.
+    /// </summary>
+    /// <param name="plan">From <see cref="Plan"/>.</param>
+    /// <param name="progress">Receives "sweep" and "checks" updates.</param>
+    /// <param name="cancellation">Stops between iterations; finished work is kept for the resume.</param>
+    public ScoreCard? Run(AuditPlan plan, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var provenance = new SweepProvenance(_command, _modelPath);
+        var sweep = new FragilitySweep(_model, plan.Inputs, plan.Sweep, _methods, provenance, plan.Shard);
+        sweep.Run(plan.Directory, overwrite: false, progress, cancellation);
+        if (plan.Shard is not null) return null;
+        var checks = AuditChecks.Run(_model, plan, _methods, plan.Directory, progress, cancellation);
+        var records = ResultsFile.Read(Path.Combine(plan.Directory, ResultsFile.FileName)).Records;
+        var descriptions = plan.GridMethods.ToDictionary(m => m, m => plan.Sweep.MethodsFor(m, _methods).Evaluation.Description);
+        var card = ScoreCardBuilder.Build(plan, records, checks, descriptions, new ScoreCardContext(
+            Path.GetFileName(_modelPath) is { Length: > 0 } file ? file : _model.Metadata.Architecture, _model.Metadata.Architecture,
+            ReferenceName(), BetaMethod, sweep.K, _command));
+        card = ScoreCardPictures.Draw(card, plan);
+        ScoreCardFiles.Write(card, plan.Directory);
+        return card;
+    }
+
+    /// <summary>The reference the methods use, by the name it reports.</summary>
+    private string ReferenceName()
+    {
+        var reference = References.Create(_model, _settings.Reference);
+        try { return reference.Name; }
+        finally { (reference as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>The methods this model can be explained by: every method named, or of <see cref="AuditSettings.AllMethods"/>
+    /// those whose map can be computed (a graph with an operator that has no propagation rule refuses DeepLIFT and LRP).</summary>
+    private (IReadOnlyList<string> Methods, IReadOnlyDictionary<string, string> Skipped) SupportedMethods(TorchSharp.torch.Tensor one)
+    {
+        var names = _settings.Methods ?? AuditSettings.AllMethods;
+        var kept = new List<string>();
+        var skipped = new Dictionary<string, string>();
+        foreach (string raw in names)
+        {
+            string name = raw.Trim().ToLowerInvariant();
+            if (kept.Contains(name)) throw new FragilityException($"--methods lists '{name}' twice: give each method once.");
+            var method = _methods(name, 2);   // unknown names fail here, naming the valid ones
+            try
+            {
+                using var clean = CleanReference.Compute(_model, method, one);
+                kept.Add(name);
+            }
+            catch (FragilityException e) when (_settings.Methods is null)
+            {
+                skipped[name] = e.Message;
+            }
+        }
+        if (kept.Count == 0) throw new FragilityException("No method can explain this model: " + string.Join(" ", skipped.Select(s => $"{s.Key}: {s.Value}")));
+        if (_settings.ShownMethod is string shown && !kept.Contains(shown.ToLowerInvariant()))
+            throw new FragilityException($"--shown {shown} is not among the audited methods ({string.Join(", ", kept)}).");
+        return (kept, skipped);
+    }
+
+    private SweepSettings SweepFor(IReadOnlyList<string> grid, int images, int iterations, int batch, int arrays) => new()
+    {
+        Methods = grid, Attacks = Attacks, Epsilons = _settings.Epsilons, Images = images, Iterations = iterations,
+        Step = _settings.StepFor(iterations), K = _settings.K, Beta = _settings.Beta, Seed = _settings.Seed,
+        Criterion = AttackCriterion.TopK, BatchSize = batch, ArrayImages = arrays,
+    };
+
+    private AuditPlan Make(string directory, ImageDataset data, IReadOnlyList<int> order, IReadOnlyList<string> grid,
+        IReadOnlyDictionary<string, string> skipped, AuditChoice choice, double calibration, bool reused, SweepShard? shard, int batch)
+    {
+        if (choice.Images > order.Count)
+            throw new FragilityException($"The audit in '{directory}' planned {choice.Images} images but only {order.Count} are usable now: the images changed; use another --out, or --overwrite.");
+        var chosen = order.Take(choice.Images).Order().ToList();
+        var (_, h, w) = data.ImageShape;
+        // Arrays let the report draw galleries and worst cases; large images keep them for the first few only (disk).
+        int arrays = h * w <= 64 * 64 ? chosen.Count : Math.Min(chosen.Count, 8);
+        var sweep = SweepFor(grid, chosen.Count, choice.Iterations, batch, arrays);
+        sweep.Validate(h, w);
+        return new AuditPlan(directory, _settings, Select(data, chosen), sweep, grid, skipped, choice, calibration, order.Count, reused, shard);
+    }
+
+    private static SelectedInputs Select(ImageDataset data, IReadOnlyList<int> positions) =>
+        new(data.Subset(positions), positions, data.Name, data.Count);
+
+    /// <summary>SHA-256 of what the plan depends on: the settings, the model, the images' identity and the methods.</summary>
+    private string Fingerprint(ImageDataset data, IReadOnlyList<string> grid)
+    {
+        var key = new JsonObject
+        {
+            ["settings"] = JsonSerializer.SerializeToNode(_settings with { ShownMethod = null, Thresholds = VerdictThresholds.Default }, AuditChecks.Json),
+            ["model"] = _model.Metadata.Architecture + "|" + _model.Metadata.Preprocessing,
+            ["data"] = $"{data.Name}|{data.Count}|{string.Join("/", data.ItemNames?.Take(1000) ?? [])}",
+            ["grid"] = string.Join(",", grid),
+        };
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())))[..16];
+    }
+
+    private static (AuditChoice Choice, double Calibration)? ReadPlan(string path, string fingerprint, string directory)
+    {
+        if (!File.Exists(path)) return null;
+        JsonObject stored;
+        try { stored = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
+        catch (JsonException e) { throw new FragilityException($"'{path}' is not valid JSON ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over."); }
+        if (stored["fingerprint"]?.GetValue<string>() != fingerprint)
+            throw new FragilityException($"'{directory}' holds an audit with other settings, model, images or budget: use another --out, or --overwrite to replace it.");
+        try
+        {
+            var choice = new AuditChoice(stored["images"]!.GetValue<int>(), stored["iterations"]!.GetValue<int>(),
+                stored["estimated_seconds"]!.GetValue<double>(), stored["reason"]!.GetValue<string>());
+            return (choice, stored["calibration_seconds"]?.GetValue<double>() ?? 0);
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new FragilityException($"'{path}' lacks images, iterations or its estimate: use another --out, or --overwrite to start over.");
+        }
+    }
+
+    /// <summary>Writes the plan unless another shard wrote it first, and returns the plan in the file (the first one wins,
+    /// so every shard runs the same grid).</summary>
+    private static AuditChoice WritePlan(string path, string fingerprint, AuditChoice choice, AuditCost cost, double calibration, string directory)
+    {
+        var o = new JsonObject
+        {
+            ["fingerprint"] = fingerprint, ["images"] = choice.Images, ["iterations"] = choice.Iterations,
+            ["estimated_seconds"] = choice.EstimatedSeconds, ["reason"] = choice.Reason, ["calibration_seconds"] = calibration,
+            ["cost"] = JsonSerializer.SerializeToNode(cost, AuditChecks.Json),
+        };
+        string temp = path + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        try { File.Move(temp, path, overwrite: false); }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return ReadPlan(path, fingerprint, directory)!.Value.Choice;
+        }
+        return choice;
+    }
+
+    /// <summary>Removes an earlier audit's files (plan, checks, score card, pictures) and its sweep's.</summary>
+    private static void Clear(string directory)
+    {
+        foreach (string name in new[] { PlanFile, AuditChecks.FileName, ScoreCardFiles.Json, ScoreCardFiles.Markdown, ScoreCardFiles.Report,
+                     SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
+            File.Delete(Path.Combine(directory, name));
+        foreach (string folder in new[] { SweepFiles.ArraysFolder, ScoreCardPictures.Folder })
+            if (Directory.Exists(Path.Combine(directory, folder))) Directory.Delete(Path.Combine(directory, folder), recursive: true);
+        foreach (string shardFile in Directory.EnumerateFiles(directory, "*.shard-*")) File.Delete(shardFile);
+    }
+}

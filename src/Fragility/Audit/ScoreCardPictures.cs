@@ -1,0 +1,85 @@
+using System.Globalization;
+using Fragility.Attacks;
+using Fragility.Experiments;
+using Fragility.IO;
+using Fragility.Reporting;
+
+namespace Fragility.Audit;
+
+/// <summary>The score card's pictures, drawn from the sweep's arrays: each method's worst case before and after its
+/// attack, and what each epsilon looks like on the audited images (with its measured PSNR).</summary>
+internal static class ScoreCardPictures
+{
+    /// <summary>The folder of the pictures in the audit folder.</summary>
+    public const string Folder = "scorecard";
+
+    public static ScoreCard Draw(ScoreCard card, AuditPlan plan)
+    {
+        string dir = plan.Directory;
+        Directory.CreateDirectory(Path.Combine(dir, Folder));
+        var p = plan.Inputs.Images.ImageShape;
+        var worst = card.WorstCases.Select(w =>
+        {
+            string? picture = null;
+            var arrays = new[]
+            {
+                SweepFiles.CleanImage(w.Image), SweepFiles.Perturbed(w.Image, w.Method, w.Attack, card.VerdictEpsilon),
+                SweepFiles.CleanMap(w.Image, w.Method), SweepFiles.PerturbedMap(w.Image, w.Method, w.Attack, card.VerdictEpsilon),
+            };
+            if (arrays.All(a => File.Exists(Path.Combine(dir, a))))
+            {
+                var v = arrays.Select(a => NpyFile.ReadSingle(Path.Combine(dir, a), out _)).ToArray();
+                picture = Path.Combine(Folder, $"worst_{Safe(w.Method)}.png");
+                var options = HeatmapRenderer.MarkedOptions(p.Height, p.Width, card.K);
+                HeatmapRenderer.Save(HeatmapRenderer.RenderBeforeAfter(v[0], v[1], p.Channels, p.Height, p.Width, v[2], v[3], options),
+                    Path.Combine(dir, picture));
+            }
+            return w with { Picture = picture };
+        }).ToList();
+        return card with { WorstCases = worst, Perturbations = Looks(card, plan) };
+    }
+
+    /// <summary>Per epsilon: the mean PSNR of the random-sign perturbations kept as arrays, and the first image with
+    /// its perturbed copy and the difference amplified.</summary>
+    private static IReadOnlyList<PerturbationLook> Looks(ScoreCard card, AuditPlan plan)
+    {
+        string dir = plan.Directory;
+        string method = plan.GridMethods[0];
+        var (c, h, w) = plan.Inputs.Images.ImageShape;
+        var images = plan.Inputs.Indices.Take(plan.Sweep.ArrayImages).ToList();
+        var looks = new List<PerturbationLook>();
+        foreach (double eps in card.Epsilons)
+        {
+            var psnr = new List<double>();
+            string? picture = null;
+            foreach (int image in images)
+            {
+                string cleanPath = Path.Combine(dir, SweepFiles.CleanImage(image));
+                string noisyPath = Path.Combine(dir, SweepFiles.Perturbed(image, method, AttackNames.Random, eps));
+                if (!File.Exists(cleanPath) || !File.Exists(noisyPath)) continue;
+                var clean = NpyFile.ReadSingle(cleanPath, out _);
+                var noisy = NpyFile.ReadSingle(noisyPath, out _);
+                double mse = 0;
+                for (int i = 0; i < clean.Length; i++) mse += (clean[i] - noisy[i]) * (double)(clean[i] - noisy[i]);
+                mse /= clean.Length;
+                if (mse > 0) psnr.Add(10 * Math.Log10(1 / mse));   // pixels in [0, 1]: the peak is 1
+                if (picture is null)
+                {
+                    int scale = HeatmapRenderer.AutoScale(h, w);
+                    picture = Path.Combine(Folder, $"epsilon_{SweepFiles.Epsilon(eps)}.png");
+                    string E = eps.ToString("0.##", CultureInfo.InvariantCulture);
+                    HeatmapRenderer.Save(HeatmapRenderer.RenderStrip(
+                    [
+                        ("clean", HeatmapRenderer.RenderImage(clean, c, h, w, scale)),
+                        ($"± {E}/255 noise", HeatmapRenderer.RenderImage(noisy, c, h, w, scale)),
+                        ("difference, amplified", HeatmapRenderer.RenderPerturbation(clean, noisy, c, h, w, scale)),
+                    ]), Path.Combine(dir, picture));
+                }
+            }
+            looks.Add(new PerturbationLook(eps, psnr.Count == 0 ? double.NaN : psnr.Average(), picture));
+        }
+        return looks;
+    }
+
+    private static string Safe(string name) => new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '_' or '-' or '.' ? ch : '_').ToArray());
+}
