@@ -111,11 +111,20 @@ public sealed partial class AuditCommand : ICliCommand
         }
         Directory.CreateDirectory(outDir);
         path = Path.Combine(outDir, "model.safetensors");
-        var options = import.Bind(pr, given, meanFrom: dataDir ?? dataset, meanData: dataDir is null ? null : dataDir);
-        if (pr.GetValue(import.MeanFrom) is null && dataDir is not null) options = options with { MeanFrom = dataDir, MeanDataDir = null };
+        var options = import.Bind(pr, given);
+        bool ownMean = pr.GetValue(import.MeanFrom) is null;
+        if (ownMean)
+        {
+            // The audited images become the reference's mean; first check that they fit the model at all, so a
+            // mismatch is reported as the images', not as a --mean-from the user never gave.
+            using (var probe = ModelImporter.Import(options).Model)
+            using (var first = CliData.Pool(probe, dataset, dataDir, 1, strict: false))
+                RobustnessAudit.CheckGeometry(probe, first);
+            options = options with { MeanFrom = dataDir ?? dataset, MeanDataDir = dataDir is null ? null : options.MeanDataDir };
+        }
         var result = ModelImporter.ImportAndSave(options, path);
         Say($"Imported {given} as {result.Model.Metadata.Architecture} into {path}" +
-            (pr.GetValue(import.MeanFrom) is null ? $"; its reference is the mean of the audited images ({options.MeanFrom})." : "."));
+            (ownMean ? $"; its reference is the mean of the audited images ({options.MeanFrom})." : "."));
         foreach (string note in result.Notes) Console.WriteLine($"note: {note}");
         return result.Model;
     }

@@ -55,6 +55,15 @@ public sealed class AuditPlan : IDisposable
     /// <summary>True when the plan was read back from an earlier run of the same audit (a resume).</summary>
     public bool Reused { get; }
 
+    /// <summary>Share of the labelled images the model classifies correctly; null when no image has a known label.</summary>
+    public double? Accuracy { get; init; }
+
+    /// <summary>The model's number of classes.</summary>
+    public int ClassCount { get; init; }
+
+    /// <summary>Images whose label is known (the others are taken with their predicted label).</summary>
+    public int LabelledImages { get; init; }
+
     /// <summary>The shard of the grid this process runs; null for all of it.</summary>
     public SweepShard? Shard { get; }
 

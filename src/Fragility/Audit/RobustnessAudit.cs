@@ -90,16 +90,14 @@ public sealed class RobustnessAudit
     {
         ArgumentNullException.ThrowIfNull(data);
         var clock = Stopwatch.StartNew();
-        var p = _model.Metadata.Preprocessing;
         if (data.Count == 0) throw new FragilityException($"No images in '{data.Name}': give a folder of PNG or JPEG files, or another data set.");
-        var (c, h, w) = data.ImageShape;
-        if (c != p.Channels || h != p.Height || w != p.Width)
-            throw new FragilityException($"The images are {c}x{h}x{w} but the model expects {p.Channels}x{p.Height}x{p.Width}: load them in the model's geometry (folders are resized for you), or audit the model they were made for.");
+        CheckGeometry(_model, data);
+        var (_, h, w) = data.ImageShape;
         Directory.CreateDirectory(directory);
         string planPath = Path.Combine(directory, PlanFile);
         if (overwrite) Clear(directory);
 
-        var (order, _) = SweepInputs.Stratified(_model, data, _settings.Seed);
+        var (order, _, labelled, correct) = SweepInputs.Stratified(_model, data, _settings.Seed);
         if (order.Count == 0)
             throw new FragilityException($"None of the {data.Count} images is usable: the model misclassifies every labelled one. Check that the images and the model's class names match.");
         int batch = _settings.BatchSizeFor(h, w);
@@ -109,7 +107,7 @@ public sealed class RobustnessAudit
         string fingerprint = Fingerprint(data, grid);
 
         if (ReadPlan(planPath, fingerprint, directory) is { } stored)
-            return Make(directory, data, order, grid, skipped, stored.Choice, 0, reused: true, shard, batch);
+            return Make(directory, data, order, grid, skipped, stored.Choice, 0, reused: true, shard, batch, labelled, correct);
 
         using (var calibration = Select(data, order.Take(Math.Min(batch, order.Count)).ToList()))
         {
@@ -121,8 +119,20 @@ public sealed class RobustnessAudit
             double budget = _settings.Budget.TotalSeconds * (shard?.Count ?? 1) - clock.Elapsed.TotalSeconds;
             var choice = AuditBudget.Choose(cost, budget, order.Count, _settings);
             choice = WritePlan(planPath, fingerprint, choice, cost, clock.Elapsed.TotalSeconds, directory);
-            return Make(directory, data, order, grid, skipped, choice, clock.Elapsed.TotalSeconds, reused: false, shard, batch);
+            return Make(directory, data, order, grid, skipped, choice, clock.Elapsed.TotalSeconds, reused: false, shard, batch, labelled, correct);
         }
+    }
+
+    /// <summary>Refuses images whose size is not the model's, in one line that says what to do.</summary>
+    /// <exception cref="FragilityException">The sizes differ.</exception>
+    public static void CheckGeometry(Classifier model, ImageDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var p = model.Metadata.Preprocessing;
+        var (c, h, w) = data.ImageShape;
+        if (c != p.Channels || h != p.Height || w != p.Width)
+            throw new FragilityException($"The images of '{data.Name}' are {c}x{h}x{w} but the model expects {p.Channels}x{p.Height}x{p.Width}: give a folder of images (folders are brought to the model's size), or audit the model they were made for.");
     }
 
     /// <summary>
@@ -195,7 +205,8 @@ public sealed class RobustnessAudit
     };
 
     private AuditPlan Make(string directory, ImageDataset data, IReadOnlyList<int> order, IReadOnlyList<string> grid,
-        IReadOnlyDictionary<string, string> skipped, AuditChoice choice, double calibration, bool reused, SweepShard? shard, int batch)
+        IReadOnlyDictionary<string, string> skipped, AuditChoice choice, double calibration, bool reused, SweepShard? shard, int batch,
+        int labelled, int correct)
     {
         if (choice.Images > order.Count)
             throw new FragilityException($"The audit in '{directory}' planned {choice.Images} images but only {order.Count} are usable now: the images changed; use another --out, or --overwrite.");
@@ -205,7 +216,10 @@ public sealed class RobustnessAudit
         int arrays = h * w <= 64 * 64 ? chosen.Count : Math.Min(chosen.Count, 8);
         var sweep = SweepFor(grid, chosen.Count, choice.Iterations, batch, arrays);
         sweep.Validate(h, w);
-        return new AuditPlan(directory, _settings, Select(data, chosen), sweep, grid, skipped, choice, calibration, order.Count, reused, shard);
+        return new AuditPlan(directory, _settings, Select(data, chosen), sweep, grid, skipped, choice, calibration, order.Count, reused, shard)
+        {
+            Accuracy = labelled > 0 ? (double)correct / labelled : null, LabelledImages = labelled, ClassCount = _model.ClassCount,
+        };
     }
 
     private static SelectedInputs Select(ImageDataset data, IReadOnlyList<int> positions) =>

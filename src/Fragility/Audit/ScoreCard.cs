@@ -29,6 +29,11 @@ public sealed record ScoreCard
     /// <summary>Images that could have been audited.</summary>
     public int UsableImages { get; init; }
 
+    /// <summary>Share of the labelled images the model classifies correctly (null when none is labelled): the sanity
+    /// check tests whether a map depends on the weights, not whether the model learned anything, so a model at chance
+    /// level is flagged here instead.</summary>
+    public double? Accuracy { get; init; }
+
     /// <summary>Attack iterations.</summary>
     public int Iterations { get; init; }
 

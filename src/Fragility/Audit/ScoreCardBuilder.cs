@@ -76,12 +76,15 @@ internal static class ScoreCardBuilder
             ?? methods.OrderByDescending(m => Finite(m.Robustness.Mean)).First().Method;
         var shown = byName[shownName];
         var notes = plan.Skipped.Select(s => $"{s.Key} was left out: {s.Value}").ToList();
+        double chance = 1.0 / Math.Max(2, plan.ClassCount);
+        if (plan.Accuracy is double accuracy && accuracy < 2 * chance)
+            notes.Add($"The model classifies only {P(accuracy)} of the {plan.LabelledImages} labelled images correctly (chance is {P(chance)}): check that the images are the model's kind and its class names match the folders; robustness of a model that has learned little says little.");
         if (plan.Choice.Images < AuditBudget.MinimumImages && plan.Choice.Images < plan.UsableImages)
             notes.Add($"Only {plan.Choice.Images} images fit the budget: the intervals are wide. Give a larger --budget for tighter ones.");
 
         return new ScoreCard
         {
-            Model = context.Model, Architecture = context.Architecture, Dataset = plan.Inputs.Dataset, Images = plan.Inputs.Count, UsableImages = plan.UsableImages,
+            Model = context.Model, Architecture = context.Architecture, Dataset = plan.Inputs.Dataset, Images = plan.Inputs.Count, UsableImages = plan.UsableImages, Accuracy = plan.Accuracy,
             Iterations = plan.Sweep.Iterations, Step = plan.Sweep.Step, K = context.K, Epsilons = epsilons, VerdictEpsilon = top,
             Reference = context.Reference, Beta = settings.Beta, Thresholds = thresholds, ShownMethod = shown.Method, Verdict = shown.Verdict,
             Methods = methods, Defences = defences,

@@ -59,7 +59,8 @@ public static class ScoreCardFiles
         var s = new StringBuilder();
         string E(double e) => e.ToString("0.##", Inv);
         s.AppendLine("# Explanation robustness score card").AppendLine();
-        s.AppendLine($"Model **{Cell(card.Model)}** ({Cell(card.Architecture)}) on {card.Images} images of {Cell(card.Dataset)} (of {card.UsableImages} usable; stratified over classes). " +
+        s.AppendLine($"Model **{Cell(card.Model)}** ({Cell(card.Architecture)}) on {card.Images} images of {Cell(card.Dataset)} (of {card.UsableImages} usable; stratified over classes" +
+            (card.Accuracy is double a ? $"; the model gets {ScoreCardBuilder.P(a)} of the labelled images right" : "") + "). " +
             $"Attacks: random sign, top-k and mass-center (Ghorbani et al. 2019), ε = {string.Join(", ", card.Epsilons.Select(E))}/255, {card.Iterations} iterations of {E(card.Step)}/255, " +
             $"k = {card.K}, softplus β = {E(card.Beta)}; reference {Cell(card.Reference)}.").AppendLine();
         var shown = card.Methods.FirstOrDefault(m => m.Method == card.ShownMethod);

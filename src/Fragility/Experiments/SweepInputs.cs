@@ -52,9 +52,12 @@ public static class SweepInputs
     /// <param name="dataset">The images, with labels where known.</param>
     /// <param name="seed">Seed of the shuffle within classes.</param>
     /// <param name="batchSize">Images per forward pass.</param>
-    /// <returns>Data-set positions in the stratified order, and the label used for each (true or predicted).</returns>
-    public static (IReadOnlyList<int> Order, IReadOnlyDictionary<int, long> Label) Stratified(Classifier model, ImageDataset dataset, int seed, int batchSize = 64)
+    /// <returns>Data-set positions in the stratified order, the label used for each (true or predicted), and how many
+    /// images had a known label and how many of those the model got right.</returns>
+    public static (IReadOnlyList<int> Order, IReadOnlyDictionary<int, long> Label, int Labelled, int Correct) Stratified(Classifier model, ImageDataset dataset,
+        int seed, int batchSize = 64)
     {
+        int labelled = 0, correct = 0;
         var toModel = LabelMap(model, dataset);
         var byClass = new SortedDictionary<long, List<int>>();
         var label = new Dictionary<int, long>();
@@ -68,7 +71,9 @@ public static class SweepInputs
                 for (int i = 0; i < n; i++)
                 {
                     long truth = toModel(dataset.Labels[start + i]);
+                    if (truth >= 0) labelled++;
                     if (truth >= 0 && predicted[i] != truth) continue;
+                    if (truth >= 0) correct++;
                     long used = truth >= 0 ? truth : predicted[i];
                     label[start + i] = used;
                     if (!byClass.TryGetValue(used, out var members)) byClass[used] = members = [];
@@ -89,7 +94,7 @@ public static class SweepInputs
             foreach (var q in queues) order.Add(q.Dequeue());
             queues.RemoveAll(q => q.Count == 0);
         }
-        return (order, label);
+        return (order, label, labelled, correct);
     }
 
     /// <summary>Maps a data-set label to the model's class index: the same index when the class names agree (or the
