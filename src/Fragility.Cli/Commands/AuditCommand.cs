@@ -118,7 +118,7 @@ public sealed partial class AuditCommand : ICliCommand
             // The audited images become the reference's mean; first check that they fit the model at all, so a
             // mismatch is reported as the images', not as a --mean-from the user never gave.
             using (var probe = ModelImporter.Import(options).Model)
-            using (var first = CliData.Pool(probe, dataset, dataDir, 1, strict: false))
+            using (var first = DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, CliData.OptionsFor(probe), limit: 1))
                 RobustnessAudit.CheckGeometry(probe, first);
             options = options with { MeanFrom = dataDir ?? dataset, MeanDataDir = dataDir is null ? null : options.MeanDataDir };
         }

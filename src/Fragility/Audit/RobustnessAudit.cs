@@ -34,6 +34,9 @@ public sealed class RobustnessAudit
     /// <summary>The plan of the audit in its folder.</summary>
     public const string PlanFile = "audit.json";
 
+    /// <summary>SmoothGrad samples inside the attack's gradient (the map and the criterion use all of them).</summary>
+    public const int AttackGradientSamples = 10;
+
     private static readonly string[] Attacks = [AttackNames.Random, AttackNames.TopK, AttackNames.MassCenter];
 
     private readonly Classifier _model;
@@ -57,10 +60,15 @@ public sealed class RobustnessAudit
         _settings = settings;
         _modelPath = modelPath;
         _command = command;
-        var basis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight,
-            new AttributionOptions { SmoothGradSamples = settings.SmoothGradSamples, SmoothGradSigma255 = settings.SmoothGradSigma255, Seed = settings.Seed });
-        _methods = (name, igSteps) => name == BetaMethod
-            ? new BetaSmoothed(basis(AuditSettings.DefendedMethod, igSteps), settings.DefenceBeta)
+        var options = new AttributionOptions { SmoothGradSamples = settings.SmoothGradSamples, SmoothGradSigma255 = settings.SmoothGradSigma255, Seed = settings.Seed };
+        var basis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight, options);
+        // The attack's gradient goes through SmoothGrad with fewer noise samples (seeded like the map's), as it goes
+        // through IG with fewer path points: each sample costs a double backward pass. run.json states both.
+        var gradientBasis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight,
+            options with { SmoothGradSamples = Math.Min(settings.SmoothGradSamples, AttackGradientSamples) });
+        int attackSteps = new SweepSettings().AttackSteps;
+        _methods = (name, igSteps) => name == BetaMethod ? new BetaSmoothed(basis(AuditSettings.DefendedMethod, igSteps), settings.DefenceBeta)
+            : name == "smoothgrad" && igSteps == attackSteps ? gradientBasis(name, igSteps)
             : basis(name, igSteps);
     }
 
@@ -101,27 +109,51 @@ public sealed class RobustnessAudit
         if (order.Count == 0)
             throw new FragilityException($"None of the {data.Count} images is usable: the model misclassifies every labelled one. Check that the images and the model's class names match.");
         int batch = _settings.BatchSizeFor(h, w);
+        string fingerprint = Fingerprint(data);
+        if (ReadPlan(planPath, fingerprint, directory) is { } stored)
+            return Make(directory, data, order, stored, reused: true, shard, batch, labelled, correct);
+
         var (methods, skipped) = SupportedMethods(data.Images.narrow(0, order[0], 1));
         var grid = methods.ToList();
         if (_settings.DefenceBeta > 0 && methods.Contains(AuditSettings.DefendedMethod)) grid.Add(BetaMethod);
-        string fingerprint = Fingerprint(data, grid);
-
-        if (ReadPlan(planPath, fingerprint, directory) is { } stored)
-            return Make(directory, data, order, grid, skipped, stored.Choice, 0, reused: true, shard, batch, labelled, correct);
-
-        using (var calibration = Select(data, order.Take(Math.Min(batch, order.Count)).ToList()))
+        // Large images are calibrated on one image: a batch would cost minutes before the audit starts.
+        int calibrationImages = h * w <= 64 * 64 ? batch : 1;
+        using var calibration = Select(data, order.Take(Math.Min(calibrationImages, order.Count)).ToList());
+        var estimate = SweepEstimate.Measure(_model, calibration, SweepFor(grid, calibration.Count, 300, batch, calibration.Count), _methods,
+            calibration.Count, calibrationImages);
+        double budget = _settings.Budget.TotalSeconds * (shard?.Count ?? 1) - clock.Elapsed.TotalSeconds;
+        AuditChoice choice;
+        while (true)
         {
-            var sweep = SweepFor(grid, calibration.Count, 300, batch, calibration.Count);
-            var estimate = SweepEstimate.Measure(_model, calibration, sweep, _methods, calibration.Count, calibrationImages: batch);
-            // The checks cost about one more set of clean maps per image (maps of the randomised model, the timed
-            // maps, deletion and insertion), so fixed costs are counted twice; writing the outputs is a small constant.
-            var cost = new AuditCost(2 * estimate.FixedSecondsPerImage, estimate.SecondsPerIterationPerImage, Overhead: 10);
-            double budget = _settings.Budget.TotalSeconds * (shard?.Count ?? 1) - clock.Elapsed.TotalSeconds;
-            var choice = AuditBudget.Choose(cost, budget, order.Count, _settings);
-            choice = WritePlan(planPath, fingerprint, choice, cost, clock.Elapsed.TotalSeconds, directory);
-            return Make(directory, data, order, grid, skipped, choice, clock.Elapsed.TotalSeconds, reused: false, shard, batch, labelled, correct);
+            try
+            {
+                choice = AuditBudget.Choose(CostOf(estimate, grid), budget, order.Count, _settings);
+                break;
+            }
+            catch (FragilityException) when (_settings.Methods is null && grid.Any(Droppable))
+            {
+                // Unasked-for methods give way to the budget, costliest first, each with a note saying what it would need.
+                string costliest = grid.Where(Droppable).MaxBy(m => estimate.PerMethod[m].PerIteration)!;
+                var alone = new AuditCost(2 * estimate.PerMethod[costliest].Fixed, estimate.PerMethod[costliest].PerIteration, 0);
+                skipped[costliest] = $"it does not fit the --budget: one image at {_settings.MinIterations} iterations needs " +
+                    $"{AuditBudget.Minutes(alone.Seconds(1, _settings.MinIterations))} for this method alone; give a larger --budget, or name it in --methods, to include it";
+                grid.Remove(costliest);
+            }
         }
+        var plan = new StoredPlan(choice, grid, skipped, clock.Elapsed.TotalSeconds);
+        plan = WritePlan(planPath, fingerprint, plan, CostOf(estimate, grid), directory);
+        return Make(directory, data, order, plan, reused: false, shard, batch, labelled, correct);
     }
+
+    // The gradient and its beta-smoothed twin are the baseline every defence is compared with.
+    private bool Droppable(string method) => method != AuditSettings.DefendedMethod && method != BetaMethod
+        && !string.Equals(method, _settings.ShownMethod, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The cost model of <paramref name="grid"/>: the checks cost about one more set of clean maps per image
+    /// (maps of the randomised model, the timed maps, deletion and insertion), so fixed costs count twice; writing the
+    /// outputs is a small constant.</summary>
+    private static AuditCost CostOf(SweepEstimate estimate, IReadOnlyList<string> grid) =>
+        new(2 * grid.Sum(m => estimate.PerMethod[m].Fixed), grid.Sum(m => estimate.PerMethod[m].PerIteration), Overhead: 10);
 
     /// <summary>Refuses images whose size is not the model's, in one line that says what to do.</summary>
     /// <exception cref="FragilityException">The sizes differ.</exception>
@@ -171,7 +203,7 @@ public sealed class RobustnessAudit
 
     /// <summary>The methods this model can be explained by: every method named, or of <see cref="AuditSettings.AllMethods"/>
     /// those whose map can be computed (a graph with an operator that has no propagation rule refuses DeepLIFT and LRP).</summary>
-    private (IReadOnlyList<string> Methods, IReadOnlyDictionary<string, string> Skipped) SupportedMethods(TorchSharp.torch.Tensor one)
+    private (IReadOnlyList<string> Methods, Dictionary<string, string> Skipped) SupportedMethods(TorchSharp.torch.Tensor one)
     {
         var names = _settings.Methods ?? AuditSettings.AllMethods;
         var kept = new List<string>();
@@ -204,10 +236,10 @@ public sealed class RobustnessAudit
         Criterion = AttackCriterion.TopK, BatchSize = batch, ArrayImages = arrays,
     };
 
-    private AuditPlan Make(string directory, ImageDataset data, IReadOnlyList<int> order, IReadOnlyList<string> grid,
-        IReadOnlyDictionary<string, string> skipped, AuditChoice choice, double calibration, bool reused, SweepShard? shard, int batch,
+    private AuditPlan Make(string directory, ImageDataset data, IReadOnlyList<int> order, StoredPlan plan, bool reused, SweepShard? shard, int batch,
         int labelled, int correct)
     {
+        var (choice, grid, skipped, calibration) = plan;
         if (choice.Images > order.Count)
             throw new FragilityException($"The audit in '{directory}' planned {choice.Images} images but only {order.Count} are usable now: the images changed; use another --out, or --overwrite.");
         var chosen = order.Take(choice.Images).Order().ToList();
@@ -216,7 +248,7 @@ public sealed class RobustnessAudit
         int arrays = h * w <= 64 * 64 ? chosen.Count : Math.Min(chosen.Count, 8);
         var sweep = SweepFor(grid, chosen.Count, choice.Iterations, batch, arrays);
         sweep.Validate(h, w);
-        return new AuditPlan(directory, _settings, Select(data, chosen), sweep, grid, skipped, choice, calibration, order.Count, reused, shard)
+        return new AuditPlan(directory, _settings, Select(data, chosen), sweep, grid, skipped, choice, reused ? 0 : calibration, order.Count, reused, shard)
         {
             Accuracy = labelled > 0 ? (double)correct / labelled : null, LabelledImages = labelled, ClassCount = _model.ClassCount,
         };
@@ -225,20 +257,19 @@ public sealed class RobustnessAudit
     private static SelectedInputs Select(ImageDataset data, IReadOnlyList<int> positions) =>
         new(data.Subset(positions), positions, data.Name, data.Count);
 
-    /// <summary>SHA-256 of what the plan depends on: the settings, the model, the images' identity and the methods.</summary>
-    private string Fingerprint(ImageDataset data, IReadOnlyList<string> grid)
+    /// <summary>SHA-256 of what the plan depends on: the settings, the model and the images' identity.</summary>
+    private string Fingerprint(ImageDataset data)
     {
         var key = new JsonObject
         {
             ["settings"] = JsonSerializer.SerializeToNode(_settings with { ShownMethod = null, Thresholds = VerdictThresholds.Default }, AuditChecks.Json),
             ["model"] = _model.Metadata.Architecture + "|" + _model.Metadata.Preprocessing,
             ["data"] = $"{data.Name}|{data.Count}|{string.Join("/", data.ItemNames?.Take(1000) ?? [])}",
-            ["grid"] = string.Join(",", grid),
         };
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())))[..16];
     }
 
-    private static (AuditChoice Choice, double Calibration)? ReadPlan(string path, string fingerprint, string directory)
+    private static StoredPlan? ReadPlan(string path, string fingerprint, string directory)
     {
         if (!File.Exists(path)) return null;
         JsonObject stored;
@@ -250,22 +281,27 @@ public sealed class RobustnessAudit
         {
             var choice = new AuditChoice(stored["images"]!.GetValue<int>(), stored["iterations"]!.GetValue<int>(),
                 stored["estimated_seconds"]!.GetValue<double>(), stored["reason"]!.GetValue<string>());
-            return (choice, stored["calibration_seconds"]?.GetValue<double>() ?? 0);
+            var grid = stored["methods"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            var skipped = stored["skipped"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+            if (grid.Count == 0) throw new FormatException("no methods");
+            return new StoredPlan(choice, grid, skipped, stored["calibration_seconds"]?.GetValue<double>() ?? 0);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {
-            throw new FragilityException($"'{path}' lacks images, iterations or its estimate: use another --out, or --overwrite to start over.");
+            throw new FragilityException($"'{path}' lacks its images, iterations, methods or estimate: use another --out, or --overwrite to start over.");
         }
     }
 
     /// <summary>Writes the plan unless another shard wrote it first, and returns the plan in the file (the first one wins,
     /// so every shard runs the same grid).</summary>
-    private static AuditChoice WritePlan(string path, string fingerprint, AuditChoice choice, AuditCost cost, double calibration, string directory)
+    private static StoredPlan WritePlan(string path, string fingerprint, StoredPlan plan, AuditCost cost, string directory)
     {
         var o = new JsonObject
         {
-            ["fingerprint"] = fingerprint, ["images"] = choice.Images, ["iterations"] = choice.Iterations,
-            ["estimated_seconds"] = choice.EstimatedSeconds, ["reason"] = choice.Reason, ["calibration_seconds"] = calibration,
+            ["fingerprint"] = fingerprint, ["images"] = plan.Choice.Images, ["iterations"] = plan.Choice.Iterations,
+            ["estimated_seconds"] = plan.Choice.EstimatedSeconds, ["reason"] = plan.Choice.Reason, ["calibration_seconds"] = plan.CalibrationSeconds,
+            ["methods"] = new JsonArray(plan.Grid.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+            ["skipped"] = new JsonObject(plan.Skipped.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
             ["cost"] = JsonSerializer.SerializeToNode(cost, AuditChecks.Json),
         };
         string temp = path + $".{Environment.ProcessId}.tmp";
@@ -274,10 +310,13 @@ public sealed class RobustnessAudit
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
-            return ReadPlan(path, fingerprint, directory)!.Value.Choice;
+            return ReadPlan(path, fingerprint, directory)!;
         }
-        return choice;
+        return plan;
     }
+
+    /// <summary>The plan as audit.json keeps it.</summary>
+    private sealed record StoredPlan(AuditChoice Choice, IReadOnlyList<string> Grid, IReadOnlyDictionary<string, string> Skipped, double CalibrationSeconds);
 
     /// <summary>Removes an earlier audit's files (plan, checks, score card, pictures) and its sweep's.</summary>
     private static void Clear(string directory)

@@ -39,46 +39,43 @@ internal static class ScoreCardPictures
         return card with { WorstCases = worst, Perturbations = Looks(card, plan) };
     }
 
-    /// <summary>Per epsilon: the mean PSNR of the random-sign perturbations kept as arrays, and the first image with
-    /// its perturbed copy and the difference amplified.</summary>
+    /// <summary>Per epsilon: the mean PSNR of the random-sign perturbations kept as arrays; and one picture of the first
+    /// such image, clean and with the noise of each epsilon, side by side.</summary>
     private static IReadOnlyList<PerturbationLook> Looks(ScoreCard card, AuditPlan plan)
     {
         string dir = plan.Directory;
         string method = plan.GridMethods[0];
         var (c, h, w) = plan.Inputs.Images.ImageShape;
+        int scale = HeatmapRenderer.AutoScale(h, w);
         var images = plan.Inputs.Indices.Take(plan.Sweep.ArrayImages).ToList();
-        var looks = new List<PerturbationLook>();
-        foreach (double eps in card.Epsilons)
+        var panels = new List<(string Caption, byte[] Png)>();
+        var psnr = new Dictionary<double, List<double>>();
+        foreach (int image in images)
         {
-            var psnr = new List<double>();
-            string? picture = null;
-            foreach (int image in images)
+            string cleanPath = Path.Combine(dir, SweepFiles.CleanImage(image));
+            if (!File.Exists(cleanPath)) continue;
+            var clean = NpyFile.ReadSingle(cleanPath, out _);
+            bool first = panels.Count == 0;
+            if (first) panels.Add(("clean", HeatmapRenderer.RenderImage(clean, c, h, w, scale)));
+            foreach (double eps in card.Epsilons)
             {
-                string cleanPath = Path.Combine(dir, SweepFiles.CleanImage(image));
                 string noisyPath = Path.Combine(dir, SweepFiles.Perturbed(image, method, AttackNames.Random, eps));
-                if (!File.Exists(cleanPath) || !File.Exists(noisyPath)) continue;
-                var clean = NpyFile.ReadSingle(cleanPath, out _);
+                if (!File.Exists(noisyPath)) continue;
                 var noisy = NpyFile.ReadSingle(noisyPath, out _);
                 double mse = 0;
                 for (int i = 0; i < clean.Length; i++) mse += (clean[i] - noisy[i]) * (double)(clean[i] - noisy[i]);
                 mse /= clean.Length;
-                if (mse > 0) psnr.Add(10 * Math.Log10(1 / mse));   // pixels in [0, 1]: the peak is 1
-                if (picture is null)
-                {
-                    int scale = HeatmapRenderer.AutoScale(h, w);
-                    picture = Path.Combine(Folder, $"epsilon_{SweepFiles.Epsilon(eps)}.png");
-                    string E = eps.ToString("0.##", CultureInfo.InvariantCulture);
-                    HeatmapRenderer.Save(HeatmapRenderer.RenderStrip(
-                    [
-                        ("clean", HeatmapRenderer.RenderImage(clean, c, h, w, scale)),
-                        ($"± {E}/255 noise", HeatmapRenderer.RenderImage(noisy, c, h, w, scale)),
-                        ("difference, amplified", HeatmapRenderer.RenderPerturbation(clean, noisy, c, h, w, scale)),
-                    ]), Path.Combine(dir, picture));
-                }
+                if (mse > 0) (psnr.TryGetValue(eps, out var list) ? list : psnr[eps] = []).Add(10 * Math.Log10(1 / mse));   // pixels in [0, 1]: the peak is 1
+                if (first) panels.Add(($"± {eps.ToString("0.##", CultureInfo.InvariantCulture)}/255", HeatmapRenderer.RenderImage(noisy, c, h, w, scale)));
             }
-            looks.Add(new PerturbationLook(eps, psnr.Count == 0 ? double.NaN : psnr.Average(), picture));
         }
-        return looks;
+        string? picture = null;
+        if (panels.Count > 1)
+        {
+            picture = Path.Combine(Folder, "epsilons.png");
+            HeatmapRenderer.Save(HeatmapRenderer.RenderStrip(panels), Path.Combine(dir, picture));
+        }
+        return card.Epsilons.Select(e => new PerturbationLook(e, psnr.TryGetValue(e, out var v) ? v.Average() : double.NaN, picture)).ToList();
     }
 
     private static string Safe(string name) => new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '_' or '-' or '.' ? ch : '_').ToArray());

@@ -15,7 +15,8 @@ internal sealed class ScoreCardSection(ScoreCard card, string directory) : IRepo
     {
         string E(double e) => e.ToString("0.##", Inv);
         var shown = card.Methods.FirstOrDefault(m => m.Method == card.ShownMethod);
-        html.Open("p", "headline").Text($"Verdict: {VerdictThresholds.Words(card.Verdict)}")
+        html.Open("p", "headline").Text("Verdict: ").Open("span", "verdict " + VerdictThresholds.Words(card.Verdict).Replace(' ', '-'))
+            .Text(VerdictThresholds.Words(card.Verdict)).Close("span")
             .Text($" — {card.ShownMethod} keeps {ScoreCardBuilder.P(shown?.Robustness.Mean ?? double.NaN)} of its top-{card.K} pixels under attack at ε = {E(card.VerdictEpsilon)}/255.")
             .Close("p");
         html.Paragraph($"{card.Images} images of {card.Dataset} ({card.UsableImages} usable, stratified over classes), {card.Iterations} attack iterations of {E(card.Step)}/255, " +
@@ -41,12 +42,12 @@ internal sealed class ScoreCardSection(ScoreCard card, string directory) : IRepo
                     d.Defence, ScoreCardFiles.Ci(d.Robustness), ScoreCardFiles.Ci(d.Gain), F(d.MillisecondsPerMap, "0.0"), F(d.CostRatio, "0.#"), d.WorthIt ? "yes" : "no",
                 ]));
         }
-        if (card.Perturbations.Any(p => p.Picture is not null))
+        if (card.Perturbations.FirstOrDefault(p => p.Picture is not null) is { } look)
         {
             html.Heading("What a change of size ε looks like on these images");
-            foreach (var p in card.Perturbations.Where(p => p.Picture is not null))
-                html.Image(File.ReadAllBytes(Path.Combine(directory, p.Picture!)), $"epsilon {E(p.Epsilon)}",
-                    $"ε = {E(p.Epsilon)}/255: random-sign noise, PSNR {F(p.Psnr, "0.0")} dB", pixelated: true);
+            html.Image(File.ReadAllBytes(Path.Combine(directory, look.Picture!)), "one image with random-sign noise of each epsilon",
+                "Random-sign noise of each ε on one audited image; mean PSNR over the images: " +
+                string.Join(", ", card.Perturbations.Select(p => $"{E(p.Epsilon)}/255 {F(p.Psnr, "0.0")} dB")) + ".", pixelated: true);
         }
         if (card.WorstCases.Any(w => w.Picture is not null))
         {

@@ -42,6 +42,9 @@ internal static class HtmlReportAssets
         section.claim { background: var(--panel); border: 1px solid var(--line); border-left: 5px solid var(--accent); border-radius: 12px;
           padding: 14px 20px 10px; margin-top: 18px; }
         section.claim p.headline { font-size: 16.5px; font-weight: 600; margin: 0 0 10px; }
+        section.lead p.headline { font-size: 17px; font-weight: 600; margin: 0 0 10px; }
+        span.verdict { display: inline-block; padding: 2px 10px; border-radius: 999px; color: #fff; font-weight: 700; }
+        span.verdict.robust { background: #12b76a; } span.verdict.fragile { background: #f79009; } span.verdict.very-fragile { background: #d92d20; }
         section.claim p.budget { margin: 6px 0 4px; font-size: 13px; }
         section.claim .small, .small { font-size: 12px; margin: 6px 0 0; }
         table.claim-table td.strong { font-weight: 650; }

@@ -1,6 +1,7 @@
 using Fragility.Audit;
 using Fragility.Data;
 using Fragility.Experiments;
+using Fragility.Experiments.Sharding;
 using Fragility.Models;
 using Fragility.Reporting;
 using Fragility.Runtime;
@@ -121,6 +122,36 @@ public sealed class RobustnessAuditTests : IDisposable
     }
 
     [Fact]
+    public void ShardsMergeIntoTheSameScoreCard()
+    {
+        using var model = AttackTestModels.Trained();
+        using var data = Blobs();
+        var audit = new RobustnessAudit(model, Small);
+        foreach (var shard in new[] { new SweepShard(1, 2), new SweepShard(2, 2) })
+        {
+            using var plan = audit.Plan(data, _dir, shard);
+            Assert.Null(audit.Run(plan));   // a shard writes its part of the grid, not the score card
+        }
+        SweepMerge.Run([_dir], _dir);
+        using var whole = audit.Plan(data, _dir);
+        Assert.True(whole.Reused);
+        var card = audit.Run(whole)!;
+        Assert.Equal(6, card.Methods[0].Robustness.N);
+        Assert.Equal(6 * 3 * 2, File.ReadAllLines(Path.Combine(_dir, ResultsFile.FileName)).Length);
+
+        string single = _dir + "-single";
+        try
+        {
+            var expected = new RobustnessAudit(model, Small).Run(data, single);
+            Assert.Equal(expected.Methods[0].Epsilons, card.Methods[0].Epsilons);
+        }
+        finally
+        {
+            if (Directory.Exists(single)) Directory.Delete(single, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheScoreCardReadsBackFromItsJson()
     {
         using var model = AttackTestModels.Trained();
@@ -132,6 +163,22 @@ public sealed class RobustnessAuditTests : IDisposable
         Assert.Equal(card.Methods[0].Robustness, read.Methods[0].Robustness);
         Assert.Equal(card.Methods[0].Epsilons, read.Methods[0].Epsilons);
         Assert.Contains("\"verdict\": \"", File.ReadAllText(Path.Combine(_dir, ScoreCardFiles.Json)));
+    }
+
+    [Fact]
+    public void TheReadmeExampleRunsOnTheShippedModel()
+    {
+        // The README's library example, with a small grid so that it runs in seconds.
+        using var model = ModelStore.Load(ModelStore.ShippedModelPath());
+        using var images = DatasetCatalog.Load(DatasetCatalog.Sample, DatasetSplit.Test, null, model.Metadata.Preprocessing.LoadOptions());
+        var settings = new AuditSettings { Budget = TimeSpan.FromMinutes(5), Methods = ["gradient", "lrp"], Images = 4, Iterations = 3, Epsilons = [8] };
+        ScoreCard card = new RobustnessAudit(model, settings).Run(images, _dir);
+        MethodScore shown = card.Methods.First(m => m.Method == card.ShownMethod);
+        Assert.Equal(card.Verdict, shown.Verdict);
+        Assert.Equal(card.Thresholds.Of(shown.Robustness.Mean), shown.Verdict);
+        Assert.Equal(4, shown.Robustness.N);
+        Assert.Equal("pixel-mean", card.Reference);
+        Assert.Equal(8, card.VerdictEpsilon);
     }
 
     [Fact]
