@@ -19,8 +19,9 @@ namespace Fragility.Attacks;
 /// method says <see cref="IAttributionMethod.NeedsSmoothTwinForAttack"/>, else (DeepLIFT, relevance propagation) on
 /// the ReLU network itself. The gradient may use a cheaper instance of the method (e.g. integrated gradients with
 /// fewer path points) than the criterion's evaluation method, and the criterion may score the iterates with a cheaper
-/// instance too (<see cref="CriterionQuadrature"/>; the returned iterate's map is still the evaluation method's). Inputs of a batch are attacked independently; an input
-/// whose iterate stops changing (zero gradient) stops counting iterations, and the loop ends early when all have.
+/// instance too (<see cref="CriterionQuadrature"/>; the returned iterate's map is still the evaluation method's).
+/// Inputs of a batch are attacked independently; an input whose iterate stops changing (zero gradient) stops counting
+/// iterations, and the loop ends early when all have.
 /// </remarks>
 public sealed class FragilityAttack : IMapAttack
 {
