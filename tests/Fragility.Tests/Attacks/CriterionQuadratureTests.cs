@@ -10,8 +10,9 @@ using static TorchSharp.torch;
 namespace Fragility.Tests.Attacks;
 
 /// <summary>The cheaper criterion of the iterative attacks (issue 18): as complete as the paper's 100 right-Riemann
-/// points on the shipped model, picking (nearly) the paper's iterate, and the paper's setting unchanged.</summary>
-public class CriterionQuadratureTests(ITestOutputHelper output)
+/// points on the shipped model, picking (nearly) the paper's iterate, and the paper's setting unchanged. One torch
+/// thread: on the shared 2-core machine two threads made the shipped-model attacks minutes slower.</summary>
+public class CriterionQuadratureTests(ITestOutputHelper output) : OneTorchThread
 {
     [Fact]
     public void DefaultRule_IsAsCompleteAs100RightRiemannPoints_OnTheShippedModel_CleanAndPerturbed()
@@ -90,7 +91,6 @@ public class CriterionQuadratureTests(ITestOutputHelper output)
         Assert.Throws<FragilityException>(() => CriterionQuadrature.Parse("gausslegendre"));
         Assert.Throws<FragilityException>(() => CriterionQuadrature.Parse("trapezoid:1"));
 
-        using var _ = new OneThread();
         using var model = AttackTestModels.Trained();
         var (images, _) = AttackTestModels.Blobs(4, seed: 31);
         using var x0 = images;
@@ -118,6 +118,4 @@ public class CriterionQuadratureTests(ITestOutputHelper output)
         using var equal = a.eq(b).all();
         return a.shape.SequenceEqual(b.shape) && equal.item<bool>();
     }
-
-    private sealed class OneThread : OneTorchThread;
 }
