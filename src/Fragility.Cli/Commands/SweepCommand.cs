@@ -69,6 +69,7 @@ public sealed class SweepCommand : ICliCommand
                 Beta = attack.Beta, Seed = attack.Seed, Criterion = attack.Criterion,
                 BatchSize = pr.GetValue(shared.BatchSize), IgSteps = pr.GetValue(shared.IgSteps), AttackSteps = pr.GetValue(shared.AttackSteps),
                 Target = shared.Target(pr), ArrayImages = pr.GetValue(arrayImages),
+                CriterionIg = CriterionQuadrature.Parse(pr.GetValue(shared.CriterionIg)!),
             };
             settings.Validate(p.Height, p.Width);
             var factory = shared.Methods(pr, classifier);

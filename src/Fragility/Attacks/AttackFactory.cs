@@ -13,15 +13,18 @@ public static class AttackFactory
     /// <param name="settings">Epsilon, step, iterations, k, beta, criterion, seed.</param>
     /// <param name="gradientMethod">Cheaper instance of the method for attack gradients (e.g. IG with fewer path points); default the evaluation method.</param>
     /// <param name="target">Target region; required for "targeted".</param>
+    /// <param name="criterionMethod">Cheaper instance of the method that scores the iterates of the iterative attacks
+    /// (see <see cref="CriterionQuadrature"/>); default the evaluation method (the paper's). The random attacks keep
+    /// the evaluation method: their draws are not chosen among many iterates by a map.</param>
     public static IMapAttack Create(string name, Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings,
-        IAttributionMethod? gradientMethod = null, TargetRegion? target = null) => AttackNames.Canonical(name) switch
+        IAttributionMethod? gradientMethod = null, TargetRegion? target = null, IAttributionMethod? criterionMethod = null) => AttackNames.Canonical(name) switch
     {
         AttackNames.Random => new RandomSignPerturbation(model, evaluationMethod, settings),
         AttackNames.RandomWalk => new RandomSignPerturbation(model, evaluationMethod, settings, walk: true),
-        AttackNames.TopK => FragilityAttack.TopK(model, evaluationMethod, settings, gradientMethod),
-        AttackNames.MassCenter => FragilityAttack.MassCenter(model, evaluationMethod, settings, gradientMethod),
+        AttackNames.TopK => FragilityAttack.TopK(model, evaluationMethod, settings, gradientMethod, criterionMethod),
+        AttackNames.MassCenter => FragilityAttack.MassCenter(model, evaluationMethod, settings, gradientMethod, criterionMethod),
         AttackNames.Targeted => FragilityAttack.Targeted(model, evaluationMethod, settings,
-            target ?? throw new FragilityException("The targeted attack needs a target: pass --target-region row0,col0,row1,col1 or --target-mask PNG."), gradientMethod),
+            target ?? throw new FragilityException("The targeted attack needs a target: pass --target-region row0,col0,row1,col1 or --target-mask PNG."), gradientMethod, criterionMethod),
         var other => throw new FragilityException($"Unknown attack '{other}'. Use one of: {string.Join(", ", AttackNames.All)}."),
     };
 }

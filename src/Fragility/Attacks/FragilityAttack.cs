@@ -18,14 +18,17 @@ namespace Fragility.Attacks;
 /// network; it is therefore taken on the softplus(beta) twin (every ReLU switched to softplus, same weights) when the
 /// method says <see cref="IAttributionMethod.NeedsSmoothTwinForAttack"/>, else (DeepLIFT, relevance propagation) on
 /// the ReLU network itself. The gradient may use a cheaper instance of the method (e.g. integrated gradients with
-/// fewer path points) than the criterion's evaluation method. Inputs of a batch are attacked independently; an input
-/// whose iterate stops changing (zero gradient) stops counting iterations, and the loop ends early when all have.
+/// fewer path points) than the criterion's evaluation method, and the criterion may score the iterates with a cheaper
+/// instance too (<see cref="CriterionQuadrature"/>; the returned iterate's map is still the evaluation method's).
+/// Inputs of a batch are attacked independently; an input whose iterate stops changing (zero gradient) stops counting
+/// iterations, and the loop ends early when all have.
 /// </remarks>
 public sealed class FragilityAttack : IMapAttack
 {
     private readonly Classifier _model;
     private readonly IAttributionMethod _evaluationMethod;
     private readonly IAttributionMethod _gradientMethod;
+    private readonly IAttributionMethod? _criterionMethod;
     private readonly Func<CleanReference, IDissimilarityObjective> _objective;
 
     /// <summary>Creates an attack with any objective.</summary>
@@ -35,9 +38,13 @@ public sealed class FragilityAttack : IMapAttack
     /// <param name="objective">Builds D bound to a batch's clean reference.</param>
     /// <param name="settings">Epsilon, step, iterations, k, beta, criterion.</param>
     /// <param name="gradientMethod">Method differentiated for grad_x D; default <paramref name="evaluationMethod"/>.</param>
+    /// <param name="criterionMethod">Method whose maps score the iterates; default <paramref name="evaluationMethod"/>
+    /// (the paper's). The returned iterate's map and criterion value are always the evaluation method's.</param>
     public FragilityAttack(string name, Classifier model, IAttributionMethod evaluationMethod,
-        Func<CleanReference, IDissimilarityObjective> objective, AttackSettings settings, IAttributionMethod? gradientMethod = null)
+        Func<CleanReference, IDissimilarityObjective> objective, AttackSettings settings, IAttributionMethod? gradientMethod = null,
+        IAttributionMethod? criterionMethod = null)
     {
+        _criterionMethod = criterionMethod;
         Name = name;
         _model = model;
         _evaluationMethod = evaluationMethod;
@@ -49,20 +56,23 @@ public sealed class FragilityAttack : IMapAttack
     }
 
     /// <summary>The top-k attack (D = -sum_{p in B} S_p(x), B = top-k pixels of the clean map; k from the settings).</summary>
-    public static FragilityAttack TopK(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null) =>
-        new(AttackNames.TopK, model, evaluationMethod, c => new TopKObjective(c.Maps, settings.ResolveK(c.Height, c.Width)), settings, gradientMethod);
+    public static FragilityAttack TopK(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null,
+        IAttributionMethod? criterionMethod = null) =>
+        new(AttackNames.TopK, model, evaluationMethod, c => new TopKObjective(c.Maps, settings.ResolveK(c.Height, c.Width)), settings, gradientMethod, criterionMethod);
 
     /// <summary>The mass-center attack (D = ||C(x) - C(x0)||_2).</summary>
-    public static FragilityAttack MassCenter(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null) =>
-        new(AttackNames.MassCenter, model, evaluationMethod, c => new MassCenterObjective(c.Maps), settings, gradientMethod);
+    public static FragilityAttack MassCenter(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, IAttributionMethod? gradientMethod = null,
+        IAttributionMethod? criterionMethod = null) =>
+        new(AttackNames.MassCenter, model, evaluationMethod, c => new MassCenterObjective(c.Maps), settings, gradientMethod, criterionMethod);
 
     /// <summary>The targeted attack (D = sum_{p in T} S_p(x)).</summary>
-    public static FragilityAttack Targeted(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, TargetRegion target, IAttributionMethod? gradientMethod = null) =>
+    public static FragilityAttack Targeted(Classifier model, IAttributionMethod evaluationMethod, AttackSettings settings, TargetRegion target, IAttributionMethod? gradientMethod = null,
+        IAttributionMethod? criterionMethod = null) =>
         new(AttackNames.Targeted, model, evaluationMethod, c =>
         {
             using var mask = target.ToMask(c.Height, c.Width);
             return new TargetedObjective(mask.to(c.Maps.device));
-        }, settings, gradientMethod);
+        }, settings, gradientMethod, criterionMethod);
 
     /// <inheritdoc />
     public string Name { get; }
@@ -76,7 +86,7 @@ public sealed class FragilityAttack : IMapAttack
         Settings.Validate(clean.Height, clean.Width);
         int n = clean.Count;
         using var objective = _objective(clean);
-        using var tracker = new IterateTracker(_model, _evaluationMethod, clean, Settings);
+        using var tracker = new IterateTracker(_model, _evaluationMethod, clean, Settings, _criterionMethod);
         var iterations = new int[n];
         var moving = Enumerable.Repeat(true, n).ToArray();
         double eps = Settings.EpsilonUnit, alpha = Settings.StepUnit;

@@ -9,12 +9,17 @@ namespace Fragility.Attacks;
 /// <summary>
 /// Steps 2-4 of Algorithm 1, shared by every attack: evaluates each iterate on the ORIGINAL ReLU network (label and
 /// the evaluation method's map against the clean map), treats a changed label as inadmissible, and keeps each
-/// input's best admissible iterate.
+/// input's best admissible iterate. With a criterion method (a cheaper integrated gradients, see
+/// <see cref="CriterionQuadrature"/>) the iterates are scored with its maps against its own clean maps, and the
+/// returned iterates' maps and criterion values are recomputed once at the end with the evaluation method, so
+/// what is reported keeps the paper's definition.
 /// </summary>
 internal sealed class IterateTracker : IDisposable
 {
     private readonly Classifier _model;
     private readonly IAttributionMethod _method;
+    private readonly IAttributionMethod? _criterionMethod;
+    private readonly Tensor? _criterionClean;
     private readonly CleanReference _clean;
     private readonly IMapComparison _metric;
     private readonly Tensor _best;
@@ -24,14 +29,22 @@ internal sealed class IterateTracker : IDisposable
     private readonly long[] _bestLabel;
     private readonly float[] _bestConfidence;
 
-    public IterateTracker(Classifier model, IAttributionMethod method, CleanReference clean, AttackSettings settings)
+    /// <summary>Starts from the clean inputs; <paramref name="criterionMethod"/> scores the iterates, null meaning
+    /// <paramref name="method"/> (the paper's).</summary>
+    public IterateTracker(Classifier model, IAttributionMethod method, CleanReference clean, AttackSettings settings, IAttributionMethod? criterionMethod = null)
     {
         _model = model;
         _method = method;
         _clean = clean;
         _metric = MapRows.For(settings.Criterion, settings.ResolveK(clean.Height, clean.Width));
         _best = clean.Inputs.clone();
-        _bestMaps = clean.Maps.clone();
+        if (criterionMethod is not null && !ReferenceEquals(criterionMethod, method))
+        {
+            _criterionMethod = criterionMethod;
+            // Scored against its own clean maps: the quadrature's bias cancels, and an unchanged map scores as the clean one.
+            _criterionClean = MapsOf(criterionMethod, clean.Inputs);
+        }
+        _bestMaps = (_criterionClean ?? clean.Maps).clone();
         int n = clean.Count;
         _bestScore = Enumerable.Repeat(double.PositiveInfinity, n).ToArray();
         _bestCriterion = new double[n];
@@ -45,8 +58,8 @@ internal sealed class IterateTracker : IDisposable
         using var scope = torch.NewDisposeScope();
         using var relu = _model.UseRelu();
         var (labels, confidence) = Predictions.Of(_model, x);
-        var maps = SaliencyMaps.FromAttribution(_method.Attribute(_model, x, _clean.LabelTensor)).detach();
-        var values = Evaluate(_clean.Maps, maps);
+        var maps = SaliencyMaps.FromAttribution((_criterionMethod ?? _method).Attribute(_model, x, _clean.LabelTensor)).detach();
+        var values = Evaluate(_criterionClean ?? _clean.Maps, maps);
         var take = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
@@ -73,6 +86,7 @@ internal sealed class IterateTracker : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var identity = Evaluate(_clean.Maps, _clean.Maps);
+        if (_criterionMethod is not null) Reevaluate();
         var linf = (_best - _clean.Inputs).abs().flatten(1).amax(1).mul(255.0).to(ScalarType.Float64).cpu().data<double>().ToArray();
         var outcomes = new AttackOutcome[_clean.Count];
         for (int i = 0; i < outcomes.Length; i++)
@@ -85,6 +99,27 @@ internal sealed class IterateTracker : IDisposable
         return new AttackBatchResult(attack, _best.clone().MoveToOuterDisposeScope(), _bestMaps.clone().MoveToOuterDisposeScope(), outcomes);
     }
 
+    /// <summary>The returned iterates' maps and criterion values with the evaluation method, once (a failed input
+    /// keeps its clean map).</summary>
+    private void Reevaluate()
+    {
+        using var scope = torch.NewDisposeScope();
+        var maps = MapsOf(_method, _best);
+        var failed = torch.tensor(_bestScore.Select(double.IsPositiveInfinity).ToArray(), device: _best.device);
+        using (torch.no_grad()) _bestMaps.copy_(torch.where(failed.view(-1, 1, 1), _clean.Maps, maps));
+        var values = Evaluate(_clean.Maps, _bestMaps);
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsPositiveInfinity(_bestScore[i])) _bestCriterion[i] = values[i];
+    }
+
+    /// <summary>Maps of <paramref name="method"/> for the clean labels on the ReLU network, detached.</summary>
+    private Tensor MapsOf(IAttributionMethod method, Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var relu = _model.UseRelu();
+        return SaliencyMaps.FromAttribution(method.Attribute(_model, x, _clean.LabelTensor)).detach().MoveToOuterDisposeScope();
+    }
+
     private double[] Evaluate(Tensor clean, Tensor maps) => MapRows.Compare(_metric, clean, maps);
 
     // Similarities are minimised by the attack, distances (the centre shift) maximised.
@@ -94,5 +129,6 @@ internal sealed class IterateTracker : IDisposable
     {
         _best.Dispose();
         _bestMaps.Dispose();
+        _criterionClean?.Dispose();
     }
 }

@@ -49,6 +49,9 @@ public sealed class IntegratedGradients : IAttributionMethod
     /// <summary>Weights w_i, summing to 1.</summary>
     public IReadOnlyList<double> Weights { get; }
 
+    /// <summary>The same method (reference, internal batch size) with another rule and number of path points.</summary>
+    public IntegratedGradients WithPoints(IntegrationRule rule, int steps) => new(steps, rule, Reference, InternalBatchSize);
+
     /// <inheritdoc />
     public string Name => "ig";
 

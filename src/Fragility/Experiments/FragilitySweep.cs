@@ -33,7 +33,7 @@ public sealed class FragilitySweep
     private static readonly string[] FingerprintKeys =
     [
         "model_sha256", "architecture", "dataset", "images", "image_indices", "methods", "method_descriptions", "attacks",
-        "epsilons", "iterations", "step", "k", "beta", "seed", "ig_steps", "attack_steps", "criterion", "target",
+        "epsilons", "iterations", "step", "k", "beta", "seed", "ig_steps", "attack_steps", "criterion", "target", "criterion_ig",
     ];
 
     private readonly Classifier _model;
@@ -89,7 +89,7 @@ public sealed class FragilitySweep
             var (evaluation, gradient) = _settings.MethodsFor(name, _methods);
             return (Name: name, Evaluation: evaluation, Gradient: gradient);
         }).ToArray();
-        var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray());
+        var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray(), methods.Any(m => _settings.CriterionFor(m.Evaluation) is not null));
         if (_shard is not null)
             manifest[ShardFiles.ShardKey] = new JsonObject
             {
@@ -174,7 +174,7 @@ public sealed class FragilitySweep
         // depend on its composition, so only the same batch reproduces an uninterrupted run; only missing lines are written.
         var reference = clean;
         var indices = positions.Select(p => _inputs.Indices[p]).ToArray();
-        var attack = AttackFactory.Create(attackName, _model, evaluation, _settings.AttackSettingsFor(epsilon), gradient, _settings.Target);
+        var attack = AttackFactory.Create(attackName, _model, evaluation, _settings.AttackSettingsFor(epsilon), gradient, _settings.Target, _settings.CriterionFor(evaluation));
         using var result = attack.Run(reference, indices, cancellation);
         var topk = MapRows.Compare(new TopKIntersection(K), reference.Maps, result.PerturbedMaps);
         var spearman = MapRows.Compare(new SpearmanRankCorrelation(), reference.Maps, result.PerturbedMaps);
@@ -249,7 +249,7 @@ public sealed class FragilitySweep
 
     // ---- run.json ----
 
-    private JsonObject Manifest(string[] methodDescriptions)
+    private JsonObject Manifest(string[] methodDescriptions, bool cheapCriterion)
     {
         var names = _inputs.Images.ClassNames;
         var o = new JsonObject
@@ -289,6 +289,8 @@ public sealed class FragilitySweep
             ["array_images"] = _settings.ArrayImages,
             ["model_sha256"] = ModelHash(_model),
         };
+        // Only when some method scores with it, so sweeps with the paper's criterion keep their earlier fingerprint.
+        if (cheapCriterion) o["criterion_ig"] = _settings.CriterionIg!.ToString();
         o["fingerprint"] = Fingerprint(o);
         return o;
     }
@@ -299,7 +301,8 @@ public sealed class FragilitySweep
     private static string Fingerprint(JsonObject manifest)
     {
         var key = new JsonObject();
-        foreach (string k in FingerprintKeys) key[k] = manifest[k]?.DeepClone();
+        foreach (string k in FingerprintKeys)
+            if (k != "criterion_ig" || manifest.ContainsKey(k)) key[k] = manifest[k]?.DeepClone();
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString()));
         return Convert.ToHexStringLower(hash)[..16];
     }
