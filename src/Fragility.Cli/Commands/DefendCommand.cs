@@ -73,8 +73,8 @@ public sealed class DefendCommand : ICliCommand
                 if (!File.Exists(p)) throw new FragilityException($"Model file '{p}' does not exist. Train one with 'fragility train --out {p}' or fix the path.");
             var settings = new DefenceSettings
             {
-                Methods = List(pr.GetValue(methods)!, "--methods"), Defences = List(pr.GetValue(defences)!, "--defences"),
-                Images = pr.GetValue(images), Epsilons = List(pr.GetValue(epsilons)!, "--epsilons").Select(Number).ToArray(), TableEpsilon = pr.GetValue(epsilon),
+                Methods = Lists.Split(pr.GetValue(methods)!, "--methods"), Defences = DefenceList(pr.GetValue(defences)!),
+                Images = pr.GetValue(images), Epsilons = Lists.Numbers(pr.GetValue(epsilons)!, "--epsilons"), TableEpsilon = pr.GetValue(epsilon),
                 Iterations = pr.GetValue(iterations), Step = pr.GetValue(step), K = pr.GetValue(k), Beta = pr.GetValue(beta), Seed = pr.GetValue(seed),
                 BatchSize = pr.GetValue(batch), SmoothGradSamples = pr.GetValue(samples), SmoothGradSigma255 = pr.GetValue(sigma), IgSteps = pr.GetValue(igSteps),
                 IgRule = PathIntegration.Parse(pr.GetValue(igRule)!), Reference = pr.GetValue(reference)!, FaithfulnessSteps = pr.GetValue(faithSteps),
@@ -89,7 +89,7 @@ public sealed class DefendCommand : ICliCommand
             string command = CliCommandLine.Of(pr);
             var evaluation = new DefenceEvaluation(paths, test, settings, command)
             {
-                ExplanationDefenceModels = pr.GetValue(defendModels) is string only ? List(only, "--defend-models") : null,
+                ExplanationDefenceModels = pr.GetValue(defendModels) is string only ? Lists.Split(only, "--defend-models") : null,
             };
             string outDir = pr.GetValue(output)!;
             AnsiConsole.MarkupLine(Markup.Escape($"{paths.Count} model(s) x {settings.Methods.Count} method(s) x defences {string.Join(", ", settings.Defences)}; {settings.Images} images, " +
@@ -125,14 +125,6 @@ public sealed class DefendCommand : ICliCommand
 
     private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 
-    private static string[] List(string value, string option)
-    {
-        // Semicolons inside one item (smoothgrad:n=16;sigma=30) stand for the commas of its settings.
-        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => s.Replace(';', ',')).ToArray();
-        return items.Length > 0 ? items : throw new FragilityException($"{option} is empty: give a comma-separated list.");
-    }
-
-    private static double Number(string s) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
-            : throw new FragilityException($"--epsilons: '{s}' is not a number; give pixel units of the 0-255 scale such as 1,2,4,8.");
+    // Semicolons inside one item (smoothgrad:n=16;sigma=30) stand for the commas of its settings.
+    private static string[] DefenceList(string value) => Lists.Split(value, "--defences").Select(s => s.Replace(';', ',')).ToArray();
 }

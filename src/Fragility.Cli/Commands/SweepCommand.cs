@@ -62,9 +62,9 @@ public sealed class SweepCommand : ICliCommand
             var attack = shared.Settings(pr, 8);
             var settings = new SweepSettings
             {
-                Methods = List(pr.GetValue(methods)!, "--methods"),
-                Attacks = List(pr.GetValue(attacks)!, "--attacks").Select(AttackNames.Canonical).ToArray(),
-                Epsilons = List(pr.GetValue(epsilons)!, "--epsilons").Select(Number).ToArray(),
+                Methods = Lists.Split(pr.GetValue(methods)!, "--methods"),
+                Attacks = Lists.Split(pr.GetValue(attacks)!, "--attacks").Select(AttackNames.Canonical).ToArray(),
+                Epsilons = Lists.Numbers(pr.GetValue(epsilons)!, "--epsilons"),
                 Images = pr.GetValue(images), Iterations = attack.Iterations, Step = attack.Step, K = attack.K,
                 Beta = attack.Beta, Seed = attack.Seed, Criterion = attack.Criterion,
                 BatchSize = pr.GetValue(shared.BatchSize), IgSteps = pr.GetValue(shared.IgSteps), AttackSteps = pr.GetValue(shared.AttackSteps),
@@ -145,14 +145,4 @@ public sealed class SweepCommand : ICliCommand
         < 5400 => $"about {seconds / 60:F0} min",
         _ => $"about {seconds / 3600:F1} h",
     };
-
-    private static string[] List(string value, string option)
-    {
-        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        return items.Length > 0 ? items : throw new FragilityException($"{option} is empty: give a comma-separated list.");
-    }
-
-    private static double Number(string s) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
-            : throw new FragilityException($"--epsilons: '{s}' is not a number; give pixel units of the 0-255 scale such as 1,2,4,8 or 0.5.");
 }

@@ -60,7 +60,8 @@ public static class AuditBudget
         int last = ladder[^1];
         int few = Math.Min(cost.ImagesWithin(budgetSeconds, last), cap);
         if (few < 1) throw TooSmall(budgetSeconds, $"one image at {last} iterations needs {Need(1, last)}");
-        return new AuditChoice(few, last, cost.Seconds(few, last), $"the budget allows only {few} images at the fewest iterations; give more --budget for tighter intervals");
+        return new AuditChoice(few, last, cost.Seconds(few, last), few == 1 ? "the budget allows only one image at the fewest iterations, so there are no intervals; give more --budget for them"
+            : $"the budget allows only {few} images at the fewest iterations; give more --budget for tighter intervals");
     }
 
     private static FragilityException TooSmall(double budgetSeconds, string need) =>

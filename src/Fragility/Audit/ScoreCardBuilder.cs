@@ -99,13 +99,18 @@ internal static class ScoreCardBuilder
     {
         var text = new List<string>();
         string E = eps.ToString("0.##", Inv);
+        string Interval(ScoreInterval i, Func<double, string> f) =>
+            double.IsFinite(i.Lower) ? $"95 % interval {f(i.Lower)} to {f(i.Upper)}" : $"no interval from {i.N} image{(i.N == 1 ? "" : "s")}";
         string Robust(MethodScore m) =>
-            $"it keeps {P(m.Robustness.Mean)} of its top-{k} pixels (95 % interval {P(m.Robustness.Lower)}–{P(m.Robustness.Upper)}) under the strongest attack at ε = {E}/255, " +
+            $"it keeps {P(m.Robustness.Mean)} of its top-{k} pixels ({Interval(m.Robustness, P)}) under the strongest attack at ε = {E}/255, " +
             $"against {P(m.Epsilons[^1].TopKRandom.Mean)} under random noise of the same size";
         if (recommended is not null)
         {
-            text.Add($"Show {recommended.Method}: {Robust(recommended)}; verdict {VerdictThresholds.Words(recommended.Verdict)}. " +
-                $"It passes the sanity check (its maps on a randomised model correlate {N(recommended.Randomisation)} with the trained model's).");
+            string sanity = $"It passes the sanity check (its maps on a randomised model correlate {N(recommended.Randomisation)} with the trained model's).";
+            text.Add(recommended.Verdict == Verdict.Robust
+                ? $"Show {recommended.Method}: {Robust(recommended)}; verdict robust. {sanity}"
+                : $"No method that passes the sanity check is robust here. The most robust, {recommended.Method}, is {VerdictThresholds.Words(recommended.Verdict)}: " +
+                  $"{Robust(recommended)}. {sanity} Do not present its maps as stable explanations without a defence.");
             text.Add(recommended.BreakingEpsilon is double b
                 ? $"Its map loses half of its top-{k} pixels from ε = {b.ToString("0.##", Inv)}/255 on."
                 : $"No audited ε breaks it: it keeps at least half of its top-{k} pixels up to ε = {E}/255.");
@@ -116,11 +121,11 @@ internal static class ScoreCardBuilder
             text.Add($"{robustButInsane.Method} is more robust (T = {P(robustButInsane.Robustness.Mean)}) but fails the sanity check (correlation {N(robustButInsane.Randomisation)} with a randomised model's maps): its stability comes from ignoring what the model learned.");
         if (defence is not null)
             text.Add($"Defend the gradient map with {defence.Defence}: it raises the kept top-k from {P(defence.Robustness.Mean - defence.Gain.Mean)} to {P(defence.Robustness.Mean)} " +
-                $"(paired gain {Signed(defence.Gain.Mean)}, 95 % interval {Signed(defence.Gain.Lower)} to {Signed(defence.Gain.Upper)}) at {N(defence.CostRatio)}× the cost per map ({N(defence.MillisecondsPerMap)} ms).");
+                $"(paired gain {Signed(defence.Gain.Mean)}, {Interval(defence.Gain, Signed)}) at {N(defence.CostRatio)}× the cost per map ({N(defence.MillisecondsPerMap)} ms).");
         else if (defences.Count > 0)
             text.Add("No defence is worth its cost here: " + string.Join("; ", defences.Select(d =>
-                $"{d.Defence} changes the kept top-k by {Signed(d.Gain.Mean)} (95 % interval {Signed(d.Gain.Lower)} to {Signed(d.Gain.Upper)}) at {N(d.CostRatio)}× the cost")) +
-                $" (worth it means a gain of at least {P(thresholds.DefenceGain)} with an interval above zero).");
+                $"{d.Defence} changes the kept top-k by {Signed(d.Gain.Mean)} ({Interval(d.Gain, Signed)}) at {N(d.CostRatio)}× the cost")) +
+                $" (worth it means a gain of at least {Signed(thresholds.DefenceGain)} with an interval above zero).");
         if (shownGiven && shown.Method != recommended?.Method)
             text.Add($"The method you show, {shown.Method}, is {VerdictThresholds.Words(shown.Verdict)}: {Robust(shown)}" +
                 (shown.PassesSanity ? "." : "; and it fails the sanity check."));

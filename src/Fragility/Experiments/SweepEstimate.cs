@@ -57,7 +57,7 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
             if (n > 1 || name == settings.Methods[0])
                 using (var warm = CleanReference.Compute(model, evaluation, one))
                     Time(AttackFactory.Create(attacks.FirstOrDefault(a => a is not AttackNames.Random) ?? AttackNames.Random, model, evaluation,
-                        attackSettings with { Iterations = 1 }, gradient, settings.Target), warm);
+                        attackSettings with { Iterations = 1 }, gradient, settings.Target, settings.CriterionFor(evaluation)), warm);
             var clock = Stopwatch.StartNew();
             using var clean = CleanReference.Compute(model, evaluation, batch);
             double cleanSeconds = clock.Elapsed.TotalSeconds;
@@ -66,7 +66,7 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
                 randomSeconds = Time(AttackFactory.Create(AttackNames.Random, model, evaluation, attackSettings, gradient), clean);
             var iterative = attacks.FirstOrDefault(a => a is not AttackNames.Random);
             if (iterative is not null)
-                stepSeconds = Time(AttackFactory.Create(iterative, model, evaluation, attackSettings, gradient, settings.Target), clean) / timedIterations;
+                stepSeconds = Time(AttackFactory.Create(iterative, model, evaluation, attackSettings, gradient, settings.Target, settings.CriterionFor(evaluation)), clean) / timedIterations;
             perStep[name] = stepSeconds / n;
             // Per image: the clean maps once, then every attack x epsilon cell.
             double fixedCost = cleanSeconds / n, iterationCost = 0;

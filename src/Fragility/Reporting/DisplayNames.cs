@@ -14,6 +14,9 @@ internal static class DisplayNames
         ["lrp"] = "Relevance propagation",
         ["relevance"] = "Relevance propagation",
         ["gradient_x_input"] = "Gradient × input",
+        ["grad_x_input"] = "Gradient × input",
+        ["lrp_epsilon"] = "LRP-ε",
+        ["deeplift_gradmax"] = "DeepLIFT (max-pool gradient)",
         ["gradxinput"] = "Gradient × input",
         ["input_x_gradient"] = "Gradient × input",
         ["smoothgrad"] = "SmoothGrad",
@@ -31,7 +34,11 @@ internal static class DisplayNames
         ["targeted"] = "Targeted",
     };
 
-    public static string Method(string id) => Methods.TryGetValue(id, out var name) ? name : id;
+    public static string Method(string id) =>
+        Methods.TryGetValue(id, out var name) ? name
+        // The audit's beta-smoothed gradient (the beta-smoothing defence), e.g. gradient_beta2.
+        : id.StartsWith("gradient_beta", StringComparison.OrdinalIgnoreCase) ? $"Gradient, β-smoothed (β = {id["gradient_beta".Length..]})"
+        : id;
 
     public static string Attack(string id) => Attacks.TryGetValue(id, out var name) ? name : id;
 }

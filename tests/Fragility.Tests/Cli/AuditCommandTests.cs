@@ -54,6 +54,24 @@ public sealed class AuditCommandTests : IDisposable
     }
 
     [Fact]
+    public void HostileOrCutAuditFilesAreRefusedOrRepaired()
+    {
+        Assert.Equal(0, CliHarness.Run(["audit", "--out", Out, .. Small]).Code);
+        string checks = Path.Combine(Out, "checks.jsonl");
+        // A kill in the middle of a line of checks.jsonl: the cut line is dropped and its method checked again.
+        var lines = File.ReadAllLines(checks);
+        File.WriteAllText(checks, lines[0] + "\n" + lines[1][..(lines[1].Length / 2)]);
+        var (code, _, error) = CliHarness.Run(["audit", "--out", Out, .. Small]);
+        Assert.True(code == 0, error);
+        Assert.Equal(lines.Length, File.ReadAllLines(checks).Length);
+        // A complete line that is not a record, and a plan that is not JSON, are refused with the fix.
+        File.WriteAllText(checks, "{\"method\": 3}\n");
+        AssertOneLineError(CliHarness.Run(["audit", "--out", Out, .. Small]), "checks.jsonl");
+        File.WriteAllText(Path.Combine(Out, "audit.json"), "{ not json");
+        AssertOneLineError(CliHarness.Run(["audit", "--out", Out, .. Small]), "--overwrite");
+    }
+
+    [Fact]
     public void BadInputGetsOneLineAndExitTwo()
     {
         Directory.CreateDirectory(_dir);
