@@ -72,6 +72,22 @@ public sealed class RobustnessAuditTests : IDisposable
     }
 
     [Fact]
+    public void AModelWithRandomisedWeightsFailsTheSanityCheckOnGradientTimesInput()
+    {
+        // The shipped model with every weight re-drawn: gradient x input of a random network is the image times noise,
+        // so on Fashion-MNIST (a black background, where every such map is zero) the maps of two random draws agree.
+        using var model = ModelStore.Load(ModelStore.ShippedModelPath());
+        Fragility.Defences.ParameterRandomisation.Randomise(model, seed: 123);
+        using var images = DatasetCatalog.Load(DatasetCatalog.Sample, DatasetSplit.Test, null, model.Metadata.Preprocessing.LoadOptions());
+        var settings = Small with { Methods = ["grad_x_input"], Epsilons = [8], Iterations = 2 };
+        var card = new RobustnessAudit(model, settings).Run(images, _dir);
+        var m = Assert.Single(card.Methods);
+        Assert.False(m.PassesSanity, $"randomisation correlation {m.Randomisation}");
+        Assert.NotNull(card.Accuracy);
+        Assert.Contains(card.Notes, n => n.Contains("chance"));   // and the near-chance accuracy is flagged
+    }
+
+    [Fact]
     public void ATrainedModelsGradientPassesTheSanityCheckAndIsMovedMoreThanByNoise()
     {
         using var model = AttackTestModels.Trained();
