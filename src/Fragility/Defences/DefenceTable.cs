@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
+using Fragility.IO;
 
 namespace Fragility.Defences;
 
-/// <summary>Writes the defence table (CSV and Markdown), the robustness curve and the per-image values.</summary>
+/// <summary>Writes the defence table (CSV through <see cref="CsvTable"/>, and Markdown), the robustness curve and the per-image values.</summary>
 public static class DefenceTable
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -18,24 +19,15 @@ public static class DefenceTable
     ];
 
     /// <summary>One line per row, every value (NaN written as empty).</summary>
-    public static void WriteCsv(IReadOnlyList<DefenceRow> rows, string path)
-    {
-        var s = new StringBuilder();
-        s.AppendLine(string.Join(',', CsvColumns));
-        foreach (var r in rows)
-        {
-            string[] cells =
-            [
-                r.Model, r.Regularizer, r.Lambda, r.Method, r.Defence, r.MethodDescription, r.Attack, r.Images.ToString(Inv), r.K.ToString(Inv), N(r.Epsilon),
-                N(r.Accuracy), N(r.TopKAfterTopK), N(r.SpearmanAfterTopK), N(r.ShiftAfterTopK), N(r.TopKAfterMassCenter), N(r.SpearmanAfterMassCenter),
-                N(r.ShiftAfterMassCenter), N(r.LabelKept), N(r.TopKAfterRandom), N(r.TopKAfterTransferTopK), N(r.ShiftAfterTransferMassCenter),
-                N(r.DeletionAuc), N(r.InsertionAuc), N(r.RandomisationSpearman), N(r.MillisecondsPerMap), N(r.ExtraMillisecondsPerMap),
-                N(r.SecondsPerEpoch), N(r.ExtraSecondsPerEpoch),
-            ];
-            s.AppendLine(string.Join(',', cells.Select(Quote)));
-        }
-        Write(path, s.ToString());
-    }
+    public static void WriteCsv(IReadOnlyList<DefenceRow> rows, string path) =>
+        CsvTable.Write(path, CsvColumns, rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Model, r.Regularizer, r.Lambda, r.Method, r.Defence, r.MethodDescription, r.Attack, r.Images.ToString(Inv), r.K.ToString(Inv), N(r.Epsilon),
+            N(r.Accuracy), N(r.TopKAfterTopK), N(r.SpearmanAfterTopK), N(r.ShiftAfterTopK), N(r.TopKAfterMassCenter), N(r.SpearmanAfterMassCenter),
+            N(r.ShiftAfterMassCenter), N(r.LabelKept), N(r.TopKAfterRandom), N(r.TopKAfterTransferTopK), N(r.ShiftAfterTransferMassCenter),
+            N(r.DeletionAuc), N(r.InsertionAuc), N(r.RandomisationSpearman), N(r.MillisecondsPerMap), N(r.ExtraMillisecondsPerMap),
+            N(r.SecondsPerEpoch), N(r.ExtraSecondsPerEpoch),
+        ]));
 
     /// <summary>The table for people: the main columns rounded, then the attack used for each defence.</summary>
     public static void WriteMarkdown(IReadOnlyList<DefenceRow> rows, string path) => Write(path, Markdown(rows));
@@ -69,27 +61,19 @@ public static class DefenceTable
     }
 
     /// <summary>Top-k intersection after the top-k attack against epsilon: one line per row and epsilon.</summary>
-    public static void WriteCurve(IReadOnlyList<DefenceRow> rows, string path)
-    {
-        var s = new StringBuilder("model,method,defence,epsilon,topk_after_topk\n");
-        foreach (var r in rows)
-            foreach (var (eps, value) in r.TopKCurve.OrderBy(kv => kv.Key))
-                s.AppendLine(string.Join(',', new[] { r.Model, r.Method, r.Defence, N(eps), N(value) }.Select(Quote)));
-        Write(path, s.ToString());
-    }
+    public static void WriteCurve(IReadOnlyList<DefenceRow> rows, string path) =>
+        CsvTable.Write(path, ["model", "method", "defence", "epsilon", "topk_after_topk"],
+            rows.SelectMany(r => r.TopKCurve.OrderBy(kv => kv.Key).Select(kv => (IReadOnlyList<string>)[r.Model, r.Method, r.Defence, N(kv.Key), N(kv.Value)])));
 
     /// <summary>Every image's values per row and attack.</summary>
-    public static void WritePerImage(IEnumerable<(DefenceRow Row, ImageResult Result)> results, string path)
-    {
-        var s = new StringBuilder("model,method,defence,image,attack,epsilon,topk,spearman,center_shift,failed,deletion_auc,insertion_auc,randomisation_spearman\n");
-        foreach (var (row, r) in results)
-            s.AppendLine(string.Join(',', new[]
-            {
-                row.Model, row.Method, row.Defence, r.Image.ToString(Inv), r.Attack, N(r.Epsilon), N(r.TopK), N(r.Spearman), N(r.CenterShift),
-                r.Failed ? "true" : "false", N(r.Deletion), N(r.Insertion), N(r.Randomisation),
-            }.Select(Quote)));
-        Write(path, s.ToString());
-    }
+    public static void WritePerImage(IEnumerable<(DefenceRow Row, ImageResult Result)> results, string path) =>
+        CsvTable.Write(path,
+            ["model", "method", "defence", "image", "attack", "epsilon", "topk", "spearman", "center_shift", "failed", "deletion_auc", "insertion_auc", "randomisation_spearman"],
+            results.Select(x => (IReadOnlyList<string>)
+            [
+                x.Row.Model, x.Row.Method, x.Row.Defence, x.Result.Image.ToString(Inv), x.Result.Attack, N(x.Result.Epsilon), N(x.Result.TopK), N(x.Result.Spearman),
+                N(x.Result.CenterShift), x.Result.Failed ? "true" : "false", N(x.Result.Deletion), N(x.Result.Insertion), N(x.Result.Randomisation),
+            ]));
 
     private static void Write(string path, string text)
     {
@@ -105,6 +89,4 @@ public static class DefenceTable
     private static string P(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", Inv) + "%" : "—";
 
     private static string Escape(string s) => s.Replace("|", "\\|");
-
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Fragility.IO;
 using Fragility.Reporting;
 
 namespace Fragility.Defences;
@@ -35,10 +36,9 @@ public sealed class DefencesSection : IReportSection
             "Each row is a model (trained with the regulariser shown) x an attribution method x an explanation-side defence. Robustness columns come from ADAPTIVE attacks that go through the defence; " +
             "'transfer' columns apply the undefended map's attack to the defended map. Higher top-k intersection and Spearman, and a smaller centre shift, mean a more robust map; " +
             "lower deletion AUC, higher insertion AUC and a lower randomisation correlation mean a more faithful one.");
-        var rows = FolderSection.ReadCsv(Path.Combine(_folder, DefenceEvaluation.TableCsv));
-        if (rows.Count > 1)
+        var (header, rows) = CsvTable.Read(Path.Combine(_folder, DefenceEvaluation.TableCsv));
+        if (rows.Count > 0)
         {
-            var header = rows[0];
             int Col(string name) => header.ToList().IndexOf(name);
             string[] shown =
             [
@@ -48,12 +48,12 @@ public sealed class DefencesSection : IReportSection
             var columns = shown.Select(Col).Where(i => i >= 0).ToArray();
             html.Heading("Defence table", 4);
             html.Table(columns.Select(i => header[i]).ToArray(),
-                rows.Skip(1).Select(r => (IReadOnlyList<string>)columns.Select(i => i < r.Count ? Round(r[i]) : "").ToArray()));
+                rows.Select(r => (IReadOnlyList<string>)columns.Select(i => i < r.Count ? Round(r[i]) : "").ToArray()));
             int attackCol = Col("attack"), defenceCol = Col("defence");
             if (attackCol >= 0 && defenceCol >= 0)
             {
                 html.Heading("Attack used for each defence", 4);
-                html.Table(["defence", "adaptive attack"], rows.Skip(1).Where(r => r.Count > attackCol)
+                html.Table(["defence", "adaptive attack"], rows.Where(r => r.Count > attackCol)
                     .GroupBy(r => r[defenceCol]).Select(g => (IReadOnlyList<string>)new[] { g.Key, g.First()[attackCol] }));
             }
         }

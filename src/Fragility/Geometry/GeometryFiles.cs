@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fragility.IO;
 using Fragility.Reporting;
 
 namespace Fragility.Geometry;
@@ -33,28 +34,23 @@ public static class GeometryFiles
         File.WriteAllText(Path.Combine(folder, FolderSection.DescriptionFile), section.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
     }
 
-    /// <summary>Writes a CSV file (RFC 4180 quoting, invariant culture, doubles with up to 6 significant digits, NaN as empty).</summary>
-    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
-    {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        writer.WriteLine(string.Join(",", header.Select(Quote)));
-        foreach (var row in rows) writer.WriteLine(string.Join(",", row.Select(Field)));
-    }
+    /// <summary>Writes a CSV file through <see cref="CsvTable"/> (RFC 4180 quoting); cells as <see cref="Field"/> formats them.</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows) =>
+        CsvTable.Write(path, header, rows.Select(row => (IReadOnlyList<string>)row.Select(Field).ToArray()));
 
-    /// <summary>A value as a CSV field.</summary>
+    /// <summary>
+    /// A value as the text of a CSV cell, before quoting: invariant culture, doubles with up to 6 significant digits,
+    /// NaN and null as empty, booleans as true/false.
+    /// </summary>
     public static string Field(object? value) => value switch
     {
         null => "",
         double d => double.IsFinite(d) ? d.ToString("G6", Inv) : "",
         float f => double.IsFinite(f) ? ((double)f).ToString("G6", Inv) : "",
         bool b => b ? "true" : "false",
-        IFormattable x => Quote(x.ToString(null, Inv)),
-        _ => Quote(value.ToString() ?? ""),
+        IFormattable x => x.ToString(null, Inv),
+        _ => value.ToString() ?? "",
     };
-
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>Formats a number for descriptions (3 significant digits).</summary>
     public static string Num(double v, string format = "G3") => double.IsFinite(v) ? v.ToString(format, Inv) : "n/a";

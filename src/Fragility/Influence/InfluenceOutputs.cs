@@ -117,16 +117,14 @@ public static class InfluenceOutputs
             "I = " + value.ToString("G3", CultureInfo.InvariantCulture), tone);
     }
 
-    /// <summary>Writes leave-one-out rows (one or more lambdas) as CSV.</summary>
-    public static void WriteLeaveOneOut(IEnumerable<LeaveOneOutResult> results, IReadOnlyList<InfluenceTestPoint> tests, IReadOnlyList<int> trainIndices, string path)
-    {
-        var sb = new StringBuilder("l2,test,train_index,side,influence,predicted_change,actual_change\n");
-        foreach (var r in results)
-            foreach (var row in r.Rows)
-                sb.AppendJoin(',', F(r.L2), tests[row.Test].Id, trainIndices[row.TrainingPoint].ToString(CultureInfo.InvariantCulture), row.Side,
-                    F(row.Influence), F(row.Predicted), F(row.Actual)).Append('\n');
-        File.WriteAllText(path, sb.ToString());
-    }
+    /// <summary>Writes leave-one-out rows (one or more lambdas) as CSV through <see cref="CsvTable"/>.</summary>
+    public static void WriteLeaveOneOut(IEnumerable<LeaveOneOutResult> results, IReadOnlyList<InfluenceTestPoint> tests, IReadOnlyList<int> trainIndices, string path) =>
+        CsvTable.Write(path, ["l2", "test", "train_index", "side", "influence", "predicted_change", "actual_change"],
+            results.SelectMany(r => r.Rows.Select(row => (IReadOnlyList<string>)
+            [
+                F(r.L2), tests[row.Test].Id, trainIndices[row.TrainingPoint].ToString(CultureInfo.InvariantCulture), row.Side,
+                F(row.Influence), F(row.Predicted), F(row.Actual),
+            ])));
 
     /// <summary>A file-system-safe version of a test id ("test:12" becomes "test-12").</summary>
     public static string SafeName(string id) => string.Concat(id.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '-'));

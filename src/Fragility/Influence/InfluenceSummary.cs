@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Fragility.IO;
 using MathNet.Numerics.Statistics;
 
 namespace Fragility.Influence;
@@ -33,18 +33,21 @@ public static class InfluenceSummary
         return rows;
     }
 
-    /// <summary>Writes the rows as CSV (invariant culture; NaN as empty).</summary>
+    /// <summary>Writes the rows as CSV through <see cref="CsvTable"/> (invariant culture; NaN as empty).</summary>
     public static void Write(IReadOnlyList<InfluenceSummaryRow> rows, string path)
     {
         int k = rows.Count > 0 ? rows[0].K : 5;
-        var sb = new StringBuilder();
-        sb.Append("attack,epsilon,tests,spearman_mean,spearman_std,").Append($"top{k}_kept_mean,top{k}_kept_std,")
-          .Append("label_kept_rate,network_label_kept_rate,linf_mean,angle_gradient_mean_deg,angle_perturbation_mean_deg,p_change_mean,failures\n");
-        foreach (var r in rows)
-            sb.AppendJoin(',', r.Attack, F(r.Epsilon), r.Tests.ToString(CultureInfo.InvariantCulture), F(r.SpearmanMean), F(r.SpearmanStd), F(r.TopKeptMean), F(r.TopKeptStd),
-                F(r.LabelKeptRate), F(r.NetworkLabelKeptRate), F(r.LinfMean), F(r.AngleGradientMean), F(r.AnglePerturbationMean), F(r.ProbabilityChangeMean),
-                r.Failures.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        File.WriteAllText(path, sb.ToString());
+        string[] header =
+        [
+            "attack", "epsilon", "tests", "spearman_mean", "spearman_std", $"top{k}_kept_mean", $"top{k}_kept_std",
+            "label_kept_rate", "network_label_kept_rate", "linf_mean", "angle_gradient_mean_deg", "angle_perturbation_mean_deg", "p_change_mean", "failures",
+        ];
+        CsvTable.Write(path, header, rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Attack, F(r.Epsilon), r.Tests.ToString(CultureInfo.InvariantCulture), F(r.SpearmanMean), F(r.SpearmanStd), F(r.TopKeptMean), F(r.TopKeptStd),
+            F(r.LabelKeptRate), F(r.NetworkLabelKeptRate), F(r.LinfMean), F(r.AngleGradientMean), F(r.AnglePerturbationMean), F(r.ProbabilityChangeMean),
+            r.Failures.ToString(CultureInfo.InvariantCulture),
+        ]));
     }
 
     private static double Std(IEnumerable<double> values)

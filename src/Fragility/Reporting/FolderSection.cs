@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fragility.IO;
 
 namespace Fragility.Reporting;
 
@@ -7,7 +8,7 @@ namespace Fragility.Reporting;
 /// A report section made from a folder of files, so that any command can contribute to the report by writing a
 /// folder: an optional <c>section.json</c> <c>{"title": "Geometry", "description": "...", "captions": {"angles.png": "..."}}</c>,
 /// then, in file-name order, every <c>*.png</c> (embedded as a figure, caption from <c>captions</c> or the file name),
-/// every <c>*.csv</c> (shown as a table, at most <see cref="MaxTableRows"/> rows) and every <c>*.txt</c> (shown as
+/// every <c>*.csv</c> (read by <see cref="CsvTable"/>, shown as a table, at most <see cref="MaxTableRows"/> rows) and every <c>*.txt</c> (shown as
 /// preformatted text). Other files are ignored. All text is escaped.
 /// </summary>
 public sealed class FolderSection : IReportSection
@@ -66,11 +67,11 @@ public sealed class FolderSection : IReportSection
                     catch (ArgumentException) { html.Paragraph($"({name} is not a valid PNG and was left out.)"); }
                     break;
                 case ".csv":
-                    var rows = ReadCsv(file);
-                    if (rows.Count == 0) break;
+                    var table = CsvTable.Read(file);
+                    if (table.Header.Count == 0) break;
                     html.Heading(caption, 4);
-                    html.Table(rows[0], rows.Skip(1).Take(MaxTableRows));
-                    if (rows.Count - 1 > MaxTableRows) html.Paragraph($"{rows.Count - 1 - MaxTableRows} more rows in {name}.");
+                    html.Table(table.Header, table.Rows.Take(MaxTableRows));
+                    if (table.Rows.Count > MaxTableRows) html.Paragraph($"{table.Rows.Count - MaxTableRows} more rows in {name}.");
                     break;
                 case ".txt":
                     html.Heading(caption, 4);
@@ -81,33 +82,4 @@ public sealed class FolderSection : IReportSection
     }
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-
-    /// <summary>Splits CSV lines into fields (RFC 4180 quoting, quoted fields may not span lines).</summary>
-    internal static List<IReadOnlyList<string>> ReadCsv(string path)
-    {
-        var rows = new List<IReadOnlyList<string>>();
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.Length == 0) continue;
-            var fields = new List<string>();
-            var field = new System.Text.StringBuilder();
-            bool quoted = false;
-            for (int i = 0; i < line.Length; i++)
-            {
-                char c = line[i];
-                if (quoted)
-                {
-                    if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-                    else if (c == '"') quoted = false;
-                    else field.Append(c);
-                }
-                else if (c == '"') quoted = true;
-                else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-                else field.Append(c);
-            }
-            fields.Add(field.ToString());
-            rows.Add(fields);
-        }
-        return rows;
-    }
 }

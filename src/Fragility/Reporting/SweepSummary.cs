@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Fragility.IO;
 using MathNet.Numerics.Statistics;
 
 namespace Fragility.Reporting;
@@ -122,40 +123,30 @@ public sealed class SweepSummary
     /// The summary as CSV: header <see cref="CsvColumns"/>, one line per row, invariant culture, shortest round-trip
     /// numbers, empty fields for undefined values (NaN: no data, or a standard deviation of fewer than two values).
     /// </summary>
-    public string ToCsv()
-    {
-        var sb = new StringBuilder();
-        sb.Append(string.Join(",", CsvColumns)).Append('\n');
-        foreach (var r in Rows)
-        {
-            string[] fields =
-            [
-                Csv(r.Method), Csv(r.Attack), Num(r.Epsilon), Num(r.Images), Num(r.TopkIntersectionMean), Num(r.TopkIntersectionStd),
-                Num(r.SpearmanMean), Num(r.SpearmanStd), Num(r.CenterShiftMean), Num(r.CenterShiftStd), Num(r.LabelKeptRate),
-                Num(r.Failures), Num(r.KendallMean), Num(r.KendallStd), Num(r.ConfidenceBeforeMean), Num(r.ConfidenceAfterMean),
-                Num(r.LinfMean), Num(r.LinfMax), r.K is int k ? Num(k) : "", Num(r.SecondsMean),
-            ];
-            sb.Append(string.Join(",", fields)).Append('\n');
-        }
-        return sb.ToString();
-    }
+    public string ToCsv() => CsvTable.Format(CsvColumns, CsvRows());
 
-    /// <summary>Writes <see cref="ToCsv"/> to a file (UTF-8, no byte-order mark), creating its folder.</summary>
+    /// <summary>Writes <see cref="ToCsv"/> to a file (UTF-8, no byte-order mark) through <see cref="CsvTable"/>, creating its folder.</summary>
     /// <exception cref="FragilityException">The file cannot be written.</exception>
     public void WriteCsv(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         try
         {
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllText(path, ToCsv(), new UTF8Encoding(false));
+            CsvTable.Write(path, CsvColumns, CsvRows());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new FragilityException($"Cannot write summary '{path}': {e.Message}. Choose a writable output folder.", e);
         }
     }
+
+    private IEnumerable<IReadOnlyList<string>> CsvRows() => Rows.Select(r => (IReadOnlyList<string>)
+    [
+        r.Method, r.Attack, Num(r.Epsilon), Num(r.Images), Num(r.TopkIntersectionMean), Num(r.TopkIntersectionStd),
+        Num(r.SpearmanMean), Num(r.SpearmanStd), Num(r.CenterShiftMean), Num(r.CenterShiftStd), Num(r.LabelKeptRate),
+        Num(r.Failures), Num(r.KendallMean), Num(r.KendallStd), Num(r.ConfidenceBeforeMean), Num(r.ConfidenceAfterMean),
+        Num(r.LinfMean), Num(r.LinfMax), r.K is int k ? Num(k) : "", Num(r.SecondsMean),
+    ]);
 
     private static List<string> Order(IReadOnlyList<string>? preferred, IEnumerable<string> seen)
     {
@@ -180,7 +171,4 @@ public sealed class SweepSummary
     private static string Num(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
 
     private static string Num(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
