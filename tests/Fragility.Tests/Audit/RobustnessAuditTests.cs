@@ -79,7 +79,7 @@ public sealed class RobustnessAuditTests : IDisposable
         using var model = ModelStore.Load(ModelStore.ShippedModelPath());
         Fragility.Defences.ParameterRandomisation.Randomise(model, seed: 123);
         using var images = DatasetCatalog.Load(DatasetCatalog.Sample, DatasetSplit.Test, null, model.Metadata.Preprocessing.LoadOptions());
-        var settings = Small with { Methods = ["grad_x_input"], Epsilons = [8], Iterations = 2 };
+        var settings = Small with { Methods = ["grad_x_input"], Epsilons = [8], Iterations = 2, Images = 4 };
         var card = new RobustnessAudit(model, settings).Run(images, _dir);
         var m = Assert.Single(card.Methods);
         Assert.False(m.PassesSanity, $"randomisation correlation {m.Randomisation}");
