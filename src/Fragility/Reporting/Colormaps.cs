@@ -4,7 +4,9 @@ namespace Fragility.Reporting;
 /// Built-in colormaps. The lookup tables are hand-written from published control points (ten evenly spaced
 /// colours of matplotlib's viridis / inferno / magma, as listed by R's viridisLite; nine of Moreland's diverging
 /// cool-warm), interpolated linearly in sRGB: a few dozen constants instead of a plotting dependency for
-/// per-pixel work. Differences from the 256-entry originals are a few levels of 255.
+/// per-pixel work. Differences from the 256-entry originals are a few levels of 255. ScottPlot's own tables are not
+/// exact either: they truncate where matplotlib rounds (its viridis ends at #FDE724, matplotlib's at #FDE725; its
+/// inferno at #FCFEA4 for #FCFFA4), so the published control points are kept.
 /// </summary>
 public static class Colormaps
 {
