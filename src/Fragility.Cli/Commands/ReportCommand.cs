@@ -41,7 +41,9 @@ public sealed class ReportCommand : ICliCommand
         if (!Directory.Exists(sweepDir))
             throw new FragilityException($"Sweep folder '{sweepDir}' does not exist. Run 'fragility sweep --out {sweepDir}' (or 'fragility demo') first.");
         if (galleryLimit < 0) throw new FragilityException($"--gallery must be 0 or more, got {galleryLimit}.");
-        var report = new HtmlReport { GalleryLimit = galleryLimit };
+        bool audit = File.Exists(Path.Combine(sweepDir, Fragility.Audit.ScoreCardFiles.Json));
+        var report = new HtmlReport { GalleryLimit = galleryLimit, Title = audit ? Fragility.Audit.ScoreCardFiles.AuditTitle : null };
+        Fragility.Audit.ScoreCardFiles.AddTo(report, sweepDir);
         foreach (var folder in sectionFolders)
         {
             if (!Directory.Exists(folder)) throw new FragilityException($"Section folder '{folder}' does not exist; check the path given to --section.");

@@ -34,9 +34,23 @@ public static class ScoreCardFiles
     {
         WriteAtomically(Path.Combine(directory, Json), JsonSerializer.Serialize(card, JsonOptions) + "\n");
         WriteAtomically(Path.Combine(directory, Markdown), ToMarkdown(card));
-        var report = new HtmlReport { Title = "Explanation robustness audit" };
+        var report = new HtmlReport { Title = AuditTitle };
         report.LeadSections.Add(new ScoreCardSection(card, directory));
         report.Write(directory, Path.Combine(directory, Report));
+    }
+
+    /// <summary>The title of an audit's report.</summary>
+    public const string AuditTitle = "Explanation robustness audit";
+
+    /// <summary>Puts the score card of the audit in <paramref name="directory"/> first in <paramref name="report"/>, when
+    /// the folder holds one (so 'fragility report' on an audit folder keeps it); returns whether it did.</summary>
+    /// <exception cref="FragilityException">scorecard.json is there but corrupt or of an unknown version.</exception>
+    public static bool AddTo(HtmlReport report, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!File.Exists(Path.Combine(directory, Json))) return false;
+        report.LeadSections.Add(new ScoreCardSection(Read(directory), directory));
+        return true;
     }
 
     /// <summary>Reads scorecard.json back (a version this library knows).</summary>

@@ -39,6 +39,12 @@ public sealed class AuditCommandTests : IDisposable
 
         (code, _, error) = CliHarness.Run(["audit", "--out", Out, .. Small, "--fail-if", "0"]);
         Assert.True(code == 0, error);
+
+        // 'fragility report' on an audit folder keeps the score card first.
+        string html = Path.Combine(_dir, "again.html");
+        Assert.Equal(0, CliHarness.Run("report", Out, "--out", html).Code);
+        string text = File.ReadAllText(html);
+        Assert.True(text.IndexOf("Score card", StringComparison.Ordinal) < text.IndexOf("id=\"claim\"", StringComparison.Ordinal));
     }
 
     private const int AuditCommandGate = 1;
