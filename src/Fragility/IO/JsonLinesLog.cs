@@ -17,19 +17,22 @@ public sealed class JsonLinesLog<T> : IDisposable
     private readonly JsonSerializerOptions _options;
     private readonly List<T> _records;
 
-    private JsonLinesLog(FileStream stream, JsonSerializerOptions options, List<T> records, bool dropped)
+    private JsonLinesLog(FileStream stream, JsonSerializerOptions options, List<T> records, int droppedBytes)
     {
         _stream = stream;
         _options = options;
         _records = records;
-        DroppedIncompleteLine = dropped;
+        DroppedBytes = droppedBytes;
     }
 
     /// <summary>The records read on opening followed by those appended since.</summary>
     public IReadOnlyList<T> Records => _records;
 
     /// <summary>True when an incomplete last line was cut off on opening.</summary>
-    public bool DroppedIncompleteLine { get; }
+    public bool DroppedIncompleteLine => DroppedBytes > 0;
+
+    /// <summary>Bytes of the incomplete last line cut off on opening (0 when the file ended with a newline).</summary>
+    public int DroppedBytes { get; }
 
     /// <summary>Opens (or creates) the log at <paramref name="path"/>.</summary>
     /// <param name="path">The .jsonl file.</param>
@@ -57,10 +60,9 @@ public sealed class JsonLinesLog<T> : IDisposable
                 catch (JsonException e) { throw new FragilityException($"Line {number} of '{path}' is not a record ({e.Message.Split('\n')[0]}). {fix}"); }
                 records.Add(record ?? throw new FragilityException($"Line {number} of '{path}' is null. {fix}"));
             }
-            bool dropped = complete < bytes.Length;
-            if (dropped) stream.SetLength(complete);
+            if (complete < bytes.Length) stream.SetLength(complete);
             stream.Seek(0, SeekOrigin.End);
-            return new JsonLinesLog<T>(stream, options, records, dropped);
+            return new JsonLinesLog<T>(stream, options, records, bytes.Length - complete);
         }
         catch
         {

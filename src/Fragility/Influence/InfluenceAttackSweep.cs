@@ -60,7 +60,7 @@ public static class InfluenceAttackSweep
             throw new FragilityException("All attacks of one run must share --top, --steps, --step-size, --beta and --seed.");
         Directory.CreateDirectory(outDir);
         CheckOrWriteRun(outDir, run);
-        var results = InfluenceResultsFile.Open(Path.Combine(outDir, InfluenceResultsFile.FileName));
+        using var results = InfluenceResultsFile.Open(Path.Combine(outDir, InfluenceResultsFile.FileName));
         var attack = new InfluenceAttack(setup.Features, setup.Influence);
         int tests = setup.TestIndices.Count;
         long total = (long)options.Attacks.Count * options.Epsilons.Count * tests, done = 0;

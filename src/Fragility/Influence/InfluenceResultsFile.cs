@@ -1,93 +1,63 @@
-using System.Text;
 using System.Text.Json;
+using Fragility.IO;
 
 namespace Fragility.Influence;
 
 /// <summary>
-/// The resumable results.jsonl of an influence attack run: one <see cref="InfluenceAttackRecord"/> per line. Opening it
-/// reads the lines already there; a last line cut short by an interrupted run (no newline, or not valid JSON) is
-/// dropped from the file; lines are appended one at a time and flushed, and a key already present is never written
-/// twice.
+/// The resumable results.jsonl of an influence attack run: one <see cref="InfluenceAttackRecord"/> per line, kept by
+/// the one rule of <see cref="JsonLinesLog{T}"/> (a last line without its newline, left by an interrupted write, is
+/// cut off; lines are appended whole and flushed); a key already present is never written twice.
 /// </summary>
-public sealed class InfluenceResultsFile
+public sealed class InfluenceResultsFile : IDisposable
 {
-    /// <summary>File name inside a run folder.</summary>
+    /// <summary>The file name in a run folder.</summary>
     public const string FileName = "results.jsonl";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly JsonLinesLog<InfluenceAttackRecord> _log;
     private readonly List<InfluenceAttackRecord> _records = [];
     private readonly HashSet<(string, double, int)> _keys = [];
 
-    private InfluenceResultsFile(string path) => Path = path;
+    private InfluenceResultsFile(string path, JsonLinesLog<InfluenceAttackRecord> log)
+    {
+        Path = path;
+        _log = log;
+        foreach (var r in log.Records)
+            if (_keys.Add(r.Key)) _records.Add(r);
+    }
 
     /// <summary>The file.</summary>
     public string Path { get; }
 
-    /// <summary>Every record, in file order.</summary>
+    /// <summary>The results in the file, one per key (the first line of a key wins).</summary>
     public IReadOnlyList<InfluenceAttackRecord> Records => _records;
 
-    /// <summary>How many bytes of a truncated last line were dropped when opening (0 when none).</summary>
-    public int DroppedBytes { get; private set; }
+    /// <summary>Bytes of an incomplete last line dropped when the file was opened (an interrupted write).</summary>
+    public int DroppedBytes => _log.DroppedBytes;
 
-    /// <summary>True when a record with this key is present.</summary>
+    /// <summary>True when a result for this attack, epsilon and test point is in the file.</summary>
     public bool Contains(string attack, double epsilon, int test) => _keys.Contains((attack, epsilon, test));
 
-    /// <summary>Opens (or creates) the file and repairs a truncated last line.</summary>
-    /// <exception cref="FragilityException">A line other than the last is not a valid record.</exception>
-    public static InfluenceResultsFile Open(string path)
-    {
-        var file = new InfluenceResultsFile(path);
-        if (!File.Exists(path)) { File.WriteAllText(path, ""); return file; }
-        var bytes = File.ReadAllBytes(path);
-        int start = 0, line = 0;
-        long keep = 0;
-        while (start < bytes.Length)
-        {
-            int end = Array.IndexOf(bytes, (byte)'\n', start);
-            bool complete = end >= 0;
-            var text = Encoding.UTF8.GetString(bytes, start, (complete ? end : bytes.Length) - start).Trim();
-            line++;
-            InfluenceAttackRecord? record = null;
-            if (text.Length > 0)
-            {
-                try { record = JsonSerializer.Deserialize<InfluenceAttackRecord>(text, Json); }
-                catch (JsonException) { record = null; }
-                if (record is null)
-                {
-                    // Only the last line may be damaged (an interrupted write); anything earlier is real corruption.
-                    if (complete && end + 1 < bytes.Length)
-                        throw new FragilityException($"Line {line} of '{path}' is not a valid result: the file is corrupt. Delete it (or the run folder) and run again.");
-                    break;
-                }
-                if (!complete) break; // a valid-looking line without its newline is still an interrupted write
-            }
-            if (record is not null && file._keys.Add(record.Key)) file._records.Add(record);
-            keep = complete ? end + 1 : bytes.Length;
-            start = complete ? end + 1 : bytes.Length;
-        }
-        if (keep < bytes.Length)
-        {
-            file.DroppedBytes = (int)(bytes.Length - keep);
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
-            fs.SetLength(keep);
-        }
-        return file;
-    }
+    /// <summary>Opens (or creates) the file by the rule of <see cref="JsonLinesLog{T}"/>: an incomplete last line is cut
+    /// off, a complete line that is not a result is an error naming it.</summary>
+    /// <exception cref="FragilityException">A complete line is not a result, or another run holds the file.</exception>
+    public static InfluenceResultsFile Open(string path) =>
+        new(path, JsonLinesLog<InfluenceAttackRecord>.Open(path, Json, "The file is corrupt: delete it (or the run folder) and run again."));
 
-    /// <summary>Appends records whose keys are new (one flushed line each); returns how many were written.</summary>
+    /// <summary>Appends the records whose key is not in the file yet, each as one flushed line; returns how many.</summary>
     public int Append(IEnumerable<InfluenceAttackRecord> records)
     {
         int written = 0;
-        using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         foreach (var r in records)
         {
             if (!_keys.Add(r.Key)) continue;
-            var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, Json) + "\n");
-            stream.Write(bytes);
-            stream.Flush(true);
+            _log.Append(r);
             _records.Add(r);
             written++;
         }
         return written;
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _log.Dispose();
 }

@@ -23,31 +23,36 @@ public sealed class InfluenceOutputTests : IDisposable
     public void ResultsFile_ResumesDropsATruncatedLastLine_AndNeverDuplicates()
     {
         string path = Path.Combine(_dir, "results.jsonl");
-        var file = InfluenceResultsFile.Open(path);
-        Assert.Equal(2, file.Append([Record("random", 1, 10, 0.9, 4), Record("random", 1, 11, 0.8, 3)]));
-        Assert.Equal(0, file.Append([Record("random", 1, 10, 0.1, 0)]));
+        using (var file = InfluenceResultsFile.Open(path))
+        {
+            Assert.Equal(2, file.Append([Record("random", 1, 10, 0.9, 4), Record("random", 1, 11, 0.8, 3)]));
+            Assert.Equal(0, file.Append([Record("random", 1, 10, 0.1, 0)]));
+        }
         // Simulate an interrupted write: half a line at the end.
         var full = File.ReadAllText(path);
         File.AppendAllText(path, full.Split('\n')[0][..40]);
-        var reopened = InfluenceResultsFile.Open(path);
-        Assert.Equal(40, reopened.DroppedBytes);
-        Assert.Equal(2, reopened.Records.Count);
-        Assert.True(reopened.Contains("random", 1, 11));
-        Assert.False(reopened.Contains("random", 2, 11));
+        using (var reopened = InfluenceResultsFile.Open(path))
+        {
+            Assert.Equal(40, reopened.DroppedBytes);
+            Assert.Equal(2, reopened.Records.Count);
+            Assert.True(reopened.Contains("random", 1, 11));
+            Assert.False(reopened.Contains("random", 2, 11));
+        }
         Assert.Equal(full, File.ReadAllText(path));
-        Assert.Equal(1, reopened.Append([Record("random", 2, 11, 0.7, 2), Record("random", 1, 11, 0.0, 0)]));
+        using (var again = InfluenceResultsFile.Open(path))
+            Assert.Equal(1, again.Append([Record("random", 2, 11, 0.7, 2), Record("random", 1, 11, 0.0, 0)]));
         var lines = File.ReadAllLines(path);
         Assert.Equal(3, lines.Length);
         Assert.Equal(lines.Length, lines.Distinct().Count());
-        Assert.Equal(0.9, InfluenceResultsFile.Open(path).Records[0].Spearman);
+        using var last = InfluenceResultsFile.Open(path);
+        Assert.Equal(0.9, last.Records[0].Spearman);
     }
 
     [Fact]
     public void ResultsFile_RejectsCorruptionBeforeTheLastLine()
     {
         string path = Path.Combine(_dir, "results.jsonl");
-        var file = InfluenceResultsFile.Open(path);
-        file.Append([Record("random", 1, 10, 0.9, 4)]);
+        using (var file = InfluenceResultsFile.Open(path)) file.Append([Record("random", 1, 10, 0.9, 4)]);
         File.WriteAllText(path, "{not json\n" + File.ReadAllText(path));
         var e = Assert.Throws<FragilityException>(() => InfluenceResultsFile.Open(path));
         Assert.Contains("Line 1", e.Message);
