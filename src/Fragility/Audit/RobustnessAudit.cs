@@ -10,6 +10,7 @@ using Fragility.Data;
 using Fragility.Defences;
 using Fragility.Experiments;
 using Fragility.Experiments.Sharding;
+using Fragility.IO;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Reporting;
@@ -108,6 +109,8 @@ public sealed class RobustnessAudit
         var (order, _, labelled, correct) = SweepInputs.Stratified(_model, data, _settings.Seed);
         if (order.Count == 0)
             throw new FragilityException($"None of the {data.Count} images is usable: the model misclassifies every labelled one. Check that the images and the model's class names match.");
+        if (_settings.Images is int wanted && wanted > order.Count)   // before the calibration, which may take minutes
+            throw new FragilityException($"--images {wanted} but only {order.Count} usable images (correctly classified or unlabelled): ask for fewer, or give more images.");
         int batch = _settings.BatchSizeFor(h, w);
         string fingerprint = Fingerprint(data);
         if (ReadPlan(planPath, fingerprint, directory) is { } stored)
@@ -269,43 +272,36 @@ public sealed class RobustnessAudit
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())))[..16];
     }
 
+    private static readonly JsonSerializerOptions PlanJson = new(StrictJson.Options)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    };
+
     private static StoredPlan? ReadPlan(string path, string fingerprint, string directory)
     {
         if (!File.Exists(path)) return null;
-        JsonObject stored;
-        try { stored = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new FragilityException($"'{path}' is not valid JSON ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over."); }
-        if (stored["fingerprint"]?.GetValue<string>() != fingerprint)
+        PlanFileContents stored;
+        try { stored = JsonSerializer.Deserialize<PlanFileContents>(File.ReadAllText(path), PlanJson) ?? throw new JsonException("null"); }
+        catch (JsonException e)
+        {
+            throw new FragilityException($"'{path}' is not an audit plan ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over.");
+        }
+        if (stored.Fingerprint != fingerprint)
             throw new FragilityException($"'{directory}' holds an audit with other settings, model, images or budget: use another --out, or --overwrite to replace it.");
-        try
-        {
-            var choice = new AuditChoice(stored["images"]!.GetValue<int>(), stored["iterations"]!.GetValue<int>(),
-                stored["estimated_seconds"]!.GetValue<double>(), stored["reason"]!.GetValue<string>());
-            var grid = stored["methods"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
-            var skipped = stored["skipped"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-            if (grid.Count == 0) throw new FormatException("no methods");
-            return new StoredPlan(choice, grid, skipped, stored["calibration_seconds"]?.GetValue<double>() ?? 0);
-        }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
-        {
-            throw new FragilityException($"'{path}' lacks its images, iterations, methods or estimate: use another --out, or --overwrite to start over.");
-        }
+        if (stored.Methods.Count == 0 || stored.Images < 1 || stored.Iterations < 1)
+            throw new FragilityException($"'{path}' plans no methods, images or iterations: use another --out, or --overwrite to start over.");
+        return new StoredPlan(new AuditChoice(stored.Images, stored.Iterations, stored.EstimatedSeconds, stored.Reason), stored.Methods, stored.Skipped,
+            stored.CalibrationSeconds);
     }
 
     /// <summary>Writes the plan unless another shard wrote it first, and returns the plan in the file (the first one wins,
     /// so every shard runs the same grid).</summary>
     private static StoredPlan WritePlan(string path, string fingerprint, StoredPlan plan, AuditCost cost, string directory)
     {
-        var o = new JsonObject
-        {
-            ["fingerprint"] = fingerprint, ["images"] = plan.Choice.Images, ["iterations"] = plan.Choice.Iterations,
-            ["estimated_seconds"] = plan.Choice.EstimatedSeconds, ["reason"] = plan.Choice.Reason, ["calibration_seconds"] = plan.CalibrationSeconds,
-            ["methods"] = new JsonArray(plan.Grid.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
-            ["skipped"] = new JsonObject(plan.Skipped.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
-            ["cost"] = JsonSerializer.SerializeToNode(cost, AuditChecks.Json),
-        };
+        var contents = new PlanFileContents(fingerprint, plan.Choice.Images, plan.Choice.Iterations, plan.Choice.EstimatedSeconds, plan.Choice.Reason,
+            plan.CalibrationSeconds, plan.Grid, plan.Skipped, cost);
         string temp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(temp, JsonSerializer.Serialize(contents, PlanJson) + "\n");
         try { File.Move(temp, path, overwrite: false); }
         catch (IOException) when (File.Exists(path))
         {
@@ -314,6 +310,10 @@ public sealed class RobustnessAudit
         }
         return plan;
     }
+
+    /// <summary>audit.json: the plan, the fingerprint of what it depends on, and the cost model it was chosen from.</summary>
+    private sealed record PlanFileContents(string Fingerprint, int Images, int Iterations, double EstimatedSeconds, string Reason, double CalibrationSeconds,
+        IReadOnlyList<string> Methods, IReadOnlyDictionary<string, string> Skipped, AuditCost Cost);
 
     /// <summary>The plan as audit.json keeps it.</summary>
     private sealed record StoredPlan(AuditChoice Choice, IReadOnlyList<string> Grid, IReadOnlyDictionary<string, string> Skipped, double CalibrationSeconds);
