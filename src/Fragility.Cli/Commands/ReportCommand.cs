@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Fragility.Cli.Infrastructure;
 using Fragility.Reporting;
-using Spectre.Console;
 
 namespace Fragility.Cli.Commands;
 
@@ -29,7 +28,7 @@ public sealed class ReportCommand : ICliCommand
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             string path = Write(pr.GetValue(dir)!, pr.GetValue(output), pr.GetValue(sections) ?? [], pr.GetValue(gallery));
-            AnsiConsole.MarkupLine($"Report: [green]{Markup.Escape(path)}[/]");
+            Console.WriteLine($"Report: {path}");
             return 0;
         }));
         return cmd;
