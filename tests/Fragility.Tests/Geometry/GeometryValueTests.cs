@@ -1,0 +1,39 @@
+using System.Globalization;
+using Fragility.Geometry;
+using Fragility.IO;
+
+namespace Fragility.Tests.Geometry;
+
+/// <summary>The geometry experiments' tables hold the right values, not only the right files: the toy's first-order
+/// change against its analytic expectation, E||w||₁ = d s √(2/π) (docs/method.md).</summary>
+public sealed class GeometryValueTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fragility-geometry-values-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void ToyTableAgreesWithTheAnalyticExpectationAndGrowsWithTheDimension()
+    {
+        ToyExperiment.Run(_dir, dimensions: [100, 2000], hidden: [1], epsilon255: 1, scale: 0.01, draws: 10);
+        var table = CsvTable.Read(Path.Combine(_dir, "toy.csv"));
+        double Cell(IReadOnlyList<string> row, string column) =>
+            double.Parse(row[table.Header.ToList().IndexOf(column)], CultureInfo.InvariantCulture);
+        Assert.Equal(2, table.Rows.Count);
+        foreach (var row in table.Rows)
+        {
+            // ||w||₁ of d normal weights has relative spread about 0.76/√d per draw: 10 draws keep the mean within 5 %.
+            double ratio = Cell(row, "mean_first_order") / Cell(row, "analytic_expected");
+            Assert.InRange(ratio, 0.95, 1.05);
+            Assert.Equal(10, Cell(row, "draws"));
+        }
+        var small = table.Rows.Single(r => Cell(r, "dimension") == 100);
+        var large = table.Rows.Single(r => Cell(r, "dimension") == 2000);
+        // First order in d: twenty times the dimension, about twenty times the change.
+        Assert.InRange(Cell(large, "mean_first_order") / Cell(small, "mean_first_order"), 17, 23);
+        Assert.True(Cell(large, "mean_relative_change") > Cell(small, "mean_relative_change"));
+    }
+}
