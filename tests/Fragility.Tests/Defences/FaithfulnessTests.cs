@@ -1,5 +1,5 @@
 using Fragility.Attribution;
-using Fragility.Defences;
+using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Tests.Attacks;
 using Fragility.Tests.Attribution;
