@@ -115,69 +115,90 @@ public sealed class DefenceEvaluation
         return new DefenceOutcome(directory, run.Results.Select(r => r.Row).ToList(), plan.Indices, run.RowsRun, run.RowsResumed, run.Notes);
     }
 
-    /// <summary>Every row of model <paramref name="m"/>, method by method with "none" first, computed or resumed.</summary>
+    /// <summary>Every row of model <paramref name="m"/>, method by method.</summary>
     private static void EvaluateModel(RunState run, int m, Tensor inputs)
     {
-        var plan = run.Plan;
-        var settings = plan.Settings;
-        string path = plan.ModelPaths[m];
-        string modelName = ModelName(path);
+        var settings = run.Plan.Settings;
+        string path = run.Plan.ModelPaths[m];
         using var model = ModelStore.Load(path);
         using var randomised = ModelStore.Load(path);
         ParameterRandomisation.Randomise(randomised, settings.Seed + 1000L * m + 7);
-        var evaluator = new DefenceRowEvaluator(settings, model, randomised, inputs, plan.Indices, plan.K);
+        var rows = new ModelRows(run, m, model, new DefenceRowEvaluator(settings, model, randomised, inputs, run.Plan.Indices, run.Plan.K));
         var factory = SweepMethods.Create(model, settings.Reference, settings.IgRule);
-        double? extraEpoch = null;   // measured once per model, only when one of its rows is computed
-        double ExtraEpoch()
+        foreach (string method in settings.Methods) EvaluateMethod(run, rows, method, factory(method, settings.IgSteps));
+    }
+
+    /// <summary>The rows of one model and method, "none" first: its perturbations are the transfer attack of the others
+    /// and its time per map the baseline of their extra time.</summary>
+    private static void EvaluateMethod(RunState run, ModelRows rows, string method, IAttributionMethod baseMethod)
+    {
+        Dictionary<string, Tensor>? undefended = null;
+        double undefendedMs = double.NaN;
+        try
         {
-            double extra = TrainingCost.ExtraSecondsPerEpoch(path, plan.Metadata[m], plan.Test, out string? why);
-            if (why is not null) run.Notes.Add($"Extra training s/epoch of {modelName} is not measured: {why}.");
-            return extra;
-        }
-        foreach (string methodName in settings.Methods)
-        {
-            var baseMethod = factory(methodName, settings.IgSteps);
-            Dictionary<string, Tensor>? undefended = null;   // the "none" row's perturbations: the transfer attack of the others
-            double undefendedMs = double.NaN;
-            try
+            foreach (var defence in run.Plan.Defences.Where(d => run.Plan.Includes(rows.Index, d)))
             {
-                foreach (var defence in plan.Defences)
+                var defended = defence.Apply(rows.Model, baseMethod);
+                if (defended is null)
                 {
-                    if (!plan.Includes(m, defence)) continue;
-                    var defended = defence.Apply(model, baseMethod);
-                    string kind = DefenceProgress.Kind(methodName, defence);
-                    if (defended is null)
-                    {
-                        run.Progress.Skipped(kind);
-                        run.Notes.Add($"{defence.Name} does not apply to {methodName}; no row for {modelName} · {methodName} + {defence.Name}.");
-                        continue;
-                    }
-                    string key = DefenceRowStore.Key(modelName, methodName, defence.Name);
-                    DefenceRowResult result;
-                    if (run.Store.Load(key, withAdversarial: defence.IsNone) is { } cached)
-                    {
-                        result = cached.Result;
-                        if (defence.IsNone) undefended = cached.Adversarial;
-                        run.RowsResumed++;
-                        run.Progress.Resumed(key, kind);
-                    }
-                    else
-                    {
-                        var template = plan.Template(m, methodName, defence, defended, () => extraEpoch ??= ExtraEpoch());
-                        var adversarial = defence.IsNone ? new Dictionary<string, Tensor>() : null;
-                        result = run.Progress.Computed(key, kind, attackDone => evaluator.Evaluate(template, defended, undefended, adversarial, attackDone, run.Cancellation));
-                        run.Store.Save(key, result, adversarial);
-                        if (defence.IsNone) undefended = adversarial;
-                        run.RowsRun++;
-                    }
-                    if (defence.IsNone) undefendedMs = result.Row.MillisecondsPerMap;
-                    run.Results.Add(result with { Row = result.Row with { ExtraMillisecondsPerMap = result.Row.MillisecondsPerMap - undefendedMs } });
+                    run.Progress.Skipped(DefenceProgress.Kind(method, defence));
+                    run.Notes.Add($"{defence.Name} does not apply to {method}; no row for {rows.Name} · {method} + {defence.Name}.");
+                    continue;
                 }
+                var result = Row(run, rows, method, defence, defended, ref undefended);
+                if (defence.IsNone) undefendedMs = result.Row.MillisecondsPerMap;
+                run.Results.Add(result with { Row = result.Row with { ExtraMillisecondsPerMap = result.Row.MillisecondsPerMap - undefendedMs } });
             }
-            finally
-            {
-                if (undefended is not null) foreach (var t in undefended.Values) t.Dispose();
-            }
+        }
+        finally
+        {
+            if (undefended is not null) foreach (var t in undefended.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>One row: read back when an earlier run finished it, else computed and saved. For the undefended row
+    /// <paramref name="undefended"/> receives its perturbations (the caller disposes them).</summary>
+    private static DefenceRowResult Row(RunState run, ModelRows rows, string method, ExplanationDefence defence, IAttributionMethod defended,
+        ref Dictionary<string, Tensor>? undefended)
+    {
+        string key = DefenceRowStore.Key(rows.Name, method, defence.Name);
+        string kind = DefenceProgress.Kind(method, defence);
+        if (run.Store.Load(key, withAdversarial: defence.IsNone) is { } cached)
+        {
+            if (defence.IsNone) undefended = cached.Adversarial;
+            run.RowsResumed++;
+            run.Progress.Resumed(key, kind);
+            return cached.Result;
+        }
+        var template = run.Plan.Template(rows.Index, method, defence, defended, rows.ExtraSecondsPerEpoch);
+        var adversarial = defence.IsNone ? new Dictionary<string, Tensor>() : null;
+        var transfer = undefended;
+        var result = run.Progress.Computed(key, kind, attackDone => rows.Evaluator.Evaluate(template, defended, transfer, adversarial, attackDone, run.Cancellation));
+        run.Store.Save(key, result, adversarial);
+        if (defence.IsNone) undefended = adversarial;
+        run.RowsRun++;
+        return result;
+    }
+
+    /// <summary>One model's rows: the model, its evaluator and its training cost.</summary>
+    private sealed class ModelRows(RunState run, int index, Classifier model, DefenceRowEvaluator evaluator)
+    {
+        private double? _extraSecondsPerEpoch;
+
+        public int Index { get; } = index;
+        public string Name { get; } = ModelName(run.Plan.ModelPaths[index]);
+        public Classifier Model { get; } = model;
+        public DefenceRowEvaluator Evaluator { get; } = evaluator;
+
+        /// <summary>Measured once per model, and only when one of its rows is computed (it trains a copy for a few steps);
+        /// when it cannot be measured the reason goes to the notes, which explain the table's empty cell.</summary>
+        public double ExtraSecondsPerEpoch() => _extraSecondsPerEpoch ??= Measure();
+
+        private double Measure()
+        {
+            double extra = TrainingCost.ExtraSecondsPerEpoch(run.Plan.ModelPaths[Index], run.Plan.Metadata[Index], run.Plan.Test, out string? why);
+            if (why is not null) run.Notes.Add($"Extra training s/epoch of {Name} is not measured: {why}.");
+            return extra;
         }
     }
 
