@@ -6,7 +6,7 @@ using Fragility.Tests.Attribution;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Tests.Defences;
+namespace Fragility.Tests.Metrics;
 
 public class FaithfulnessTests : OneTorchThread
 {
