@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Fragility.Data;
 using Fragility.Models;
 using Fragility.Training;
 using Fragility.Training.Regularizers;
@@ -62,6 +63,30 @@ public static class TrainingCost
             why = $"regulariser '{spec}' of its metadata cannot be rebuilt: {e.Message.TrimEnd('.')}";
             return null;
         }
+    }
+
+    /// <summary>Extra training seconds per epoch of the regulariser <paramref name="path"/>'s model was trained with
+    /// (<see cref="StepSeconds"/> on the first batch of <paramref name="data"/>, times the steps per epoch): 0 without
+    /// one; NaN, with <paramref name="why"/> set, when the regulariser or the epoch length cannot be read from the metadata.</summary>
+    internal static double ExtraSecondsPerEpoch(string path, ModelMetadata metadata, ImageDataset data, out string? why)
+    {
+        why = null;
+        var t = metadata.Training;
+        if ((t?.GetValueOrDefault("regularizer") ?? "none") == "none") return 0;
+        var regularizer = FromMetadata(metadata, out why);
+        if (regularizer is null || t is null
+            || !int.TryParse(t.GetValueOrDefault("train_images"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int images)
+            || !int.TryParse(t.GetValueOrDefault("batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) || batch < 1)
+        {
+            why ??= "its metadata lacks train_images or batch_size, so the steps per epoch are unknown";
+            return double.NaN;
+        }
+        using var copy = ModelStore.Load(path);   // the timing trains the model: a copy
+        int n = Math.Min(batch, data.Count);
+        using var x = data.Images.narrow(0, 0, n);
+        using var y = torch.tensor(data.Labels.Take(n).Select(l => Math.Max(0, l)).ToArray());
+        var (plain, regularised) = StepSeconds(copy, regularizer, x, y);
+        return (regularised - plain) * Math.Ceiling((double)images / batch);
     }
 
     private static double Step(Classifier model, torch.optim.Optimizer optimizer, ITrainingRegularizer? regularizer, Tensor x, Tensor y)

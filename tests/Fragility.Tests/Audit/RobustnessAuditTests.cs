@@ -77,7 +77,7 @@ public sealed class RobustnessAuditTests : IDisposable
         // The shipped model with every weight re-drawn: gradient x input of a random network is the image times noise,
         // so on Fashion-MNIST (a black background, where every such map is zero) the maps of two random draws agree.
         using var model = ModelStore.Load(ModelStore.ShippedModelPath());
-        Fragility.Defences.ParameterRandomisation.Randomise(model, seed: 123);
+        Fragility.Metrics.ParameterRandomisation.Randomise(model, seed: 123);
         using var images = DatasetCatalog.Load(DatasetCatalog.Sample, DatasetSplit.Test, null, model.Metadata.Preprocessing.LoadOptions());
         var settings = Small with { Methods = ["grad_x_input"], Epsilons = [8], Iterations = 2, Images = 4 };
         var card = new RobustnessAudit(model, settings).Run(images, _dir);

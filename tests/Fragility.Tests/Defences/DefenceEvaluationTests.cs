@@ -141,6 +141,41 @@ public sealed class DefenceEvaluationTests : OneTorchThread
     }
 
     [Fact]
+    public void Run_ComputesAgainOnlyRowsWhoseFilesAreMissingOrCut_AndOverwriteStartsAfresh()
+    {
+        string baseline = TrainModel("baseline", null);
+        var (images, labels) = AttackTestModels.Blobs(40, seed: 22, size: Size);
+        using var test = new ImageDataset("blobs-test", images, labels, ["a", "b", "c"]);
+        string outDir = Path.Combine(_dir, "store");
+        var settings = Settings with { Defences = ["none", "beta:2"], Images = 4 };
+        DefenceOutcome Run(bool overwrite = false) => new DefenceEvaluation([baseline], test, settings, "test").Run(outDir, overwrite);
+        var first = Run();
+        Assert.Equal((2, 0), (first.RowsRun, first.RowsResumed));
+        string rows = Path.Combine(outDir, DefenceEvaluation.RowsFolder);
+
+        // The undefended row without one of its arrays cannot give the transfer attack: it is computed again, with
+        // the same perturbations (same seeds), so the defended row read back still matches it.
+        File.Delete(Directory.EnumerateFiles(rows, "baseline__gradient__none_*.mass_center.npy").Single());
+        var second = Run();
+        Assert.Equal((1, 1), (second.RowsRun, second.RowsResumed));
+        Assert.Equal(first.Rows.Select(r => r.TopKAfterMassCenter), second.Rows.Select(r => r.TopKAfterMassCenter));
+        Assert.Single(Directory.EnumerateFiles(rows, "baseline__gradient__none_*.mass_center.npy"));
+
+        // A row file cut short (a run killed while writing) counts as not finished.
+        string beta = Directory.EnumerateFiles(rows, "baseline__gradient__beta_2_*.json").Single();
+        File.WriteAllText(beta, File.ReadAllText(beta)[..40]);
+        var third = Run();
+        Assert.Equal((1, 1), (third.RowsRun, third.RowsResumed));
+        Assert.Equal(first.Rows[1].TopKAfterTransferTopK, third.Rows[1].TopKAfterTransferTopK);
+
+        // An unreadable run.json is not this run's: refused, and --overwrite computes every row again.
+        File.WriteAllText(Path.Combine(outDir, DefenceEvaluation.RunFile), "{");
+        Assert.Throws<FragilityException>(() => Run());
+        var fresh = Run(overwrite: true);
+        Assert.Equal((2, 0), (fresh.RowsRun, fresh.RowsResumed));
+    }
+
+    [Fact]
     public void DefendCommand_RefusesUnknownDefences_AndMissingModels_WithOneLine()
     {
         var (code, _, err) = CliHarness.Run("defend", "--defences", "none,dropout", "--images", "1");

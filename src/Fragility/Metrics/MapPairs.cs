@@ -1,8 +1,7 @@
-using Fragility.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Defences;
+namespace Fragility.Metrics;
 
 /// <summary>The three robustness metrics of the paper for each pair of maps of two batches [N, H, W].</summary>
 internal static class MapPairs

@@ -1,12 +1,12 @@
 using Fragility.Attribution;
-using Fragility.Defences;
+using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Tests.Attacks;
 using Fragility.Tests.Attribution;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Tests.Defences;
+namespace Fragility.Tests.Metrics;
 
 public class FaithfulnessTests : OneTorchThread
 {

@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Defences;
+namespace Fragility.Metrics;
 
 /// <summary>
 /// Deletion and insertion curves (Petsiuk, Das and Saenko 2018, "RISE: randomized input sampling for explanation of

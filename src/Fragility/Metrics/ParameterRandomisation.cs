@@ -1,9 +1,8 @@
-using Fragility.Metrics;
 using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Defences;
+namespace Fragility.Metrics;
 
 /// <summary>
 /// The model-parameter randomisation check (Adebayo, Gilmer, Muelly, Goodfellow, Hardt and Kim 2018, "Sanity checks
