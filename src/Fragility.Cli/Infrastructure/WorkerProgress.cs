@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Fragility.Runtime;
+
+namespace Fragility.Cli.Infrastructure;
+
+/// <summary>
+/// Progress of the worker processes of <c>--jobs N</c>. A worker (started with <see cref="Variable"/> = 1) writes each
+/// <see cref="ProgressUpdate"/> as one line on standard error, <see cref="Prefix"/> and the update as JSON; the parent
+/// reads the lines and folds the workers' last updates into one update (cells done and in all, resumed, summed over
+/// the workers), which <see cref="ConsoleProgress"/> renders as one bar.
+/// </summary>
+/// <remarks>The folded update carries no cost kind: the workers run different kinds at the same time, so a step's
+/// wall-clock time cannot be charged to one kind. Rate and time left are therefore the workers' joint throughput
+/// over all cells (see <see cref="ProgressEstimator"/>).</remarks>
+public sealed class WorkerProgress
+{
+    /// <summary>Set to "1" in a worker's environment: progress goes to standard error as <see cref="Prefix"/> lines.</summary>
+    public const string Variable = "FRAGILITY_WORKER";
+
+    /// <summary>The command line the user typed, passed to the workers so their run files record it rather than the
+    /// worker's own arguments (which add --shard, --jobs and --threads).</summary>
+    public const string CommandVariable = "FRAGILITY_WORKER_COMMAND";
+
+    /// <summary>What starts a progress line of a worker.</summary>
+    public const string Prefix = "fragility-progress ";
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly ProgressUpdate?[] _last;
+
+    /// <summary>Folds the updates of <paramref name="workers"/> workers.</summary>
+    public WorkerProgress(int workers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        _last = new ProgressUpdate?[workers];
+    }
+
+    /// <summary>True in a worker process of <c>--jobs</c>.</summary>
+    public static bool InWorker => Environment.GetEnvironmentVariable(Variable) == "1";
+
+    /// <summary>The line a worker writes for <paramref name="update"/>.</summary>
+    public static string Format(ProgressUpdate update) => Prefix + JsonSerializer.Serialize(update, Json);
+
+    /// <summary>The update of a worker's progress line, or null for any other line (an error message, a cut line).</summary>
+    public static ProgressUpdate? Parse(string? line)
+    {
+        if (line is null || !line.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        try { return JsonSerializer.Deserialize<ProgressUpdate>(line.AsSpan(Prefix.Length), Json); }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>Takes worker <paramref name="worker"/>'s (0-based) latest update and returns the folded update of
+    /// all workers heard from so far, its status naming the reporting worker's running step.</summary>
+    public ProgressUpdate Observe(int worker, ProgressUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentOutOfRangeException.ThrowIfNegative(worker);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(worker, _last.Length);
+        _last[worker] = update;
+        var heard = _last.OfType<ProgressUpdate>().ToList();
+        long done = heard.Sum(u => u.Done), total = heard.Sum(u => u.Total), resumed = heard.Sum(u => u.Resumed);
+        int running = heard.Count(u => u.Done < u.Total);
+        string? status = update.Status is null ? (running == 0 ? $"{_last.Length} workers done" : null)
+            : $"{running} of {_last.Length} workers; worker {worker + 1}: {update.Status}";
+        return new ProgressUpdate(update.Task, done, total, status, resumed);
+    }
+}
