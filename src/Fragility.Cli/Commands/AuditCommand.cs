@@ -56,7 +56,7 @@ public sealed partial class AuditCommand : ICliCommand
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, part, pr.GetValue(shard) is not null);
+            int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
             // With workers the calibration is timed on one thread, as each worker runs, so the plan fits the budget.
             TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(threads));
             string outDir = pr.GetValue(output)!;

@@ -74,7 +74,7 @@ public sealed class SweepCommand : ICliCommand
             };
             settings.Validate(p.Height, p.Width);
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, part, pr.GetValue(shard) is not null);
+            int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
             var factory = shared.Methods(pr, classifier);
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
