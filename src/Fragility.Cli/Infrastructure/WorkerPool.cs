@@ -75,6 +75,7 @@ public static class WorkerPool
                 {
                     foreach (var p in processes) p.WaitForExit();
                     while (events.TryTake(out var e)) progress?.Report(fold.Observe(e.Worker, e.Update));
+                    cancellation.ThrowIfCancellationRequested();
                     if (processes.Any(p => p.ExitCode != 0)) continue;   // seen on the next pass
                     return 0;
                 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Fragility.Cli.Infrastructure;
 using Fragility.Tests.Cli;
 
 namespace Fragility.Tests.ScaleOut;
@@ -52,6 +53,43 @@ public sealed partial class JobsTests : IDisposable
     }
 
     [Fact]
+    public void Cancelled_KillsTheWorkers_AndTheSameCommandResumesTheirShards()
+    {
+        string dir = Path.Combine(_root, "cancelled");
+        string[] worker = [.. Sweep.Where((a, i) => a != "--threads" && (i == 0 || Sweep[i - 1] != "--threads")), "--out", dir];
+        using var cancel = new CancellationTokenSource();
+        var progress = new SyncProgress(u => { if (u.Done > 0) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => WorkerPool.Run(worker, 2, "fragility sweep (test)", progress, cancel.Token));
+        Assert.False(File.Exists(Path.Combine(dir, "results.jsonl")));
+
+        var run = CliHarness.Run([.. Sweep, "--jobs", "2", "--out", dir]);
+        Assert.True(run.Code == 0, run.Out + run.Err);
+        var lines = File.ReadAllLines(Path.Combine(dir, "results.jsonl")).Select(WithoutSeconds).ToList();
+        Assert.Equal(16, lines.Distinct().Count());
+        Assert.Equal(16, lines.Count);
+    }
+
+    [Fact]
+    public void AuditWithTwoWorkers_AttacksAsOneProcessDoes_AndWritesTheCard()
+    {
+        string[] audit = ["audit", "--images", "4", "--iterations", "2", "--methods", "gradient", "--epsilons", "8", "--batch-size", "2", "--defence-beta", "0"];
+        string one = Path.Combine(_root, "audit1"), two = Path.Combine(_root, "audit2");
+        var single = CliHarness.Run([.. audit, "--jobs", "1", "--out", one]);
+        Assert.True(single.Code == 0, single.Out + single.Err);
+        var jobs = CliHarness.Run([.. audit, "--jobs", "2", "--out", two]);
+        Assert.True(jobs.Code == 0, jobs.Out + jobs.Err);
+        Assert.Contains("2 workers done", jobs.Out);
+        Assert.Contains("Verdict:", jobs.Out);
+        var expected = File.ReadAllLines(Path.Combine(one, "results.jsonl")).Select(WithoutSeconds);
+        var actual = File.ReadAllLines(Path.Combine(two, "results.jsonl")).Select(WithoutSeconds);
+        Assert.Equal(expected, actual);
+        var a = Fragility.Audit.ScoreCardFiles.Read(one);
+        var b = Fragility.Audit.ScoreCardFiles.Read(two);
+        Assert.Equal(a.Methods.Select(m => m.Robustness.Mean), b.Methods.Select(m => m.Robustness.Mean));
+        Assert.Equal(a.Verdict, b.Verdict);
+    }
+
+    [Fact]
     public void FailedWorker_EndsTheRunInOneLineWithItsExitCode()
     {
         string dir = Path.Combine(_root, "failing");
@@ -76,6 +114,11 @@ public sealed partial class JobsTests : IDisposable
         var zero = CliHarness.Run([.. Sweep, "--jobs", "0", "--out", Path.Combine(_root, "x")]);
         Assert.Equal(2, zero.Code);
         Assert.StartsWith("error: --jobs must be at least 1, got 0", zero.Err.Trim());
+    }
+
+    private sealed class SyncProgress(Action<Fragility.Runtime.ProgressUpdate> report) : IProgress<Fragility.Runtime.ProgressUpdate>
+    {
+        public void Report(Fragility.Runtime.ProgressUpdate value) => report(value);
     }
 
     private static string WithoutSeconds(string line) => SecondsField().Replace(line, "");
