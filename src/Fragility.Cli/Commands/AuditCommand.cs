@@ -90,7 +90,8 @@ public sealed partial class AuditCommand : ICliCommand
                     var arguments = WorkerPool.WorkerArguments(pr, [jobs, threads, overwrite, shard, .. imported ? import.All.Append(model) : []]);
                     if (imported) arguments.AddRange(["--model", modelPath]);
                     Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
-                    int code = ConsoleProgress.Run("audit", p => WorkerPool.Run(arguments, workers, CliCommandLine.Of(pr), p, cancel.Token));
+                    int code = ConsoleProgress.Run("audit", p => WorkerPool.Run(arguments, workers, CliCommandLine.Of(pr),
+                        (long)plan.Inputs.Count * plan.Sweep.Methods.Count * plan.Sweep.Attacks.Count * plan.Sweep.Epsilons.Count, p, cancel.Token));
                     if (code != 0) return code;
                     var merged = SweepMerge.Run([outDir], outDir);
                     Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");

@@ -110,7 +110,7 @@ public sealed class SweepCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                if (workers > 1) return RunWorkers(outDir, workers, command, pr.GetValue(overwrite), WorkerPool.WorkerArguments(pr, jobs, threads, overwrite, shard), cancel.Token);
+                if (workers > 1) return RunWorkers(outDir, workers, command, sweep.TotalCells, pr.GetValue(overwrite), WorkerPool.WorkerArguments(pr, jobs, threads, overwrite, shard), cancel.Token);
                 var outcome = ConsoleProgress.Run("sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel.Token));
                 if (outcome.DroppedIncompleteLine)
                     AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
@@ -132,12 +132,12 @@ public sealed class SweepCommand : ICliCommand
     }
 
     /// <summary>--jobs: the workers, each a shard of the grid, then the merge into <paramref name="outDir"/>, the report and the summary.</summary>
-    private static int RunWorkers(string outDir, int workers, string command, bool overwrite, IReadOnlyList<string> arguments, CancellationToken cancellation)
+    private static int RunWorkers(string outDir, int workers, string command, long total, bool overwrite, IReadOnlyList<string> arguments, CancellationToken cancellation)
     {
         // The workers get no --overwrite: each would clear only its own shard, and the folder is cleared here once.
         if (overwrite) WorkerPool.ClearSweep(outDir);
         Say($"Running {workers} worker processes, each a shard of the grid on one thread (--jobs; --jobs 1 runs in this process).");
-        int code = ConsoleProgress.Run("sweep", progress => WorkerPool.Run(arguments, workers, command, progress, cancellation));
+        int code = ConsoleProgress.Run("sweep", progress => WorkerPool.Run(arguments, workers, command, total, progress, cancellation));
         if (code != 0) return code;
         var merged = SweepMerge.Run([outDir], outDir);
         Say($"{workers} workers done; merged their {merged.Cells} cells into {Path.GetFullPath(outDir)} ({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");

@@ -23,14 +23,15 @@ public static class WorkerPool
     /// (see <see cref="WorkerArguments"/>).</param>
     /// <param name="workers">How many workers, at least 2.</param>
     /// <param name="command">The command line the user typed (for the run files' provenance).</param>
+    /// <param name="total">Cells of the whole grid, for the folded progress (0 when unknown).</param>
     /// <param name="progress">Receives the folded progress, on the calling thread.</param>
     /// <param name="cancellation">Kills the workers and throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>0 when every worker succeeded, else the failed worker's exit code (its error is written to standard error).</returns>
-    public static int Run(IReadOnlyList<string> arguments, int workers, string command, IProgress<ProgressUpdate>? progress, CancellationToken cancellation)
+    public static int Run(IReadOnlyList<string> arguments, int workers, string command, long total, IProgress<ProgressUpdate>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
-        var fold = new WorkerProgress(workers);
+        var fold = new WorkerProgress(workers, total);
         var events = new BlockingCollection<(int Worker, ProgressUpdate Update)>();
         var errors = Enumerable.Range(0, workers).Select(_ => new ConcurrentQueue<string>()).ToArray();
         var processes = new List<Process>();

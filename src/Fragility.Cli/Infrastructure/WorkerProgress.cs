@@ -28,12 +28,18 @@ public sealed class WorkerProgress
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly ProgressUpdate?[] _last;
+    private readonly long _total;
 
     /// <summary>Folds the updates of <paramref name="workers"/> workers.</summary>
-    public WorkerProgress(int workers)
+    /// <param name="workers">How many workers report.</param>
+    /// <param name="total">Units of all workers together when the parent knows them (0 when not): the folded total is
+    /// never below it, so a worker heard from late does not make the others look finished.</param>
+    public WorkerProgress(int workers, long total = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(total);
         _last = new ProgressUpdate?[workers];
+        _total = total;
     }
 
     /// <summary>True in a worker process of <c>--jobs</c>.</summary>
@@ -59,7 +65,7 @@ public sealed class WorkerProgress
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(worker, _last.Length);
         _last[worker] = update;
         var heard = _last.OfType<ProgressUpdate>().ToList();
-        long done = heard.Sum(u => u.Done), total = heard.Sum(u => u.Total), resumed = heard.Sum(u => u.Resumed);
+        long done = heard.Sum(u => u.Done), total = Math.Max(_total, heard.Sum(u => u.Total)), resumed = heard.Sum(u => u.Resumed);
         int running = heard.Count(u => u.Done < u.Total);
         string? status = update.Status is null ? (running == 0 ? $"{_last.Length} workers done" : null)
             : $"{running} of {_last.Length} workers; worker {worker + 1}: {update.Status}";

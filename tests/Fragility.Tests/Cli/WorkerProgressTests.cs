@@ -45,4 +45,13 @@ public sealed class WorkerProgressTests
         Assert.Equal("3 workers done", done.Status);
         Assert.Throws<ArgumentOutOfRangeException>(() => fold.Observe(3, new ProgressUpdate("sweep", 0, 1)));
     }
+
+    [Fact]
+    public void AWorkerNotHeardFrom_DoesNotLetTheOthersLookFinished()
+    {
+        var fold = new WorkerProgress(2, total: 16);
+        var first = fold.Observe(0, new ProgressUpdate("sweep", 8, 8));
+        Assert.Equal((8L, 16L), (first.Done, first.Total));
+        Assert.Equal((16L, 16L), (fold.Observe(1, new ProgressUpdate("sweep", 8, 8)) is var u ? (u.Done, u.Total) : default));
+    }
 }

@@ -59,7 +59,7 @@ public sealed partial class JobsTests : IDisposable
         string[] worker = [.. Sweep.Where((a, i) => a != "--threads" && (i == 0 || Sweep[i - 1] != "--threads")), "--out", dir];
         using var cancel = new CancellationTokenSource();
         var progress = new SyncProgress(u => { if (u.Done > 0) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => WorkerPool.Run(worker, 2, "fragility sweep (test)", progress, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => WorkerPool.Run(worker, 2, "fragility sweep (test)", 16, progress, cancel.Token));
         Assert.False(File.Exists(Path.Combine(dir, "results.jsonl")));
 
         var run = CliHarness.Run([.. Sweep, "--jobs", "2", "--out", dir]);
