@@ -57,7 +57,7 @@ public sealed class WorkerProgress
     }
 
     /// <summary>Takes worker <paramref name="worker"/>'s (0-based) latest update and returns the folded update of
-    /// all workers heard from so far, its status naming the reporting worker's running step.</summary>
+    /// all workers heard from so far, its status naming the reporting worker and its running step.</summary>
     public ProgressUpdate Observe(int worker, ProgressUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -66,9 +66,9 @@ public sealed class WorkerProgress
         _last[worker] = update;
         var heard = _last.OfType<ProgressUpdate>().ToList();
         long done = heard.Sum(u => u.Done), total = Math.Max(_total, heard.Sum(u => u.Total)), resumed = heard.Sum(u => u.Resumed);
-        int running = heard.Count(u => u.Done < u.Total);
-        string? status = update.Status is null ? (running == 0 ? $"{_last.Length} workers done" : null)
-            : $"{running} of {_last.Length} workers; worker {worker + 1}: {update.Status}";
+        bool finished = heard.Count == _last.Length && heard.All(u => u.Done >= u.Total);
+        string? status = update.Status is null ? (finished ? $"{_last.Length} workers done" : null)
+            : $"worker {worker + 1}/{_last.Length}: {update.Status}";   // the step first: a narrow label keeps it
         return new ProgressUpdate(update.Task, done, total, status, resumed);
     }
 }

@@ -32,7 +32,7 @@ public sealed class WorkerProgressTests
         Assert.Equal((0L, 8L), (a.Done, a.Total));
         var b = fold.Observe(2, new ProgressUpdate("sweep", 4, 12, "gradient topk eps 8", Resumed: 4));
         Assert.Equal((4L, 20L, 4L), (b.Done, b.Total, b.Resumed));
-        Assert.Equal("2 of 3 workers; worker 3: gradient topk eps 8", b.Status);
+        Assert.Equal("worker 3/3: gradient topk eps 8", b.Status);
         // A worker's later update replaces its earlier one; it is not added to it.
         var c = fold.Observe(0, new ProgressUpdate("sweep", 6, 8, "ig random eps 1"));
         Assert.Equal((10L, 20L, 4L), (c.Done, c.Total, c.Resumed));
@@ -52,6 +52,7 @@ public sealed class WorkerProgressTests
         var fold = new WorkerProgress(2, total: 16);
         var first = fold.Observe(0, new ProgressUpdate("sweep", 8, 8));
         Assert.Equal((8L, 16L), (first.Done, first.Total));
+        Assert.Null(first.Status);
         Assert.Equal((16L, 16L), (fold.Observe(1, new ProgressUpdate("sweep", 8, 8)) is var u ? (u.Done, u.Total) : default));
     }
 }
