@@ -167,7 +167,7 @@ public static class WorkerPool
         else
         {
             string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h
-                : self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+                : self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : RuntimeHost() ?? "dotnet";
             info = new ProcessStartInfo(host);
             info.ArgumentList.Add(dll);
         }
@@ -180,6 +180,16 @@ public static class WorkerPool
         // One thread each: N single-threaded processes use N cores without libtorch's per-operation overhead.
         info.Environment["OMP_NUM_THREADS"] = "1";
         return info;
+    }
+
+    /// <summary>The dotnet host of the running runtime (DOTNET_ROOT/dotnet, three folders above the runtime's
+    /// shared/Microsoft.NETCore.App/VERSION), for a CLI started through a tool shim; null when it is not there.</summary>
+    private static string? RuntimeHost()
+    {
+        string runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+        var root = Directory.GetParent(Path.TrimEndingDirectorySeparator(runtime))?.Parent?.Parent;
+        string? host = root is null ? null : Path.Combine(root.FullName, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return host is not null && File.Exists(host) ? host : null;
     }
 
     private static string StripPrefix(string line) =>
