@@ -21,7 +21,7 @@ public static class WorkerPool
     /// <summary>Runs the workers until all have finished.</summary>
     /// <param name="arguments">The command's arguments for a worker, without --shard, --jobs and --threads
     /// (see <see cref="WorkerArguments"/>).</param>
-    /// <param name="workers">How many workers, at least 2.</param>
+    /// <param name="workers">How many workers, at least 1.</param>
     /// <param name="command">The command line the user typed (for the run files' provenance).</param>
     /// <param name="total">Cells of the whole grid, for the folded progress (0 when unknown).</param>
     /// <param name="progress">Receives the folded progress, on the calling thread.</param>
@@ -67,7 +67,8 @@ public static class WorkerPool
                     // Ctrl+C reaches the workers too (one process group); they stop as an interrupted run does.
                     if (code == Interrupted) throw new OperationCanceledException();
                     StopAll(processes);
-                    string reason = errors[failed].LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? errors[failed].LastOrDefault() ?? "no message";
+                    string reason = errors[failed].LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? errors[failed].LastOrDefault()
+                        ?? (code > 128 ? $"it wrote no error: it was ended by signal {code - 128} (killed, e.g. when memory ran out)." : "it wrote no error.");
                     Console.Error.WriteLine($"error: worker {failed + 1} of {workers} (--shard {failed + 1}/{workers}) failed with exit code {code}: " +
                         $"{StripPrefix(reason)} The other workers were stopped; finished cells are kept, so the same command resumes.");
                     return code;
