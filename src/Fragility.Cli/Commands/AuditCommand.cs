@@ -45,16 +45,20 @@ public sealed partial class AuditCommand : ICliCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier audit in --out instead of resuming it." };
         var strict = CommonOptions.Strict();
         var threads = CommonOptions.Threads();
+        var jobs = CommonOptions.Jobs();
         var cmd = new Command("audit", "Can this model's explanations be trusted? Attacks every method's maps on your images within a time budget and writes a score card: " +
             "per method, how much of its top-k an imperceptible label-keeping change moves against random noise (95 % bootstrap intervals), a verdict, the sanity check and faithfulness, " +
             "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.");
         cmd.Options.Add(model);
         import.AddTo(cmd);
-        foreach (Option o in new Option[] { data, dataset, output, budget, images, iterations, epsilons, methods, shown, failIf, seed, k, defenceBeta, reference, batch, shard, overwrite, strict, threads })
+        foreach (Option o in new Option[] { data, dataset, output, budget, images, iterations, epsilons, methods, shown, failIf, seed, k, defenceBeta, reference, batch, shard, overwrite, strict, threads, jobs })
             cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
+            // With workers the calibration is timed on one thread, as each worker runs, so the plan fits the budget.
+            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(threads));
             string outDir = pr.GetValue(output)!;
             var gate = pr.GetValue(failIf) is string g ? VerdictThresholds.ParseGate(g) : ((Verdict?)null, (double?)null);
             var settings = new AuditSettings
@@ -66,17 +70,32 @@ public sealed partial class AuditCommand : ICliCommand
             settings.Validate();
             string? dataDir = pr.GetValue(data);
             string datasetName = pr.GetValue(dataset) ?? (dataDir is null ? DatasetCatalog.Sample : DatasetCatalog.Folder);
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             using var classifier = LoadModel(pr, model, import, outDir, datasetName, dataDir, out string modelPath);
             using var images0 = CliData.Pool(classifier, datasetName, dataDir, PoolSize(classifier), pr.GetValue(strict));
             var audit = new RobustnessAudit(classifier, settings, modelPath, CliCommandLine.Of(pr));
             Say("Choosing images and timing a calibration step...");
-            using var plan = audit.Plan(images0, outDir, part, pr.GetValue(overwrite));
+            // The plan is made here once, before any worker starts; the workers read it back (audit.json).
+            using var plan = audit.Plan(images0, outDir, part, pr.GetValue(overwrite), part is null ? jobCount : 1);
             AuditSummary.WritePlan(plan);
+            int workers = part is null
+                ? WorkerPool.WorkersFor(outDir, jobCount, (plan.Inputs.Count + plan.Sweep.BatchSize - 1) / plan.Sweep.BatchSize, overwrite: false, Say) : 1;
             using var cancel = new CancellationTokenSource();
             using var _ = CliCancellation.OnCtrlC(cancel);
             try
             {
+                if (workers > 1)
+                {
+                    // A model imported above is given to the workers as the file it became, so they do not import it again at once.
+                    bool imported = pr.GetValue(model) is string named && Path.GetFullPath(named) != Path.GetFullPath(modelPath);
+                    var arguments = WorkerPool.WorkerArguments(pr, [jobs, threads, overwrite, shard, .. imported ? import.All.Append(model) : []]);
+                    if (imported) arguments.AddRange(["--model", modelPath]);
+                    Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
+                    int code = ConsoleProgress.Run("audit", p => WorkerPool.Run(arguments, workers, CliCommandLine.Of(pr),
+                        (long)plan.Inputs.Count * plan.Sweep.Methods.Count * plan.Sweep.Attacks.Count * plan.Sweep.Epsilons.Count, p, cancel.Token));
+                    if (code != 0) return code;
+                    var merged = SweepMerge.Run([outDir], outDir);
+                    Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");
+                }
                 var card = ConsoleProgress.Run("audit", p => audit.Run(plan, p, cancel.Token));
                 if (card is null)
                 {

@@ -44,6 +44,7 @@ public sealed class SweepCommand : ICliCommand
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it. Default: off (resume)." };
         var threads = CommonOptions.Threads();
+        var jobs = CommonOptions.Jobs();
         var cmd = new Command("sweep",
             "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
             "DIR/arrays/*.npy, DIR/summary.csv and DIR/figure.png. Re-running the same command resumes an interrupted sweep; different settings on the same DIR are refused.")
@@ -51,7 +52,7 @@ public sealed class SweepCommand : ICliCommand
             model, dataset, data, images, methods, attacks, epsilons,
         };
         shared.AddTo(cmd);
-        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads, jobs }) cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads));
@@ -72,6 +73,8 @@ public sealed class SweepCommand : ICliCommand
                 CriterionIg = CriterionQuadrature.Parse(pr.GetValue(shared.CriterionIg)!),
             };
             settings.Validate(p.Height, p.Width);
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
             var factory = shared.Methods(pr, classifier);
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
@@ -82,19 +85,24 @@ public sealed class SweepCommand : ICliCommand
             string command = CliCommandLine.Of(pr);
             var provenance = new SweepProvenance(command,
                 modelPath ?? ModelStore.ShippedModelPath());
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance, part);
             if (part is not null)
                 Say(($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
                     $"{sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count)} of the {inputs.Count} images."));
             string outDir = pr.GetValue(output)!;
+            int workers = part is null ? WorkerPool.WorkersFor(outDir, jobCount, (inputs.Count + settings.BatchSize - 1) / settings.BatchSize, pr.GetValue(overwrite), Say) : 1;
             Say(($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
                 $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
 
-            var estimate = SweepEstimate.Measure(classifier, inputs, settings, factory, part is null ? inputs.Count : sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count));
-            Say(($"Estimated time: {Duration(estimate.Seconds)} for the whole grid (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
-                $"{estimate.CalibrationImages} images; one attack step per image: " +
-                string.Join(", ", estimate.SecondsPerAttackStep.Select(kv => $"{kv.Key} {kv.Value * 1000:F0} ms")) + "."));
+            // A worker of --jobs leaves the estimate to its parent, which has made it for the whole grid.
+            if (!WorkerProgress.InWorker)
+            {
+                var estimate = SweepEstimate.Measure(classifier, inputs, settings, factory, part is null ? inputs.Count : sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count));
+                Say(($"Estimated time: {Duration(estimate.Seconds / workers)} for the whole grid" + (workers > 1 ? $" on {workers} workers, if each has a core of its own" : "") +
+                    $" (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
+                    $"{estimate.CalibrationImages} images; one attack step per image: " +
+                    string.Join(", ", estimate.SecondsPerAttackStep.Select(kv => $"{kv.Key} {kv.Value * 1000:F0} ms")) + "."));
+            }
 
             using var cancel = new CancellationTokenSource();
             // First Ctrl+C: stop after the current iteration, keeping finished cells; a second one ends the process at once.
@@ -102,6 +110,7 @@ public sealed class SweepCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
+                if (workers > 1) return RunWorkers(outDir, workers, command, sweep.TotalCells, pr.GetValue(overwrite), WorkerPool.WorkerArguments(pr, jobs, threads, overwrite, shard), cancel.Token);
                 var outcome = ConsoleProgress.Run("sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel.Token));
                 if (outcome.DroppedIncompleteLine)
                     AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
@@ -113,12 +122,27 @@ public sealed class SweepCommand : ICliCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"interrupted: finished cells are kept in {Path.Combine(outDir, part is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(part))}; run the same command again to resume.");
+                Console.Error.WriteLine($"interrupted: finished cells are kept in " + (workers > 1 ? $"the workers' {Path.Combine(outDir, $"results.shard-I-of-{workers}.jsonl")}"
+                    : Path.Combine(outDir, part is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(part))) + "; run the same command again to resume.");
                 return Interrupted;
             }
             finally { Console.CancelKeyPress -= onCancel; }
         }));
         return cmd;
+    }
+
+    /// <summary>--jobs: the workers, each a shard of the grid, then the merge into <paramref name="outDir"/>, the report and the summary.</summary>
+    private static int RunWorkers(string outDir, int workers, string command, long total, bool overwrite, IReadOnlyList<string> arguments, CancellationToken cancellation)
+    {
+        // The workers get no --overwrite: each would clear only its own shard, and the folder is cleared here once.
+        if (overwrite) WorkerPool.ClearSweep(outDir);
+        Say($"Running {workers} worker processes, each a shard of the grid on one thread (--jobs; --jobs 1 runs in this process).");
+        int code = ConsoleProgress.Run("sweep", progress => WorkerPool.Run(arguments, workers, command, total, progress, cancellation));
+        if (code != 0) return code;
+        var merged = SweepMerge.Run([outDir], outDir);
+        Say($"{workers} workers done; merged their {merged.Cells} cells into {Path.GetFullPath(outDir)} ({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");
+        WriteReportAndSummary(outDir);
+        return 0;
     }
 
     /// <summary>After a whole sweep: the HTML report, and the summary table at the largest epsilon.</summary>

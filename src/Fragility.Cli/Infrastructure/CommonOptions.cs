@@ -81,4 +81,41 @@ public static class CommonOptions
             "On an idle machine, or for large inputs such as 224x224 SqueezeNet, use all cores: small-cnn attack steps were mostly 1.3-1.9x faster on 2 threads of an idle 2-core machine.",
         DefaultValueFactory = _ => 1,
     };
+
+    /// <summary>--jobs N (default: every core): worker processes of <c>sweep</c> and <c>audit</c>, validated N &gt;= 1.</summary>
+    public static Option<int> Jobs()
+    {
+        var jobs = new Option<int>("--jobs", "-j")
+        {
+            Description = $"Worker processes, each one shard of the grid on one thread, merged at the end into what a single run writes (bit for bit). " +
+                $"Default: {DefaultJobs}, every core of this machine; never more than the grid's batches of --batch-size images (the demo's 32 images in one batch run in one process). " +
+                "1 runs in this process; so does --threads N given without --jobs. With --shard (or a scheduler's array task) a run is one shard and --jobs must be 1.",
+            DefaultValueFactory = _ => DefaultJobs,
+        };
+        jobs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"--jobs must be at least 1, got {r.GetValueOrDefault<int>()}: give the number of worker processes, e.g. --jobs {DefaultJobs}");
+        });
+        return jobs;
+    }
+
+    private static bool Given(ParseResult pr, Option option) => pr.GetResult(option) is { Implicit: false };
+
+    /// <summary>The default of --jobs: the machine's cores.</summary>
+    public static int DefaultJobs => Environment.ProcessorCount;
+
+    /// <summary>The workers to run: 1 when this run is a shard (given by --shard or by a scheduler's environment), 1 when
+    /// --threads is written out without --jobs (one process of that many threads, as before --jobs existed), else --jobs.
+    /// --jobs above 1 written out together with a shard is refused.</summary>
+    /// <exception cref="FragilityException">--jobs N &gt; 1 given with a shard.</exception>
+    public static int Workers(ParseResult pr, Option<int> jobs, Option<int> threads, Fragility.Experiments.Sharding.SweepShard? shard, bool shardGiven)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        int n = pr.GetValue(jobs);
+        if (shard is null) return Given(pr, threads) && !Given(pr, jobs) ? 1 : n;
+        if (n > 1 && Given(pr, jobs))
+            throw new FragilityException($"--jobs {n} runs shards of its own, but this run is shard {shard} " +
+                (shardGiven ? "(--shard)" : "(from the scheduler's environment)") + ": give --jobs 1, or leave --shard out.");
+        return 1;
+    }
 }

@@ -22,6 +22,9 @@ public static class ConsoleProgress
     /// <summary>Runs <paramref name="work"/>, rendering the progress it reports.</summary>
     public static T Run<T>(string title, Func<IProgress<ProgressUpdate>, T> work)
     {
+        // A worker of --jobs hands every update to its parent, which renders the workers' progress as one bar.
+        if (WorkerProgress.InWorker)
+            return work(new SynchronousProgress(u => Console.Error.WriteLine(WorkerProgress.Format(u))));
         var stopwatch = Stopwatch.StartNew();
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
             return RunInteractive(work, () => stopwatch.Elapsed);

@@ -31,10 +31,13 @@ internal sealed class ImportCliOptions
 
     public Option<int?> MeanImages { get; } = new("--mean-images") { Description = "Average at most this many images of --mean-from (default: all)." };
 
+    /// <summary>Every import option (a worker of 'audit --jobs' is given the imported model instead of them).</summary>
+    public IReadOnlyList<Option> All => [Arch, Onnx, Preprocess, Labels, Classes, InputSize, MeanFrom, MeanData, MeanImages];
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Arch, Onnx, Preprocess, Labels, Classes, InputSize, MeanFrom, MeanData, MeanImages }) command.Options.Add(o);
+        foreach (Option o in All) command.Options.Add(o);
     }
 
     /// <summary>True when the file must be imported (it is not a Fragility model file): an .onnx, .pt or .pth file, or

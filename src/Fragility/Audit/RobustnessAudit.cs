@@ -93,11 +93,16 @@ public sealed class RobustnessAudit
     /// <param name="directory">The audit folder (created if missing).</param>
     /// <param name="shard">Run only this shard of the grid (its budget is this shard's); null for all of it.</param>
     /// <param name="overwrite">Delete an earlier audit in the folder instead of resuming it.</param>
+    /// <param name="workers">Processes that will run the attack grid side by side (the CLI's --jobs), each on a core
+    /// like the calibration's: an attack iteration then costs 1/<paramref name="workers"/> of its measured wall-clock
+    /// time, so the budget stays the whole audit's wall-clock time. The rest (clean maps, checks) is counted at full
+    /// cost, as the checks run in one process. 1 for a single process, and with <paramref name="shard"/>.</param>
     /// <exception cref="FragilityException">No usable image, images of the wrong size, a method the model cannot
     /// explain when named, a budget too small for one image, or a folder holding another audit.</exception>
-    public AuditPlan Plan(ImageDataset data, string directory, SweepShard? shard = null, bool overwrite = false)
+    public AuditPlan Plan(ImageDataset data, string directory, SweepShard? shard = null, bool overwrite = false, int workers = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var clock = Stopwatch.StartNew();
         if (data.Count == 0) throw new FragilityException($"No images in '{data.Name}': give a folder of PNG or JPEG files, or another data set.");
         CheckGeometry(_model, data);
@@ -130,7 +135,8 @@ public sealed class RobustnessAudit
         {
             try
             {
-                choice = AuditBudget.Choose(CostOf(estimate, grid), budget, order.Count, _settings);
+                var cost = CostOf(estimate, grid);
+                choice = AuditBudget.Choose(cost with { PerIterationPerImage = cost.PerIterationPerImage / workers }, budget, order.Count, _settings);
                 break;
             }
             catch (FragilityException) when (_settings.Methods is null && grid.Any(Droppable))
