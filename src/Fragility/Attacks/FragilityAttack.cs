@@ -70,8 +70,8 @@ public sealed class FragilityAttack : IMapAttack
         IAttributionMethod? criterionMethod = null) =>
         new(AttackNames.Targeted, model, evaluationMethod, c =>
         {
-            using var mask = target.ToMask(c.Height, c.Width);
-            return new TargetedObjective(mask.to(c.Maps.device));
+            using var mask = target.ToMask(c.Height, c.Width, c.Maps.device);
+            return new TargetedObjective(mask);
         }, settings, gradientMethod, criterionMethod);
 
     /// <inheritdoc />

@@ -126,8 +126,8 @@ public static class TransferExperiment
     private static Tensor RandomSign(Tensor x, double eps, int seed)
     {
         using var scope = torch.NewDisposeScope();
-        using var generator = new torch.Generator((ulong)seed + 7919);
-        var signs = torch.randn(x.shape, dtype: ScalarType.Float64, generator: generator).sign().to(x.dtype);
+        using var generator = new torch.Generator((ulong)seed + 7919, torch.CPU);
+        var signs = torch.randn(x.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).sign().to(x.dtype, x.device);
         return (x + signs * eps).clamp(0.0, 1.0).MoveToOuterDisposeScope();
     }
 
