@@ -89,9 +89,9 @@ public sealed class ExplainCommand : ICliCommand
                         for (int i = 0; i < len; i++)
                         {
                             int index = start + i;
-                            var image = x[i].data<float>().ToArray();
-                            var signed = attribution[i].data<float>().ToArray();
-                            var map = maps[i].data<float>().ToArray();
+                            var image = x[i].cpu().data<float>().ToArray();
+                            var signed = attribution[i].cpu().data<float>().ToArray();
+                            var map = maps[i].cpu().data<float>().ToArray();
                             string stem = Path.Combine(outDir, $"{index:D4}_{Safe(method.Name)}");
                             NpyFile.Write(stem + "_attribution.npy", signed, c, h, w);
                             NpyFile.Write(stem + "_map.npy", map, h, w);

@@ -77,7 +77,7 @@ public sealed class TrainCommand : ICliCommand
             if (h <= References.SmallImageSide && w <= References.SmallImageSide)
             {
                 using var m = MeanImages.PerPixel(train);
-                pixelMean = m.data<float>().ToArray();
+                pixelMean = m.cpu().data<float>().ToArray();
             }
             torch.manual_seed(options.Seed);
             var metadata = new ModelMetadata

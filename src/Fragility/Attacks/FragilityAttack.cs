@@ -99,7 +99,7 @@ public sealed class FragilityAttack : IMapAttack
             Tensor next;
             using (torch.no_grad())
                 next = Project(x + gradient.sign().mul(alpha), clean.Inputs, eps);
-            var moved = next.ne(x).flatten(1).any(1).data<bool>().ToArray();
+            var moved = next.ne(x).flatten(1).any(1).cpu().data<bool>().ToArray();
             for (int i = 0; i < n; i++)
             {
                 if (!moving[i]) continue;

@@ -72,7 +72,7 @@ public static class ToyModel
         var map1 = g1.abs().unsqueeze(0);
         int k = Math.Max(1, dimension / 10);
         double topk = TopKIntersection.Batch(map0, map1, k)[0];
-        double spearman = dimension < 2 ? 1.0 : Correlation.Spearman(map0.data<double>().ToArray(), map1.data<double>().ToArray());
+        double spearman = dimension < 2 ? 1.0 : Correlation.Spearman(map0.cpu().data<double>().ToArray(), map1.cpu().data<double>().ToArray());
         return new ToyMeasurement(dimension, hidden, seed, l1, relative, firstOrder, exact, topk, spearman);
     }
 

@@ -133,6 +133,25 @@ public sealed class DeviceHygieneTests : OneTorchThread
         Assert.Equal(similarity, metaSimilarity);
     }
 
+    /// <summary>Reading a tensor's values (<c>data&lt;T&gt;()</c>) works only on the CPU; on a GPU it throws. The meta
+    /// runs above cannot see that (their inputs are on the CPU), so the sources are read instead: every read goes
+    /// through <c>.cpu()</c> on the same line, which costs nothing for a tensor already there.</summary>
+    [Fact]
+    public void EveryReadOfTensorValues_GoesThroughTheCpu()
+    {
+        var offenders = new List<string>();
+        foreach (string folder in new[] { "src/Fragility", "src/Fragility.Cli" })
+            foreach (string file in Directory.EnumerateFiles(Fragility.Tests.ScaleOut.RepositoryFiles.Path(folder), "*.cs", SearchOption.AllDirectories))
+            {
+                if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)) continue;
+                var lines = File.ReadAllLines(file);
+                for (int i = 0; i < lines.Length; i++)
+                    if (lines[i].Contains(".data<", StringComparison.Ordinal) && !lines[i].Contains(".cpu()", StringComparison.Ordinal) && !lines[i].TrimStart().StartsWith("//", StringComparison.Ordinal))
+                        offenders.Add($"{Path.GetRelativePath(Fragility.Tests.ScaleOut.RepositoryFiles.Root, file)}:{i + 1}");
+            }
+        Assert.True(offenders.Count == 0, "data<T>() without .cpu() (fails on a GPU): " + string.Join(", ", offenders));
+    }
+
     private static Tensor Predicted(Classifier model, Tensor x)
     {
         using var _ = torch.no_grad();

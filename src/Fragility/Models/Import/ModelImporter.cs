@@ -268,9 +268,9 @@ public static class ModelImporter
         string source = $"{(folder ? Path.GetFileName(Path.TrimEndingDirectorySeparator(from)) : data.Name)}, {data.Count} images";
         using var pixel = MeanImages.PerPixel(data);
         if (p.Height <= Attribution.References.SmallImageSide && p.Width <= Attribution.References.SmallImageSide)
-            return (pixel.data<float>().ToArray(), null, source);
+            return (pixel.cpu().data<float>().ToArray(), null, source);
         using var channel = pixel.mean([1L, 2L]);
-        return (null, channel.data<float>().ToArray(), source);
+        return (null, channel.cpu().data<float>().ToArray(), source);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim().TrimEnd('.');
