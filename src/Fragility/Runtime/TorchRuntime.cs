@@ -31,7 +31,7 @@ public static class TorchRuntime
 
     /// <summary>Makes <paramref name="text"/> ("cpu", "cuda", "cuda:N") the device of every tensor made from now on
     /// (torch.set_default_device), after checking, before any tensor exists on it, that libtorch can use it: an error
-    /// there would abort the process (docs/platform.md §2).</summary>
+    /// there would abort the process (docs/platform.md §2). Generators and reads under this default: docs/platform.md §7.</summary>
     /// <exception cref="FragilityException">Not a device; CUDA without a CUDA libtorch or a GPU; a GPU number past the last.</exception>
     public static Device UseDevice(string? text)
     {
