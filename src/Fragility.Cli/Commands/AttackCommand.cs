@@ -38,6 +38,7 @@ public sealed class AttackCommand : ICliCommand
         var shared = new AttackCliOptions();
         var output = CommonOptions.Out("attack-out");
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var strict = CommonOptions.Strict();
         var cmd = new Command("attack",
             "Attack the explanations of some inputs (Algorithm 1 of Ghorbani et al.): perturb each input within an L-infinity ball, keeping its label, so that its map changes most. " +
@@ -48,9 +49,10 @@ public sealed class AttackCommand : ICliCommand
         shared.AddTo(cmd);
         cmd.Options.Add(output);
         cmd.Options.Add(threads);
+        cmd.Options.Add(device);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             using var classifier = ModelStore.Load(pr.GetValue(model));
             var p = classifier.Metadata.Preprocessing;
             var settings = shared.Settings(pr, pr.GetValue(epsilon));

@@ -45,20 +45,21 @@ public sealed partial class AuditCommand : ICliCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier audit in --out instead of resuming it." };
         var strict = CommonOptions.Strict();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var jobs = CommonOptions.Jobs();
         var cmd = new Command("audit", "Can this model's explanations be trusted? Attacks every method's maps on your images within a time budget and writes a score card: " +
             "per method, how much of its top-k an imperceptible label-keeping change moves against random noise (95 % bootstrap intervals), a verdict, the sanity check and faithfulness, " +
             "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.");
         cmd.Options.Add(model);
         import.AddTo(cmd);
-        foreach (Option o in new Option[] { data, dataset, output, budget, images, iterations, epsilons, methods, shown, failIf, seed, k, defenceBeta, reference, batch, shard, overwrite, strict, threads, jobs })
+        foreach (Option o in new Option[] { data, dataset, output, budget, images, iterations, epsilons, methods, shown, failIf, seed, k, defenceBeta, reference, batch, shard, overwrite, strict, threads, device, jobs })
             cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
             // With workers the calibration is timed on one thread, as each worker runs, so the plan fits the budget.
-            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(threads));
+            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(threads), pr.GetValue(device));
             string outDir = pr.GetValue(output)!;
             var gate = pr.GetValue(failIf) is string g ? VerdictThresholds.ParseGate(g) : ((Verdict?)null, (double?)null);
             var settings = new AuditSettings

@@ -58,15 +58,16 @@ public sealed class DefendCommand : ICliCommand
         var output = CommonOptions.Out("defend");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier run in --out instead of resuming it. Default: off (resume)." };
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var cmd = new Command("defend",
             "Evaluate defences of explanations: one row per model x method x defence with test accuracy, top-k intersection, Spearman and centre shift after ADAPTIVE top-k and mass-center attacks (and the non-adaptive transfer), " +
             "label-kept rate, deletion/insertion AUC, the parameter-randomisation check and the cost per map and per training epoch. Writes DIR/defences.csv, defences.md, eps_curve.csv, per_image.csv, " +
             "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.");
-        foreach (Option o in new Option[] { models, dataset, data, methods, defences, defendModels, images, epsilons, epsilon, iterations, step, k, beta, seed, batch, samples, sigma, igSteps, igRule, reference, faithSteps, deletion, insertion, output, overwrite, threads })
+        foreach (Option o in new Option[] { models, dataset, data, methods, defences, defendModels, images, epsilons, epsilon, iterations, step, k, beta, seed, batch, samples, sigma, igSteps, igRule, reference, faithSteps, deletion, insertion, output, overwrite, threads, device })
             cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             var paths = (pr.GetValue(models) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             if (paths.Count == 0) paths.Add(ModelStore.ShippedModelPath());
             foreach (string p in paths)

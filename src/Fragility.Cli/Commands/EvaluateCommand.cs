@@ -22,10 +22,11 @@ public sealed class EvaluateCommand : ICliCommand
         var data = CommonOptions.Data();
         var limit = new Option<int?>("--images") { Description = "Evaluate on the first N test images only (default: all)." };
         var threads = CommonOptions.Threads();
-        var cmd = new Command("evaluate", "Print a model's test accuracy and per-class accuracy on a data set's test split.") { model, dataset, data, limit, threads };
+        var device = CommonOptions.Device();
+        var cmd = new Command("evaluate", "Print a model's test accuracy and per-class accuracy on a data set's test split.") { model, dataset, data, limit, threads, device };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             using var classifier = ModelStore.Load(pr.GetValue(model));
             using var test = CliData.LoadForModel(classifier, pr.GetValue(dataset)!, DatasetSplit.Test, pr.GetValue(data), pr.GetValue(limit));
             var result = Trainer.Evaluate(classifier, test);

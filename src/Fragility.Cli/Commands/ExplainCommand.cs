@@ -41,16 +41,17 @@ public sealed class ExplainCommand : ICliCommand
         var igRule = CommonOptions.IgRule();
         var output = CommonOptions.Out("explain-out");
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var strict = CommonOptions.Strict();
         var samples = CommonOptions.SmoothGradSamples();
         var sigma = CommonOptions.SmoothGradSigma();
         var cmd = new Command("explain", "Compute feature-importance maps for a model's predicted label: a heatmap overlay PNG per input and method, the raw signed attribution and the saliency map as .npy, and one JSON line per input (label, confidence, completeness errors of IG and DeepLIFT) in explanations.jsonl.")
         {
-            model, input, dataset, data, strict, methods, reference, igSteps, igRule, samples, sigma, output, threads,
+            model, input, dataset, data, strict, methods, reference, igSteps, igRule, samples, sigma, output, threads, device,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             using var classifier = ModelStore.Load(pr.GetValue(model));
             var names = pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (names.Length == 0) throw new FragilityException("--methods is empty: give at least one method.");
@@ -88,9 +89,9 @@ public sealed class ExplainCommand : ICliCommand
                         for (int i = 0; i < len; i++)
                         {
                             int index = start + i;
-                            var image = x[i].data<float>().ToArray();
-                            var signed = attribution[i].data<float>().ToArray();
-                            var map = maps[i].data<float>().ToArray();
+                            var image = x[i].cpu().data<float>().ToArray();
+                            var signed = attribution[i].cpu().data<float>().ToArray();
+                            var map = maps[i].cpu().data<float>().ToArray();
                             string stem = Path.Combine(outDir, $"{index:D4}_{Safe(method.Name)}");
                             NpyFile.Write(stem + "_attribution.npy", signed, c, h, w);
                             NpyFile.Write(stem + "_map.npy", map, h, w);
@@ -120,7 +121,7 @@ public sealed class ExplainCommand : ICliCommand
                 table.AddRow(new[] { (inputs.ItemNames?[i] ?? i.ToString(CultureInfo.InvariantCulture)), classifier.Metadata.ClassNames[(int)labels[i]], confidence[i].ToString("P1", CultureInfo.InvariantCulture) }
                     .Concat(completeness.Values.Select(v => v[i].ToString("E1", CultureInfo.InvariantCulture))).Select(Markup.Escape).ToArray());
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"Wrote {inputs.Count * attributionMethods.Count} maps to [green]{Markup.Escape(outDir)}[/] (PNG overlays, .npy maps, explanations.jsonl).");
+            AnsiConsole.MarkupLine($"Wrote {inputs.Count * attributionMethods.Count} maps to [green]{Markup.Escape(outDir)}[/] (PNG overlays, .npy maps, explanations.jsonl), computed on {TorchRuntime.Device}.");
             return 0;
         }));
         return cmd;

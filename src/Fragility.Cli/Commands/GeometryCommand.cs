@@ -47,12 +47,13 @@ public sealed class GeometryCommand : ICliCommand
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("geometry-toy");
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var cmd = new Command("toy", "Dimension scaling on the toy model score = g(w.x) (g = softplus): relative change and top-k intersection of the gradient map under delta = eps sign(w), " +
             "measured by autograd in float64, against the analytic |g''/g'| eps ||w||_1. Writes toy.csv, toy.png, per-image/toy-draws.csv, section.json.")
-        { dims, units, eps, scale, draws, seed, output, threads };
+        { dims, units, eps, scale, draws, seed, output, threads, device };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             var summary = ConsoleProgress.Run("toy", p => ToyExperiment.Run(pr.GetValue(output)!, Ints(pr.GetValue(dims)!, "--dimensions"), Ints(pr.GetValue(units)!, "--units"),
                 pr.GetValue(eps), pr.GetValue(scale), pr.GetValue(draws), pr.GetValue(seed), p));
             return Print(summary);
@@ -117,7 +118,7 @@ public sealed class GeometryCommand : ICliCommand
         common.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(common.Threads));
+            TorchRuntime.Initialize(pr.GetValue(common.Threads), pr.GetValue(common.Device));
             var paths = new List<string?>();
             if (pr.GetValue(models) is string list) paths.AddRange(Split(list, "--models").Select(m => m.Equals("shipped", StringComparison.OrdinalIgnoreCase) ? null : m));
             if (pr.GetValue(modelDir) is string dir)
@@ -208,7 +209,7 @@ public sealed class GeometryCommand : ICliCommand
         common.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(common.Threads));
+            TorchRuntime.Initialize(pr.GetValue(common.Threads), pr.GetValue(common.Device));
             if (pr.GetValue(common.Model) is not null) throw new FragilityException("geometry dimension trains its own family of models (one per --sizes); drop --model, or use --models-dir to reuse trained ones.");
             if (pr.GetValue(trainImages) < 1) throw new FragilityException($"--train-images must be at least 1, got {pr.GetValue(trainImages)}.");
             string outDir = pr.GetValue(common.Output)!;
@@ -264,15 +265,16 @@ public sealed class GeometryCommand : ICliCommand
         public Option<int> Seed { get; } = CommonOptions.Seed();
         public Option<string> Output { get; } = CommonOptions.Out(defaultOut);
         public Option<int> Threads { get; } = CommonOptions.Threads();
+        public Option<string> Device { get; } = CommonOptions.Device();
 
         public void AddTo(Command cmd)
         {
-            foreach (Option o in new Option[] { Model, Dataset, Data, Images, Epsilon, Beta, Iterations, Step, K, BatchSize, Seed, Output, Threads }) cmd.Options.Add(o);
+            foreach (Option o in new Option[] { Model, Dataset, Data, Images, Epsilon, Beta, Iterations, Step, K, BatchSize, Seed, Output, Threads, Device }) cmd.Options.Add(o);
         }
 
         public Classifier LoadModel(ParseResult pr, out string name)
         {
-            TorchRuntime.Initialize(pr.GetValue(Threads));
+            TorchRuntime.Initialize(pr.GetValue(Threads), pr.GetValue(Device));
             string? path = pr.GetValue(Model);
             name = path is null ? ModelStore.ShippedModelFile : Path.GetFileName(path);
             return ModelStore.Load(path);

@@ -21,6 +21,7 @@ public sealed class ImportCommand : ICliCommand
         var import = new ImportCliOptions();
         var output = new Option<string>("--out", "-o") { Description = "Where to write the Fragility model (.safetensors), readable by every other command via --model.", Required = true };
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var cmd = new Command("import", "Bring your own model: import a PyTorch state_dict (loaded by key name into --arch), a safetensors state_dict, or an ONNX model, and save it as a Fragility model file. Pickles are read by a restricted reader that refuses anything but tensors and plain containers; only import weights from sources you trust.")
         {
             file,
@@ -28,9 +29,10 @@ public sealed class ImportCommand : ICliCommand
         import.AddTo(cmd);
         cmd.Options.Add(output);
         cmd.Options.Add(threads);
+        cmd.Options.Add(device);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             var options = import.Bind(pr, pr.GetValue(file)!);
             string path = pr.GetValue(output)!;
             var result = ModelImporter.ImportAndSave(options, path);

@@ -51,6 +51,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
         var galleryTests = new Option<int>("--gallery-tests") { Description = "Before/after galleries in the report for the first N test points.", DefaultValueFactory = _ => 4 };
         var output = CommonOptions.Out("influence-attack-out");
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var cmd = new Command("influence-attack",
             "Attack influence-function explanations (Ghorbani, Abid & Zou 2019, §5): perturb each test image by x + eps * sign(grad_x D), D the summed influence I(z_i, z_t) of its current top-3 " +
             "helpful training points (helpful: I < 0), oriented to make them less helpful, with network, head, Hessian and training set fixed; compare with random sign noise of the same eps. " +
@@ -58,12 +59,12 @@ public sealed class InfluenceAttackCommand : ICliCommand
             "the realised L-inf and the angle between grad_x of the test loss and the attack direction. Writes results.jsonl (re-running the same command resumes), summary.csv, " +
             "influence-attack.png and report.html.")
         {
-            epsilons, attacks, objectives, steps, stepSize, top, repick, keep, surrogate, beta, seed, batch, galleryTests, output, threads,
+            epsilons, attacks, objectives, steps, stepSize, top, repick, keep, surrogate, beta, seed, batch, galleryTests, output, threads, device,
         };
         task.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             double? softplus = pr.GetValue(surrogate)!.Trim().ToLowerInvariant() switch
             {
                 "relu" => null,

@@ -43,18 +43,19 @@ public sealed class InfluenceCommand : ICliCommand
         var looL2 = new Option<string?>("--loo-l2") { Description = "Comma-separated lambdas for the leave-one-out check (default: --l2), to see how weaker regularisation worsens the approximation." };
         var output = CommonOptions.Out("influence-out");
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var cmd = new Command("influence",
             "Influence functions (Koh & Liang 2017) on a frozen network: a logistic-regression head (softmax for more classes) on phi(x) = the input of the model's last linear layer, " +
             "trained by Newton's method in float64 on mean cross-entropy + (lambda/2)||w||^2. I(z_i, z_t) = -grad L(z_t)^T H^-1 grad L(z_i): a training point is HELPFUL when I < 0 " +
             "(up-weighting it lowers the test loss) and HARMFUL when I > 0; removing z_i changes the test loss by about -(1/n) I. Writes head.json, influence.jsonl (one line per test point), " +
             "influence.npy [tests x training points] and gallery/*.png (test image, then the most helpful in green and most harmful in red, with their I).")
         {
-            tests, top, galleries, loo, looTests, looPoints, looL2, output, threads,
+            tests, top, galleries, loo, looTests, looPoints, looL2, output, threads, device,
         };
         task.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             string outDir = pr.GetValue(output)!;
             int k = pr.GetValue(top);
             if (k < 1) throw new FragilityException($"--top must be at least 1, got {k}.");

@@ -44,6 +44,7 @@ public sealed class SweepCommand : ICliCommand
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it. Default: off (resume)." };
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var jobs = CommonOptions.Jobs();
         var cmd = new Command("sweep",
             "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
@@ -52,10 +53,10 @@ public sealed class SweepCommand : ICliCommand
             model, dataset, data, images, methods, attacks, epsilons,
         };
         shared.AddTo(cmd);
-        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads, jobs }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads, device, jobs }) cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             string? modelPath = pr.GetValue(model);
             using var classifier = ModelStore.Load(modelPath);
             var p = classifier.Metadata.Preprocessing;

@@ -35,6 +35,7 @@ public sealed class TrainCommand : ICliCommand
         var imageSize = new Option<int?>("--image-size") { Description = "Resize images to this many pixels square (pixels; default: the data set's own size, 224 for folders)." };
         var output = new Option<string>("--out", "-o") { Description = "Where to save the model (.safetensors).", DefaultValueFactory = _ => "model.safetensors" };
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var regularize = new Option<string?>("--regularize")
         {
             Description = "Training-side defence of explanations, NAME or NAME:key=value,...: weight_decay (lambda/2 ||theta||^2), input_gradient (double backpropagation, lambda mean ||dCE/dx||^2), " +
@@ -44,11 +45,11 @@ public sealed class TrainCommand : ICliCommand
         var lambda = new Option<double?>("--lambda") { Description = "Strength of --regularize (unitless loss weight; for spectral the per-layer spectral-norm bound). Required with --regularize." };
         var cmd = new Command("train", "Train a model of the registry on a data set; prints test accuracy and saves weights plus metadata (architecture, preprocessing, class names, seed, accuracy, command).")
         {
-            arch, dataset, data, epochs, batch, lr, wd, seed, activation, beta, trainLimit, imageSize, output, threads, regularize, lambda,
+            arch, dataset, data, epochs, batch, lr, wd, seed, activation, beta, trainLimit, imageSize, output, threads, device, regularize, lambda,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             string act = pr.GetValue(activation)!.ToLowerInvariant();
             if (act is not ("relu" or "softplus")) throw new FragilityException($"--activation must be relu or softplus, got '{act}'.");
             string? regularizerSpec = pr.GetValue(regularize);
@@ -76,7 +77,7 @@ public sealed class TrainCommand : ICliCommand
             if (h <= References.SmallImageSide && w <= References.SmallImageSide)
             {
                 using var m = MeanImages.PerPixel(train);
-                pixelMean = m.data<float>().ToArray();
+                pixelMean = m.cpu().data<float>().ToArray();
             }
             torch.manual_seed(options.Seed);
             var metadata = new ModelMetadata

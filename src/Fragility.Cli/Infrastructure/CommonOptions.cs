@@ -82,6 +82,14 @@ public static class CommonOptions
         DefaultValueFactory = _ => 1,
     };
 
+    /// <summary>--device cpu|cuda|cuda:N (default cpu), checked by <see cref="Fragility.Runtime.TorchRuntime.UseDevice"/>.</summary>
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Where models, data and every tensor of the computation live: cpu, cuda (the current GPU) or cuda:N. " +
+            "cuda needs the CUDA build (dotnet build -p:TorchBackend=cuda) and an NVIDIA GPU with its driver; otherwise the run stops with one line saying so.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
     /// <summary>--jobs N (default: every core): worker processes of <c>sweep</c> and <c>audit</c>, validated N &gt;= 1.</summary>
     public static Option<int> Jobs()
     {

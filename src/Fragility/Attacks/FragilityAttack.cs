@@ -70,8 +70,8 @@ public sealed class FragilityAttack : IMapAttack
         IAttributionMethod? criterionMethod = null) =>
         new(AttackNames.Targeted, model, evaluationMethod, c =>
         {
-            using var mask = target.ToMask(c.Height, c.Width);
-            return new TargetedObjective(mask.to(c.Maps.device));
+            using var mask = target.ToMask(c.Height, c.Width, c.Maps.device);
+            return new TargetedObjective(mask);
         }, settings, gradientMethod, criterionMethod);
 
     /// <inheritdoc />
@@ -99,7 +99,7 @@ public sealed class FragilityAttack : IMapAttack
             Tensor next;
             using (torch.no_grad())
                 next = Project(x + gradient.sign().mul(alpha), clean.Inputs, eps);
-            var moved = next.ne(x).flatten(1).any(1).data<bool>().ToArray();
+            var moved = next.ne(x).flatten(1).any(1).cpu().data<bool>().ToArray();
             for (int i = 0; i < n; i++)
             {
                 if (!moving[i]) continue;

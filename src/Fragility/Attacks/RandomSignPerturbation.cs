@@ -66,7 +66,7 @@ public sealed class RandomSignPerturbation : IMapAttack
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var signs = Signs(generators, x.shape);
+            var signs = Signs(generators, x.shape, x.device);
             Tensor next;
             using (torch.no_grad()) next = FragilityAttack.Project(x + signs.mul(size), clean.Inputs, eps);
             tracker.Consider(next);
@@ -75,8 +75,8 @@ public sealed class RandomSignPerturbation : IMapAttack
         return tracker.Finish(Name, Enumerable.Repeat(steps, n).ToArray());
     }
 
-    /// <summary>sign(u), u ~ N(0, I), one row of draws per input from that input's own generator.</summary>
-    private static Tensor Signs(MersenneTwister[] generators, long[] shape)
+    /// <summary>sign(u), u ~ N(0, I), one row of draws per input from that input's own generator, on <paramref name="device"/>.</summary>
+    private static Tensor Signs(MersenneTwister[] generators, long[] shape, Device device)
     {
         int per = (int)(shape[1] * shape[2] * shape[3]);
         var values = new float[generators.Length * per];
@@ -86,6 +86,6 @@ public sealed class RandomSignPerturbation : IMapAttack
             Normal.Samples(generators[i], u, 0.0, 1.0);
             for (int j = 0; j < per; j++) values[i * per + j] = Math.Sign(u[j]);
         }
-        return torch.tensor(values, shape);
+        return torch.tensor(values, shape, device: device);
     }
 }

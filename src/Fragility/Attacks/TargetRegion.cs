@@ -71,11 +71,14 @@ public sealed class TargetRegion
 
     /// <summary>The region as a boolean mask [H, W] for maps of <paramref name="height"/> x <paramref name="width"/>;
     /// a <see cref="FragilityException"/> when it does not fit or is empty.</summary>
-    public Tensor ToMask(int height, int width)
+    /// <param name="height">Map height.</param>
+    /// <param name="width">Map width.</param>
+    /// <param name="device">Device of the mask, that of the maps it selects from (default: libtorch's default device).</param>
+    public Tensor ToMask(int height, int width, Device? device = null)
     {
         var mask = _build(height, width);
         if (!mask.Any(b => b))
             throw new FragilityException($"The target region ({Description}) holds no pixel: mark at least one pixel.");
-        return torch.tensor(mask, new long[] { height, width });
+        return torch.tensor(mask, new long[] { height, width }, device: device);
     }
 }

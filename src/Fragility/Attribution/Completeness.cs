@@ -23,8 +23,8 @@ public static class Completeness
         using var _ = torch.no_grad();
         var fx = Gradients.ClassScore(model, input.detach(), target).to(ScalarType.Float64);
         var fr = Gradients.ClassScore(model, reference.detach(), target).to(ScalarType.Float64);
-        var delta = (fx - fr).data<double>().ToArray();
-        var sums = attribution.detach().to(ScalarType.Float64).flatten(1).sum(1).data<double>().ToArray();
+        var delta = (fx - fr).cpu().data<double>().ToArray();
+        var sums = attribution.detach().to(ScalarType.Float64).flatten(1).sum(1).cpu().data<double>().ToArray();
         var absolute = sums.Select((s, i) => Math.Abs(s - delta[i])).ToArray();
         var relative = absolute.Select((a, i) => a == 0 ? 0 : a / Math.Abs(delta[i])).ToArray();
         return new CompletenessError(absolute, relative, delta);

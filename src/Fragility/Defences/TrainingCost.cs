@@ -84,7 +84,7 @@ public static class TrainingCost
         using var copy = ModelStore.Load(path);   // the timing trains the model: a copy
         int n = Math.Min(batch, data.Count);
         using var x = data.Images.narrow(0, 0, n);
-        using var y = torch.tensor(data.Labels.Take(n).Select(l => Math.Max(0, l)).ToArray());
+        using var y = torch.tensor(data.Labels.Take(n).Select(l => Math.Max(0, l)).ToArray(), device: x.device);
         var (plain, regularised) = StepSeconds(copy, regularizer, x, y);
         return (regularised - plain) * Math.Ceiling((double)images / batch);
     }

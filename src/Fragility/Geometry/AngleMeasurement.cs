@@ -38,7 +38,7 @@ public static class AngleMeasurement
         int k = settings.ResolveK(p.Height, p.Width);
         int n = (int)inputs.shape[0];
         var records = new List<AngleRecord>(n);
-        using var generator = new torch.Generator((ulong)seed);
+        using var generator = new torch.Generator((ulong)seed, torch.CPU);
         for (int start = 0; start < n; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -55,7 +55,7 @@ public static class AngleMeasurement
             using (var hessian = new InputHessian(model, x, clean.LabelTensor))
             {
                 score = hessian.Gradient.flatten(1).clone();
-                var startVectors = torch.randn(score.shape, dtype: ScalarType.Float64, generator: generator).to(score.dtype);
+                var startVectors = torch.randn(score.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(score.dtype, score.device);
                 spectrum = Lanczos.Run(hessian.Apply, startVectors, lanczosSteps, 1);
             }
             using (spectrum)

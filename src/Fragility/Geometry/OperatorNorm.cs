@@ -34,8 +34,9 @@ public static class OperatorNorm
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var generator = new torch.Generator((ulong)seed);
-        var v = torch.randn(inputShape, dtype: ScalarType.Float64, generator: generator).to(dtype);
+        using var generator = new torch.Generator((ulong)seed, torch.CPU);
+        // Drawn on the CPU generator, then moved to the default device (--device): the same start on every device.
+        var v = torch.randn(inputShape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(dtype, torch.get_default_device());
         v = v / v.norm();
         double previous = 0;
         for (int t = 0; t < iterations; t++)

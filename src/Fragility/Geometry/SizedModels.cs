@@ -48,7 +48,7 @@ public static class SizedModels
             Architecture = architecture,
             Preprocessing = new Preprocessing { Channels = c, Height = h, Width = w, Mean = mean, Std = std },
             ClassNames = train.ClassNames, Dataset = datasetName, Seed = seed,
-            ReferenceMean = pixelMean.data<float>().ToArray(),
+            ReferenceMean = pixelMean.cpu().data<float>().ToArray(),
             Command = string.Create(CultureInfo.InvariantCulture, $"fragility geometry dimension (size {size}, {trainImages} training images, {epochs} epochs, seed {seed})"),
             CreatedUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         };

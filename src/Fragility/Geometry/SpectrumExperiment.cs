@@ -45,7 +45,7 @@ public static class SpectrumExperiment
         foreach (double beta in allBetas)
         {
             var top = new double[n][]; var dominant = new double[n]; var bottom = new double[n]; var gradNorm = new double[n];
-            using var generator = new torch.Generator((ulong)settings.Seed);
+            using var generator = new torch.Generator((ulong)settings.Seed, torch.CPU);
             for (int start = 0; start < n; start += batchSize)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -59,8 +59,8 @@ public static class SpectrumExperiment
                 using (var hessian = new InputHessian(model, x, target))
                 {
                     var g = hessian.Gradient.flatten(1);
-                    var norms = g.to(ScalarType.Float64).norm(1).data<double>().ToArray();
-                    using var result = Lanczos.Run(hessian.Apply, torch.randn(g.shape, dtype: ScalarType.Float64, generator: generator).to(g.dtype), lanczosSteps, eigenvalues);
+                    var norms = g.to(ScalarType.Float64).norm(1).cpu().data<double>().ToArray();
+                    using var result = Lanczos.Run(hessian.Apply, torch.randn(g.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(g.dtype, g.device), lanczosSteps, eigenvalues);
                     for (int i = 0; i < count; i++)
                     {
                         top[start + i] = result.Largest[i];

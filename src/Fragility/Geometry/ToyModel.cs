@@ -32,11 +32,12 @@ public static class ToyModel
         if (hidden < 1) throw new FragilityException($"The toy needs at least one unit, got {hidden}.");
         if (!(epsilon > 0) || !(scale > 0)) throw new FragilityException($"The toy needs a positive epsilon and weight scale, got {epsilon} and {scale}.");
         using var scope = torch.NewDisposeScope();
-        using var generator = new torch.Generator((ulong)seed);
+        using var generator = new torch.Generator((ulong)seed, torch.CPU);
         var f64 = ScalarType.Float64;
-        var x = torch.rand(dimension, dtype: f64, generator: generator);
-        var w = torch.randn([hidden, dimension], dtype: f64, generator: generator) * scale;
-        var a = hidden == 1 ? torch.ones(1, dtype: f64) : torch.randn(hidden, dtype: f64, generator: generator) / Math.Sqrt(hidden);
+        var device = torch.get_default_device();   // draws on the CPU generator, then moved: the same toy on every device
+        var x = torch.rand(dimension, dtype: f64, device: torch.CPU, generator: generator).to(device);
+        var w = torch.randn([hidden, dimension], dtype: f64, device: torch.CPU, generator: generator).to(device) * scale;
+        var a = hidden == 1 ? torch.ones(1, dtype: f64, device: device) : torch.randn(hidden, dtype: f64, device: torch.CPU, generator: generator).to(device) / Math.Sqrt(hidden);
         var b = operatingPoint - w.matmul(x);
 
         Tensor Gradient(Tensor at)
@@ -71,7 +72,7 @@ public static class ToyModel
         var map1 = g1.abs().unsqueeze(0);
         int k = Math.Max(1, dimension / 10);
         double topk = TopKIntersection.Batch(map0, map1, k)[0];
-        double spearman = dimension < 2 ? 1.0 : Correlation.Spearman(map0.data<double>().ToArray(), map1.data<double>().ToArray());
+        double spearman = dimension < 2 ? 1.0 : Correlation.Spearman(map0.cpu().data<double>().ToArray(), map1.cpu().data<double>().ToArray());
         return new ToyMeasurement(dimension, hidden, seed, l1, relative, firstOrder, exact, topk, spearman);
     }
 

@@ -126,8 +126,8 @@ public static class TransferExperiment
     private static Tensor RandomSign(Tensor x, double eps, int seed)
     {
         using var scope = torch.NewDisposeScope();
-        using var generator = new torch.Generator((ulong)seed + 7919);
-        var signs = torch.randn(x.shape, dtype: ScalarType.Float64, generator: generator).sign().to(x.dtype);
+        using var generator = new torch.Generator((ulong)seed + 7919, torch.CPU);
+        var signs = torch.randn(x.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).sign().to(x.dtype, x.device);
         return (x + signs * eps).clamp(0.0, 1.0).MoveToOuterDisposeScope();
     }
 
@@ -150,8 +150,8 @@ public static class TransferExperiment
             var m1 = SaliencyMaps.FromAttribution(method.Attribute(model, x1, target)).detach();
             topk.AddRange(TopKIntersection.Batch(m0.flatten(1), m1.flatten(1), k));
             int h = (int)m0.shape[1], w = (int)m0.shape[2];
-            var a = m0.to(ScalarType.Float32).contiguous().data<float>().ToArray();
-            var b = m1.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+            var a = m0.to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
+            var b = m1.to(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
             for (int i = 0; i < count; i++)
             {
                 rho.Add(spearman.Compare(a.AsSpan(i * h * w, h * w), b.AsSpan(i * h * w, h * w), h, w));

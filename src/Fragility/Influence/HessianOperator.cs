@@ -156,7 +156,7 @@ internal sealed class HessianOperator : IDisposable
         var a = aug.matmul(vt.t());                                    // [m, K]: phi~_i . v_k
         var u = k == 1 ? p * (1 - p) * a : p * (a - (p * a).sum(1, keepdim: true));
         var hv = (u * (c * scale).unsqueeze(1)).t().matmul(aug) + _objective.L2 * _mask! * vt;
-        return Vector<double>.Build.DenseOfArray(hv.contiguous().data<double>().ToArray());
+        return Vector<double>.Build.DenseOfArray(hv.contiguous().cpu().data<double>().ToArray());
     }
 
     private Matrix<double> DenseTorch()
@@ -177,7 +177,7 @@ internal sealed class HessianOperator : IDisposable
             h[(row * d1)..((row + 1) * d1), ..] = blocks.permute(1, 0, 2).reshape(d1, p);
         }
         h += torch.diag((_objective.L2 * _mask!).reshape(-1));
-        var values = h.contiguous().data<double>().ToArray();
+        var values = h.contiguous().cpu().data<double>().ToArray();
         return Matrix<double>.Build.DenseOfRowMajor(p, p, values);
     }
 

@@ -104,7 +104,7 @@ public sealed class InfluenceAttack
         }
         long[] network;
         using (torch.no_grad())
-            network = _features.Logits(phi.detach().to(x.dtype)).argmax(1).data<long>().ToArray();
+            network = _features.Logits(phi.detach().to(x.dtype)).argmax(1).cpu().data<long>().ToArray();
         var states = vectors.Select((v, k) => new InfluenceState(v, _influence.Head.Probabilities(rows[k]), (int)network[k])).ToArray();
         var gt = _influence.Head.LossGradient(phi, labels);
         var scalar = (gt * torch.tensor(u, new long[] { batch, p }, dtype: ScalarType.Float64)).sum();
@@ -230,10 +230,10 @@ public sealed class InfluenceAttack
 
         var after = Evaluate(adversarial, labels);
         var delta = adversarial - x0;
-        var linf = delta.abs().flatten(1).max(1).values.to(ScalarType.Float64).data<double>().ToArray();
+        var linf = delta.abs().flatten(1).max(1).values.to(ScalarType.Float64).cpu().data<double>().ToArray();
         var anglePerturbation = Angles(lossGrad, delta);
         var angleGradient = attackGrad is null ? Enumerable.Repeat(double.NaN, batch).ToArray() : Angles(lossGrad, attackGrad);
-        var pixels = adversarial.to(ScalarType.Float32).flatten(1).data<float>().ToArray();
+        var pixels = adversarial.to(ScalarType.Float32).flatten(1).cpu().data<float>().ToArray();
         long size = adversarial.numel() / batch;
         var outcomes = new InfluenceAttackOutcome[batch];
         for (int k = 0; k < batch; k++)
@@ -275,7 +275,7 @@ public sealed class InfluenceAttack
             // One forward pass: phi, then the network's logits from phi.
             var phi = _features.Forward(images);
             rows = Rows(phi.to(ScalarType.Float64));
-            network = _features.Logits(phi).argmax(1).data<long>().ToArray();
+            network = _features.Logits(phi).argmax(1).cpu().data<long>().ToArray();
         }
         return rows.Select((phi, k) => new InfluenceState(_influence.Influence(phi, labels[k]), _influence.Head.Probabilities(phi), (int)network[k])).ToArray();
     }
@@ -294,15 +294,15 @@ public sealed class InfluenceAttack
         using var scope = torch.NewDisposeScope();
         var x = a.to(ScalarType.Float64).flatten(1);
         var y = b.to(ScalarType.Float64).flatten(1);
-        var dot = (x * y).sum(1).data<double>().ToArray();
-        var nx = x.norm(1).data<double>().ToArray();
-        var ny = y.norm(1).data<double>().ToArray();
+        var dot = (x * y).sum(1).cpu().data<double>().ToArray();
+        var nx = x.norm(1).cpu().data<double>().ToArray();
+        var ny = y.norm(1).cpu().data<double>().ToArray();
         return dot.Select((d, k) => nx[k] == 0 || ny[k] == 0 ? double.NaN : Math.Acos(Math.Clamp(d / (nx[k] * ny[k]), -1, 1)) * 180 / Math.PI).ToArray();
     }
 
     private static double[][] Rows(Tensor phi64)
     {
-        var flat = phi64.contiguous().data<double>().ToArray();
+        var flat = phi64.contiguous().cpu().data<double>().ToArray();
         int b = (int)phi64.shape[0], d = (int)phi64.shape[1];
         return Enumerable.Range(0, b).Select(k => flat.AsSpan(k * d, d).ToArray()).ToArray();
     }

@@ -93,7 +93,7 @@ public sealed class InfluenceReportSection : IReportSection
                 string path = InfluenceAttackSweep.PerturbedPath(_runDir, r.Attack, r.Epsilon, r.Test);
                 if (!File.Exists(path)) continue;
                 using var img = ImageCodec.Load(path, new ImageLoadOptions(c, h, w));
-                var pixels = img.data<float>().ToArray();
+                var pixels = img.cpu().data<float>().ToArray();
                 rows.Add(($"{r.Attack}: Spearman {P3(r.Spearman)}, top-{r.K} kept {r.TopKept}, head label {(r.HeadLabelKept ? "kept" : "changed")}, p = {P3(r.ProbabilityAfter)}",
                     [new GalleryTile(pixels, c, h, w, test.Id, "L∞ " + r.Linf.ToString("F1", CultureInfo.InvariantCulture)),
                      .. r.TopAfter.Select((idx, j) => Tile(position[idx], r.TopAfterValues[j]))]));

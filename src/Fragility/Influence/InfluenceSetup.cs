@@ -208,7 +208,7 @@ public sealed class InfluenceSetup : IDisposable
     private static float[][] Pixels(TorchSharp.torch.Tensor images)
     {
         using var flat = images.to(TorchSharp.torch.ScalarType.Float32).flatten(1).contiguous();
-        var all = flat.data<float>().ToArray();
+        var all = flat.cpu().data<float>().ToArray();
         int n = (int)flat.shape[0], size = (int)flat.shape[1];
         return Enumerable.Range(0, n).Select(i => all.AsSpan(i * size, size).ToArray()).ToArray();
     }
@@ -217,7 +217,7 @@ public sealed class InfluenceSetup : IDisposable
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var _ = TorchSharp.torch.no_grad();
-        return Model.forward(images).argmax(1).data<long>().ToArray();
+        return Model.forward(images).argmax(1).cpu().data<long>().ToArray();
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed class PenultimateFeatures
             using var _ = torch.no_grad();
             long len = Math.Min(batchSize, n - start);
             var phi = Forward(images.narrow(0, start, len)).to(ScalarType.Float64).contiguous();
-            var values = phi.data<double>().ToArray();
+            var values = phi.cpu().data<double>().ToArray();
             for (int i = 0; i < len; i++)
                 for (int j = 0; j < Dimension; j++) result[(int)start + i, j] = values[i * Dimension + j];
         }

@@ -41,7 +41,7 @@ public static class DeletionInsertion
         var b = baseline.For(x).detach();
         // rank[p] = position of pixel p in the ranking (0 = most important); a stable descending sort keeps lower indices first among ties.
         var order = maps.detach().reshape(n, pixels).to(ScalarType.Float64).sort(dim: 1, descending: true, stable: true).Indices;
-        var rank = torch.empty_like(order).scatter_(1, order, torch.arange(pixels, dtype: ScalarType.Int64).expand(n, pixels).contiguous());
+        var rank = torch.empty_like(order).scatter_(1, order, torch.arange(pixels, dtype: ScalarType.Int64, device: order.device).expand(n, pixels).contiguous());
         var target = torch.tensor(labels.ToArray(), dtype: ScalarType.Int64, device: x.device);
         for (int t = 0; t <= steps; t++)
         {

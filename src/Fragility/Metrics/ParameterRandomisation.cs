@@ -19,7 +19,7 @@ public static class ParameterRandomisation
     /// tensor (std of a single value or a constant tensor: 0.01 * max(|mean|, 1)), seeded by <paramref name="seed"/>.</summary>
     public static void Randomise(Classifier model, long seed)
     {
-        using var generator = new torch.Generator((ulong)seed);
+        using var generator = new torch.Generator((ulong)seed, torch.CPU);
         using var noGrad = torch.no_grad();
         foreach (var p in model.parameters())
         {
@@ -28,7 +28,8 @@ public static class ParameterRandomisation
             double mean = values.mean().item<double>();
             double std = p.numel() > 1 ? values.std(unbiased: false).item<double>() : 0;
             if (!(std > 0)) std = 0.01 * Math.Max(Math.Abs(mean), 1.0);
-            var draw = torch.randn(p.shape, dtype: ScalarType.Float64, generator: generator).mul(std).add(mean);
+            // Drawn on the CPU (the generator's device) and then moved: the same seed re-draws the same weights on every device.
+            var draw = torch.randn(p.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).mul(std).add(mean);
             p.copy_(draw.to(p.dtype, p.device));
         }
     }

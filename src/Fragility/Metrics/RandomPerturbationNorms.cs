@@ -67,7 +67,7 @@ internal sealed class RandomPerturbationNorms
         for (int s = 0; s < samples; s++)
         {
             using var step = torch.NewDisposeScope();
-            var u = torch.rand(x.shape, dtype: x.dtype, generator: generator).mul_(2 * r).sub_(r).to(x.device);
+            var u = torch.rand(x.shape, dtype: x.dtype, device: torch.CPU, generator: generator).mul_(2 * r).sub_(r).to(x.device);
             var xp = (x + u).clamp_(0.0, 1.0);
             var e1 = Explain(metric, explain, xp, n, e0.shape);
             var dn = RowNorms(e1 - e0);

@@ -101,7 +101,7 @@ public sealed class TopKIntersection : IMapComparison
             throw new ArgumentException($"Batched top-k needs two [N,P] tensors of the same shape, got [{string.Join(",", clean.shape)}] and [{string.Join(",", perturbed.shape)}].");
         using var scope = torch.NewDisposeScope();
         var common = TopKMask(clean, k).logical_and(TopKMask(perturbed, k)).sum(1, type: ScalarType.Int64).cpu();
-        return common.data<long>().Select(c => (double)c / k).ToArray();
+        return common.cpu().data<long>().Select(c => (double)c / k).ToArray();
     }
 
     /// <summary>

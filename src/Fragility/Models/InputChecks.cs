@@ -52,7 +52,7 @@ public static class InputChecks
         int ring = Math.Max(1, Math.Min(h, w) / 10);
         double training = Border(mean, c, h, w, ring);
         float[] values;
-        using (var pixels = images.Images.contiguous()) values = pixels.data<float>().ToArray();
+        using (var pixels = images.Images.contiguous()) values = pixels.cpu().data<float>().ToArray();
         int size = c * h * w, far = 0;
         double sum = 0;
         for (int n = 0; n < images.Count; n++)

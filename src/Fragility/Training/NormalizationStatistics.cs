@@ -12,8 +12,8 @@ public static class NormalizationStatistics
     {
         using var scope = torch.NewDisposeScope();
         var x = data.Images.to(ScalarType.Float64);
-        var mean = x.mean([0L, 2L, 3L]).data<double>().ToArray();
-        var std = x.std([0L, 2L, 3L], unbiased: false).data<double>().ToArray();
+        var mean = x.mean([0L, 2L, 3L]).cpu().data<double>().ToArray();
+        var std = x.std([0L, 2L, 3L], unbiased: false).cpu().data<double>().ToArray();
         return (mean, std.Select(s => Math.Max(s, 1e-6)).ToArray());
     }
 }

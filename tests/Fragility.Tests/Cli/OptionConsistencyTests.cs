@@ -44,7 +44,7 @@ public partial class OptionConsistencyTests
     [Fact]
     public void SharedOptions_HaveOneDefaultAcrossCommands()
     {
-        foreach (string name in new[] { "--reference", "--ig-rule", "--threads", "--seed" })
+        foreach (string name in new[] { "--reference", "--ig-rule", "--threads", "--seed", "--device" })
         {
             var defaults = CliApp.BuildRoot().Subcommands.SelectMany(c => c.Options.Where(o => o.Name == name).Select(o => (c.Name, Default: DefaultOf(o)))).ToList();
             Assert.True(defaults.Select(d => d.Default).Distinct().Count() <= 1,

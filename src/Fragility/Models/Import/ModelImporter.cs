@@ -46,8 +46,8 @@ public static class ModelImporter
             var p = result.Model.Metadata.Preprocessing;
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
-            using var generator = new Generator(0);
-            var x = torch.rand(new long[] { 2, p.Channels, p.Height, p.Width }, generator: generator);
+            using var generator = new Generator(0, torch.CPU);
+            var x = torch.rand(new long[] { 2, p.Channels, p.Height, p.Width }, device: torch.CPU, generator: generator).to(torch.get_default_device());
             var a = result.Model.forward(x);
             var b = reloaded.forward(x);
             if (!a.allclose(b, 1e-5, 1e-6))
@@ -268,9 +268,9 @@ public static class ModelImporter
         string source = $"{(folder ? Path.GetFileName(Path.TrimEndingDirectorySeparator(from)) : data.Name)}, {data.Count} images";
         using var pixel = MeanImages.PerPixel(data);
         if (p.Height <= Attribution.References.SmallImageSide && p.Width <= Attribution.References.SmallImageSide)
-            return (pixel.data<float>().ToArray(), null, source);
+            return (pixel.cpu().data<float>().ToArray(), null, source);
         using var channel = pixel.mean([1L, 2L]);
-        return (null, channel.data<float>().ToArray(), source);
+        return (null, channel.cpu().data<float>().ToArray(), source);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim().TrimEnd('.');

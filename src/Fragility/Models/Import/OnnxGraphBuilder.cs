@@ -475,9 +475,9 @@ internal sealed partial class OnnxGraphBuilder
                     init.DataLocation = TensorProto.Types.DataLocation.Default;
                     init.DataType = (int)(t.dtype == ScalarType.Int64 ? TensorProto.Types.DataType.Int64 : t.dtype == ScalarType.Float64 ? TensorProto.Types.DataType.Double : TensorProto.Types.DataType.Float);
                     using var flat = t.reshape(-1);
-                    init.RawData = t.dtype == ScalarType.Int64 ? ByteString.CopyFrom(flat.data<long>().ToArray().SelectMany(BitConverter.GetBytes).ToArray())
-                        : t.dtype == ScalarType.Float64 ? ByteString.CopyFrom(flat.data<double>().ToArray().SelectMany(BitConverter.GetBytes).ToArray())
-                        : ByteString.CopyFrom(flat.data<float>().ToArray().SelectMany(BitConverter.GetBytes).ToArray());
+                    init.RawData = t.dtype == ScalarType.Int64 ? ByteString.CopyFrom(flat.cpu().data<long>().ToArray().SelectMany(BitConverter.GetBytes).ToArray())
+                        : t.dtype == ScalarType.Float64 ? ByteString.CopyFrom(flat.cpu().data<double>().ToArray().SelectMany(BitConverter.GetBytes).ToArray())
+                        : ByteString.CopyFrom(flat.cpu().data<float>().ToArray().SelectMany(BitConverter.GetBytes).ToArray());
                 }
                 continue;
             }

@@ -83,7 +83,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>, ILayerChain, IPropa
     {
         if (!state.TryGetValue(GraphBufferName, out var graph) || graph.dtype != ScalarType.Byte || graph.dim() != 1)
             throw new FragilityException($"'{source}' says it is an imported ONNX model but holds no '{GraphBufferName}' graph. Import the .onnx file again with 'fragility import FILE --onnx'.");
-        byte[] bytes = graph.data<byte>().ToArray();
+        byte[] bytes = graph.cpu().data<byte>().ToArray();
         return new OnnxNetwork(OnnxGraphBuilder.Build(OnnxGraphBuilder.Parse(bytes, source), source, stored: true));
     }
 

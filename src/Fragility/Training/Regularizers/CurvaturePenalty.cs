@@ -36,7 +36,7 @@ public sealed class CurvaturePenalty : ITrainingRegularizer
         Direction = direction;
         Step255 = step255;
         Seed = seed;
-        _generator = new torch.Generator((ulong)seed);
+        _generator = new torch.Generator((ulong)seed, torch.CPU);
     }
 
     /// <summary>Strength lambda.</summary>
@@ -60,7 +60,7 @@ public sealed class CurvaturePenalty : ITrainingRegularizer
         using var scope = torch.NewDisposeScope();
         Tensor v;
         if (Direction == CurvatureDirection.Random)
-            v = torch.randint(0, 2, input.shape, dtype: input.dtype, generator: _generator).to(input.device).mul(2).sub(1);
+            v = torch.randint(0, 2, input.shape, dtype: input.dtype, device: torch.CPU, generator: _generator).to(input.device).mul(2).sub(1);
         else
         {
             using var enable = torch.enable_grad();

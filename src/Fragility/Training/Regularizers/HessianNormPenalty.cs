@@ -32,7 +32,7 @@ public sealed class HessianNormPenalty : ITrainingRegularizer
         Beta = beta;
         Samples = samples;
         Seed = seed;
-        _generator = new torch.Generator((ulong)seed);
+        _generator = new torch.Generator((ulong)seed, torch.CPU);
     }
 
     /// <summary>Strength lambda.</summary>
@@ -54,7 +54,7 @@ public sealed class HessianNormPenalty : ITrainingRegularizer
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)
     {
         using var scope = torch.NewDisposeScope();
-        var v = torch.randint(0, 2, [Samples, .. input.shape], dtype: input.dtype, generator: _generator).to(input.device).mul(2).sub(1);
+        var v = torch.randint(0, 2, [Samples, .. input.shape], dtype: input.dtype, device: torch.CPU, generator: _generator).to(input.device).mul(2).sub(1);
         return PenaltyAlong(model, input, labels, v).MoveToOuterDisposeScope();
     }
 

@@ -38,7 +38,7 @@ public sealed class PgdAdversarialTraining : ITrainingRegularizer
         Steps = steps;
         Step255 = alpha;
         Seed = seed;
-        _generator = new torch.Generator((ulong)seed);
+        _generator = new torch.Generator((ulong)seed, torch.CPU);
     }
 
     /// <summary>Weight lambda of the adversarial loss.</summary>
@@ -75,7 +75,7 @@ public sealed class PgdAdversarialTraining : ITrainingRegularizer
         using var scope = torch.NewDisposeScope();
         double eps = Epsilon255 / 255.0, alpha = Step255 / 255.0;
         var x0 = input.detach();
-        var start = torch.rand(input.shape, dtype: input.dtype, generator: _generator).to(input.device).mul(2 * eps).sub(eps);
+        var start = torch.rand(input.shape, dtype: input.dtype, device: torch.CPU, generator: _generator).to(input.device).mul(2 * eps).sub(eps);
         var x = (x0 + start).clamp(0.0, 1.0);
         for (int t = 0; t < Steps; t++)
         {

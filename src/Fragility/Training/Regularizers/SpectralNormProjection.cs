@@ -39,7 +39,7 @@ public sealed class SpectralNormProjection : ITrainingRegularizer
         Bound = bound;
         MaxIterations = maxIterations;
         Tolerance = tolerance;
-        _generator = new torch.Generator((ulong)seed);
+        _generator = new torch.Generator((ulong)seed, torch.CPU);
     }
 
     /// <summary>Largest allowed spectral norm of each layer.</summary>
@@ -106,7 +106,7 @@ public sealed class SpectralNormProjection : ITrainingRegularizer
         {
             u = (start is not null && start.shape.SequenceEqual(inputShape)
                 ? start.clone()
-                : torch.randn(inputShape, dtype: weight.dtype, generator: generator).to(weight.device)).MoveToOuterDisposeScope();
+                : torch.randn(inputShape, dtype: weight.dtype, device: torch.CPU, generator: generator).to(weight.device)).MoveToOuterDisposeScope();
         }
         double sigma = 0;
         for (int it = 0; it < iterations; it++)
