@@ -56,6 +56,7 @@ public sealed partial class AuditCommand : ICliCommand
             cmd.Options.Add(o);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
             // With workers the calibration is timed on one thread, as each worker runs, so the plan fits the budget.
@@ -104,6 +105,7 @@ public sealed partial class AuditCommand : ICliCommand
                     return 0;
                 }
                 AuditSummary.WriteCard(card, outDir);
+                if (!plan.Reused) AuditSummary.WriteOverrun(clock.Elapsed, settings.Budget);
                 bool tripped = gate.Item1 is Verdict at ? card.Verdict >= at
                     : gate.Item2 is double below && !(card.Methods.First(x => x.Method == card.ShownMethod).Robustness.Mean >= below);
                 if (tripped) Console.Error.WriteLine($"audit gate: {card.ShownMethod} is {VerdictThresholds.Words(card.Verdict)}, which --fail-if {pr.GetValue(failIf)} refuses.");

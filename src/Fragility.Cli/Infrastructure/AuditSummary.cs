@@ -44,6 +44,15 @@ internal static class AuditSummary
         Say($"Wrote {Path.GetFullPath(directory)}: {ScoreCardFiles.Json}, {ScoreCardFiles.Markdown}, {ScoreCardFiles.Report}.");
     }
 
+    /// <summary>A note when the audit took clearly longer than its budget (more than a tenth over): the plan was sized on
+    /// the machine as it was during the calibration.</summary>
+    public static void WriteOverrun(TimeSpan elapsed, TimeSpan budget)
+    {
+        if (elapsed.TotalSeconds <= 1.1 * budget.TotalSeconds) return;
+        Say($"note: the audit took {AuditBudget.Minutes(elapsed.TotalSeconds)}, over its {AuditBudget.Minutes(budget.TotalSeconds)} budget: the plan was sized " +
+            "on the machine as it was during the calibration, and other work slowed it since. Give fewer --jobs or a quieter machine for a closer fit.");
+    }
+
     private static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "-";
 
     private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "~";
