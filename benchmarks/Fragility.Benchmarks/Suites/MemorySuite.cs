@@ -58,7 +58,12 @@ public sealed class MemorySuite : IBenchmarkSuite
 
         public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false)
         {
-            if (Calls > 0 && Calls % every == 0) Samples.Add((Calls, BenchModels.ResidentMegabytes()));
+            if (Calls > 0 && Calls % every == 0)
+            {
+                Samples.Add((Calls, BenchModels.ResidentMegabytes()));
+                // As it goes: a long run stopped early still shows its samples.
+                Console.WriteLine($"    step {Calls,4}: {Samples[^1].Megabytes:F1} MB at {DateTime.UtcNow:HH:mm:ss}");
+            }
             Calls++;
             return inner.Attribute(model, input, target, createGraph);
         }
