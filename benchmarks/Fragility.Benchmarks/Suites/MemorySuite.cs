@@ -21,6 +21,8 @@ public sealed class MemorySuite : IBenchmarkSuite
     public void Run(Bench bench)
     {
         int steps = bench.Quick ? 30 : 300, batch = bench.Quick ? 2 : 8;
+        // A shorter run for checking a suspected allocator effect (e.g. MALLOC_MMAP_THRESHOLD_ set) without 300 slow steps.
+        if (int.TryParse(Environment.GetEnvironmentVariable("FRAGILITY_BENCH_MEMORY_STEPS"), out int custom) && custom >= 20) steps = custom;
         using var model = BenchModels.SqueezeNet();
         using var x = BenchModels.SqueezeInputs(batch);
         var method = AttributionMethods.Create("gradient");
@@ -62,7 +64,8 @@ public sealed class MemorySuite : IBenchmarkSuite
             {
                 Samples.Add((Calls, BenchModels.ResidentMegabytes()));
                 // As it goes: a long run stopped early still shows its samples.
-                Console.WriteLine($"    step {Calls,4}: {Samples[^1].Megabytes:F1} MB at {DateTime.UtcNow:HH:mm:ss}");
+                // The managed heap beside it tells a managed from a native growth.
+                Console.WriteLine($"    step {Calls,4}: {Samples[^1].Megabytes:F1} MB resident, managed heap {GC.GetTotalMemory(false) / 1048576.0:F1} MB at {DateTime.UtcNow:HH:mm:ss}");
             }
             Calls++;
             return inner.Attribute(model, input, target, createGraph);
