@@ -65,7 +65,7 @@ public sealed class DirectSuite : IBenchmarkSuite
             using (torch.enable_grad())
             {
                 var input = x.detach().requires_grad_(true);
-                var g = torch.autograd.grad([model.forward(input).gather(1, y.view(-1, 1)).sum()], [input], create_graph: true)[0];
+                var g = torch.autograd.grad([model.forward(input).gather(1, y.view(-1, 1)).sum()], [input], create_graph: true, retain_graph: true)[0];
                 var s = g.abs().sum(1);
                 var maps = s.div(s.sum([1L, 2L], keepdim: true).clamp_min(1e-30));
                 var dx = torch.autograd.grad([maps.mul(mask).sum().neg()], [input])[0];
