@@ -65,7 +65,7 @@ public sealed class MemorySuite : IBenchmarkSuite
                 Samples.Add((Calls, BenchModels.ResidentMegabytes()));
                 // As it goes: a long run stopped early still shows its samples.
                 // The managed heap beside it tells a managed from a native growth.
-                Console.WriteLine($"    step {Calls,4}: {Samples[^1].Megabytes:F1} MB resident, managed heap {GC.GetTotalMemory(false) / 1048576.0:F1} MB at {DateTime.UtcNow:HH:mm:ss}");
+                Console.WriteLine($"    step {Calls,4}: {Samples[^1].Megabytes:F1} MB resident, managed heap {GC.GetTotalMemory(false) / 1048576.0:F1} MB, live tensors {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount} at {DateTime.UtcNow:HH:mm:ss}");
             }
             Calls++;
             return inner.Attribute(model, input, target, createGraph);
