@@ -50,13 +50,23 @@ public sealed class Bench
             action();
             times[i] = sw.Elapsed.TotalMilliseconds;
         }
-        Array.Sort(times);
-        double median = times.Length % 2 == 1 ? times[times.Length / 2] : 0.5 * (times[times.Length / 2 - 1] + times[times.Length / 2]);
-        var r = new BenchResult(suite, name, median, times[0], times[^1], Repetitions, unitsPerRun * 1000.0 / median, unit, note?.Invoke());
+        return Report(suite, name, times, unitsPerRun, unit, note?.Invoke());
+    }
+
+    /// <summary>Records times measured elsewhere (e.g. reps alternated with another process) as one timed case.</summary>
+    public BenchResult Report(string suite, string name, IReadOnlyList<double> timesMs, double unitsPerRun = 1, string unit = "op", string? note = null)
+    {
+        var times = timesMs.Order().ToArray();
+        double median = Median(times);
+        var r = new BenchResult(suite, name, median, times[0], times[^1], times.Length, unitsPerRun * 1000.0 / median, unit, note);
         _results.Add(r);
         Console.WriteLine($"  {name,-58} median {median,10:F1} ms  [{times[0]:F1} .. {times[^1]:F1}]  {r.Rate,10:G4} {unit}/s{(r.Note is null ? "" : "  " + r.Note)}");
         return r;
     }
+
+    /// <summary>Median of <paramref name="sorted"/> (ascending).</summary>
+    public static double Median(IReadOnlyList<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : 0.5 * (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]);
 
     /// <summary>Records a non-timing quantity (memory, counts).</summary>
     public void Record(string suite, string name, double value, string unit, string? note = null)
