@@ -77,7 +77,7 @@ public sealed partial class AuditCommand : ICliCommand
             var audit = new RobustnessAudit(classifier, settings, modelPath, CliCommandLine.Of(pr));
             Say("Choosing images and timing a calibration step...");
             // The plan is made here once, before any worker starts; the workers read it back (audit.json).
-            using var plan = audit.Plan(images0, outDir, part, pr.GetValue(overwrite), part is null ? jobCount : 1);
+            using var plan = ConsoleProgress.Run("audit", p => audit.Plan(images0, outDir, part, pr.GetValue(overwrite), part is null ? jobCount : 1, p));
             AuditSummary.WritePlan(plan);
             int workers = part is null
                 ? WorkerPool.WorkersFor(outDir, jobCount, (plan.Inputs.Count + plan.Sweep.BatchSize - 1) / plan.Sweep.BatchSize, overwrite: false, Say) : 1;

@@ -97,9 +97,11 @@ public sealed class RobustnessAudit
     /// like the calibration's: an attack iteration then costs 1/<paramref name="workers"/> of its measured wall-clock
     /// time, so the budget stays the whole audit's wall-clock time. The rest (clean maps, checks) is counted at full
     /// cost, as the checks run in one process. 1 for a single process, and with <paramref name="shard"/>.</param>
+    /// <param name="progress">Receives "calibration" updates while the calibration times each method.</param>
     /// <exception cref="FragilityException">No usable image, images of the wrong size, a method the model cannot
     /// explain when named, a budget too small for one image, or a folder holding another audit.</exception>
-    public AuditPlan Plan(ImageDataset data, string directory, SweepShard? shard = null, bool overwrite = false, int workers = 1)
+    public AuditPlan Plan(ImageDataset data, string directory, SweepShard? shard = null, bool overwrite = false, int workers = 1,
+        IProgress<ProgressUpdate>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -128,7 +130,7 @@ public sealed class RobustnessAudit
         int calibrationImages = h * w <= 64 * 64 ? batch : 1;
         using var calibration = Select(data, order.Take(Math.Min(calibrationImages, order.Count)).ToList());
         var estimate = SweepEstimate.Measure(_model, calibration, SweepFor(grid, calibration.Count, 300, batch, calibration.Count), _methods,
-            calibration.Count, calibrationImages);
+            calibration.Count, calibrationImages, progress);
         double budget = _settings.Budget.TotalSeconds * (shard?.Count ?? 1) - clock.Elapsed.TotalSeconds;
         AuditChoice choice;
         while (true)

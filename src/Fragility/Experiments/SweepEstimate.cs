@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Fragility.Attacks;
 using Fragility.Models;
+using Fragility.Runtime;
 using TorchSharp;
 
 namespace Fragility.Experiments;
@@ -36,8 +37,10 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
     /// <param name="images">Images the run will attack (all, or a shard's).</param>
     /// <param name="calibrationImages">Most images the calibration runs on (default <see cref="MaxCalibrationImages"/>);
     /// fewer than the batch size gives an upper-side estimate, as per-image cost falls with batch size.</param>
+    /// <param name="progress">Receives "calibration" updates: methods timed of all methods (a calibration on 224x224
+    /// images takes tens of seconds).</param>
     public static SweepEstimate Measure(Classifier model, SelectedInputs inputs, SweepSettings settings, SweepMethodFactory methods, int images,
-        int calibrationImages = MaxCalibrationImages)
+        int calibrationImages = MaxCalibrationImages, IProgress<ProgressUpdate>? progress = null)
     {
         var total = Stopwatch.StartNew();
         int n = Math.Min(Math.Min(Math.Min(MaxCalibrationImages, calibrationImages), settings.BatchSize), inputs.Count);
@@ -52,6 +55,7 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
         using var one = inputs.Images.Images.narrow(0, 0, 1);
         foreach (string name in settings.Methods)
         {
+            progress?.Report(new ProgressUpdate("calibration", perMethod.Count, settings.Methods.Count, $"timing {name}"));
             var (evaluation, gradient) = settings.MethodsFor(name, methods);
             // On a single large image compute dominates first-call set-up: only the first method warms up, halving the cost.
             if (n > 1 || name == settings.Methods[0])
@@ -78,6 +82,7 @@ public sealed record SweepEstimate(double Seconds, int CalibrationImages, double
             }
             perMethod[name] = (fixedCost, iterationCost);
         }
+        progress?.Report(new ProgressUpdate("calibration", perMethod.Count, settings.Methods.Count));
         double fixedPerImage = perMethod.Values.Sum(c => c.Fixed), perIteration = perMethod.Values.Sum(c => c.PerIteration);
         return new SweepEstimate((fixedPerImage + settings.Iterations * perIteration) * images, n, total.Elapsed.TotalSeconds, perStep,
             fixedPerImage, perIteration, perMethod);

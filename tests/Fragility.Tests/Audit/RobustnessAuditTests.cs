@@ -168,6 +168,20 @@ public sealed class RobustnessAuditTests : IDisposable
     }
 
     [Fact]
+    public void TheCalibrationReportsEachMethodItTimes()
+    {
+        using var model = AttackTestModels.Trained();
+        using var data = Blobs();
+        var updates = new List<ProgressUpdate>();
+        using var plan = new RobustnessAudit(model, Small with { Images = null, Iterations = null, DefenceBeta = 2 })
+            .Plan(data, _dir, progress: new SyncProgress(updates.Add));
+        var calibration = updates.Where(u => u.Task == "calibration").ToList();
+        Assert.Equal(["timing gradient", "timing gradient_beta2", null], calibration.Select(u => u.Status));
+        Assert.Equal((2L, 2L), (calibration[^1].Done, calibration[^1].Total));
+        Assert.False(plan.Reused);
+    }
+
+    [Fact]
     public void TheScoreCardReadsBackFromItsJson()
     {
         using var model = AttackTestModels.Trained();
