@@ -147,7 +147,8 @@ public sealed class FragilitySweep
                     }
             }
         }
-        progress?.Report(new ProgressUpdate("sweep", done, total, Resumed: resumed, RemainingByKind: new Dictionary<string, long>(remaining)));
+        // A sweep that found everything done already said so in its first update; the same line twice is noise.
+        if (run > 0) progress?.Report(new ProgressUpdate("sweep", done, total, Resumed: resumed, RemainingByKind: new Dictionary<string, long>(remaining)));
         log.Dispose();
         // A shard's summary would be partial: the merge writes the sweep's.
         if (_shard is null) WriteSummary(directory, FigureTitle(_inputs.Count, K));
