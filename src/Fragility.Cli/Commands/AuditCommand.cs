@@ -75,12 +75,12 @@ public sealed partial class AuditCommand : ICliCommand
             using var classifier = LoadModel(pr, model, import, outDir, datasetName, dataDir, out string modelPath);
             using var images0 = CliData.Pool(classifier, datasetName, dataDir, PoolSize(classifier), pr.GetValue(strict));
             var audit = new RobustnessAudit(classifier, settings, modelPath, CliCommandLine.Of(pr));
-            Say("Choosing images and timing a calibration step...");
+            ConsoleProgress.Say("Choosing images and timing a calibration step...");
             // The plan is made here once, before any worker starts; the workers read it back (audit.json).
             using var plan = ConsoleProgress.Run("audit", p => audit.Plan(images0, outDir, part, pr.GetValue(overwrite), part is null ? jobCount : 1, p));
             AuditSummary.WritePlan(plan);
             int workers = part is null
-                ? WorkerPool.WorkersFor(outDir, jobCount, (plan.Inputs.Count + plan.Sweep.BatchSize - 1) / plan.Sweep.BatchSize, overwrite: false, Say) : 1;
+                ? WorkerPool.WorkersFor(outDir, jobCount, (plan.Inputs.Count + plan.Sweep.BatchSize - 1) / plan.Sweep.BatchSize, overwrite: false, ConsoleProgress.Say) : 1;
             using var cancel = new CancellationTokenSource();
             using var _ = CliCancellation.OnCtrlC(cancel);
             try
@@ -91,17 +91,17 @@ public sealed partial class AuditCommand : ICliCommand
                     bool imported = pr.GetValue(model) is string named && Path.GetFullPath(named) != Path.GetFullPath(modelPath);
                     var arguments = WorkerPool.WorkerArguments(pr, [jobs, threads, overwrite, shard, .. imported ? import.All.Append(model) : []]);
                     if (imported) arguments.AddRange(["--model", modelPath]);
-                    Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
+                    ConsoleProgress.Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
                     int code = ConsoleProgress.Run("audit", p => WorkerPool.Run(arguments, workers, CliCommandLine.Of(pr),
                         (long)plan.Inputs.Count * plan.Sweep.Methods.Count * plan.Sweep.Attacks.Count * plan.Sweep.Epsilons.Count, p, cancel.Token));
                     if (code != 0) return code;
                     var merged = SweepMerge.Run([outDir], outDir);
-                    Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");
+                    ConsoleProgress.Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");
                 }
                 var card = ConsoleProgress.Run("audit", p => audit.Run(plan, p, cancel.Token));
                 if (card is null)
                 {
-                    Say($"Shard {part} done. When every shard is: fragility merge {outDir} --out {outDir}, then this command without --shard writes the score card.");
+                    ConsoleProgress.Say($"Shard {part} done. When every shard is: fragility merge {outDir} --out {outDir}, then this command without --shard writes the score card.");
                     return 0;
                 }
                 AuditSummary.WriteCard(card, outDir);
@@ -145,7 +145,7 @@ public sealed partial class AuditCommand : ICliCommand
             options = options with { MeanFrom = dataDir ?? dataset, MeanDataDir = dataDir is null ? null : options.MeanDataDir };
         }
         var result = ModelImporter.ImportAndSave(options, path);
-        Say($"Imported {given} as {result.Model.Metadata.Architecture} into {path}" +
+        ConsoleProgress.Say($"Imported {given} as {result.Model.Metadata.Architecture} into {path}" +
             (ownMean ? $"; its reference is the mean of the audited images ({options.MeanFrom})." : "."));
         foreach (string note in result.Notes) Console.WriteLine($"note: {note}");
         return result.Model;
@@ -175,8 +175,6 @@ public sealed partial class AuditCommand : ICliCommand
         }
         return seconds > 0 ? TimeSpan.FromSeconds(seconds) : throw new FragilityException($"--budget '{text}' must be positive, e.g. 5m.");
     }
-
-    private static void Say(string text) => SweepCommand.Say(text);
 
     [GeneratedRegex(@"^(?<part>\d+(\.\d+)?[hms])+$")]
     private static partial Regex BudgetPattern();

@@ -80,7 +80,7 @@ public sealed class SweepCommand : ICliCommand
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
             string name = pr.GetValue(dataset)!;
-            Say(($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
+            ConsoleProgress.Say(($"Selecting the first {settings.Images} correctly classified test images of {name}..."));
             using var inputs = SweepInputs.Load(classifier, name, pr.GetValue(data), CliData.OptionsFor(classifier), settings.Images);
             // From the parsed tokens rather than the process arguments, which are the host's when run in-process.
             string command = CliCommandLine.Of(pr);
@@ -88,18 +88,18 @@ public sealed class SweepCommand : ICliCommand
                 modelPath ?? ModelStore.ShippedModelPath());
             var sweep = new FragilitySweep(classifier, inputs, settings, factory, provenance, part);
             if (part is not null)
-                Say(($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
+                ConsoleProgress.Say(($"Shard {part} ({(pr.GetValue(shard) is null ? "from the scheduler's environment" : "--shard")}): " +
                     $"{sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count)} of the {inputs.Count} images."));
             string outDir = pr.GetValue(output)!;
-            int workers = part is null ? WorkerPool.WorkersFor(outDir, jobCount, (inputs.Count + settings.BatchSize - 1) / settings.BatchSize, pr.GetValue(overwrite), Say) : 1;
-            Say(($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
+            int workers = part is null ? WorkerPool.WorkersFor(outDir, jobCount, (inputs.Count + settings.BatchSize - 1) / settings.BatchSize, pr.GetValue(overwrite), ConsoleProgress.Say) : 1;
+            ConsoleProgress.Say(($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
                 $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
 
             // A worker of --jobs leaves the estimate to its parent, which has made it for the whole grid.
             if (!WorkerProgress.InWorker)
             {
                 var estimate = SweepEstimate.Measure(classifier, inputs, settings, factory, part is null ? inputs.Count : sweep.TotalCells / (settings.Methods.Count * settings.Attacks.Count * settings.Epsilons.Count));
-                Say(($"Estimated time: {Duration(estimate.Seconds / workers)} for the whole grid" + (workers > 1 ? $" on {workers} workers, if each has a core of its own" : "") +
+                ConsoleProgress.Say(($"Estimated time: {Duration(estimate.Seconds / workers)} for the whole grid" + (workers > 1 ? $" on {workers} workers, if each has a core of its own" : "") +
                     $" (less if resuming), from a {estimate.CalibrationSeconds:F1} s calibration on " +
                     $"{estimate.CalibrationImages} images; one attack step per image: " +
                     string.Join(", ", estimate.SecondsPerAttackStep.Select(kv => $"{kv.Key} {kv.Value * 1000:F0} ms")) + "."));
@@ -115,7 +115,7 @@ public sealed class SweepCommand : ICliCommand
                 var outcome = ConsoleProgress.Run("sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel.Token));
                 if (outcome.DroppedIncompleteLine)
                     AnsiConsole.MarkupLine("[yellow]Dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.[/]");
-                Say($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
+                ConsoleProgress.Say($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +
                     (part is null ? $"({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile})."
                         : $"({ShardFiles.ResultsFile(part)}); when every shard is done: fragility merge {outDir} --out {outDir}"));
                 if (part is null) WriteReportAndSummary(outDir);
@@ -137,11 +137,11 @@ public sealed class SweepCommand : ICliCommand
     {
         // The workers get no --overwrite: each would clear only its own shard, and the folder is cleared here once.
         if (overwrite) WorkerPool.ClearSweep(outDir);
-        Say($"Running {workers} worker processes, each a shard of the grid on one thread (--jobs; --jobs 1 runs in this process).");
+        ConsoleProgress.Say($"Running {workers} worker processes, each a shard of the grid on one thread (--jobs; --jobs 1 runs in this process).");
         int code = ConsoleProgress.Run("sweep", progress => WorkerPool.Run(arguments, workers, command, total, progress, cancellation));
         if (code != 0) return code;
         var merged = SweepMerge.Run([outDir], outDir);
-        Say($"{workers} workers done; merged their {merged.Cells} cells into {Path.GetFullPath(outDir)} ({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");
+        ConsoleProgress.Say($"{workers} workers done; merged their {merged.Cells} cells into {Path.GetFullPath(outDir)} ({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");
         WriteReportAndSummary(outDir);
         return 0;
     }
@@ -152,15 +152,9 @@ public sealed class SweepCommand : ICliCommand
         string report = ReportCommand.Write(outDir, null, []);
         var summary = SweepSummary.Load(outDir);
         double largest = summary.Epsilons.Count > 0 ? summary.Epsilons.Max() : 0;
-        Say($"Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255): 1 = map unchanged; the label is kept in every returned perturbation.");
+        ConsoleProgress.Say($"Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255): 1 = map unchanged; the label is kept in every returned perturbation.");
         SummaryTable.Write(summary, [largest]);
-        Say($"Open the report: {report}");
-    }
-
-    /// <summary>Writes <paramref name="text"/> wrapped at words to 80 columns (terminals and logs alike).</summary>
-    internal static void Say(string text)
-    {
-        foreach (string line in ConsoleProgress.Wrap(text, 80, "  ")) Console.WriteLine(line);
+        ConsoleProgress.Say($"Open the report: {report}");
     }
 
     /// <summary>A duration for people: seconds, minutes or hours.</summary>

@@ -13,12 +13,12 @@ internal static class AuditSummary
     {
         var c = plan.Choice;
         var s = plan.Sweep;
-        foreach (var (method, why) in plan.Skipped) Say($"note: {method} is left out: {why}");
-        Say((plan.Reused ? "Resuming the planned audit: " : $"Calibrated in {AuditBudget.Minutes(plan.CalibrationSeconds)}; chose ") +
+        foreach (var (method, why) in plan.Skipped) ConsoleProgress.Say($"note: {method} is left out: {why}");
+        ConsoleProgress.Say((plan.Reused ? "Resuming the planned audit: " : $"Calibrated in {AuditBudget.Minutes(plan.CalibrationSeconds)}; chose ") +
             $"{c.Images} of {plan.UsableImages} usable images x {c.Iterations} iterations of {s.Step.ToString("0.##", Inv)}/255 ({c.Reason}), " +
             $"{plan.GridMethods.Count} maps ({string.Join(", ", plan.GridMethods)}) x random, top-k, mass-center x eps {string.Join(",", s.Epsilons.Select(e => e.ToString("0.##", Inv)))}/255.");
         if (!plan.Reused)
-            Say($"Estimated time: {AuditBudget.Minutes(c.EstimatedSeconds)} of the {AuditBudget.Minutes(plan.Settings.Budget.TotalSeconds)} budget. " +
+            ConsoleProgress.Say($"Estimated time: {AuditBudget.Minutes(c.EstimatedSeconds)} of the {AuditBudget.Minutes(plan.Settings.Budget.TotalSeconds)} budget. " +
                 $"95 % intervals of a mean top-k intersection: about ±{c.HalfWidth(0.15).ToString("0.00", Inv)} if images spread by 0.15 (docs/scorecard.md), at most ±{Math.Min(1, c.HalfWidth(0.5)).ToString("0.00", Inv)}.");
     }
 
@@ -39,9 +39,9 @@ internal static class AuditSummary
         foreach (var d in card.Defences)
             Console.WriteLine($"  defence {Cut(d.Defence, 14),-14} gain {F(d.Gain.Mean),5} at {d.CostRatio.ToString("0.#", Inv)}x the cost: {(d.WorthIt ? "worth it" : "not worth it")}");
         Console.WriteLine();
-        Say($"Verdict: {VerdictThresholds.Words(card.Verdict).ToUpperInvariant()} ({card.ShownMethod}).");
-        foreach (string line in card.Recommendation.Text) Say("- " + line);
-        Say($"Wrote {Path.GetFullPath(directory)}: {ScoreCardFiles.Json}, {ScoreCardFiles.Markdown}, {ScoreCardFiles.Report}.");
+        ConsoleProgress.Say($"Verdict: {VerdictThresholds.Words(card.Verdict).ToUpperInvariant()} ({card.ShownMethod}).");
+        foreach (string line in card.Recommendation.Text) ConsoleProgress.Say("- " + line);
+        ConsoleProgress.Say($"Wrote {Path.GetFullPath(directory)}: {ScoreCardFiles.Json}, {ScoreCardFiles.Markdown}, {ScoreCardFiles.Report}.");
     }
 
     /// <summary>A note when the audit took clearly longer than its budget (more than a tenth over): the plan was sized on
@@ -49,16 +49,11 @@ internal static class AuditSummary
     public static void WriteOverrun(TimeSpan elapsed, TimeSpan budget)
     {
         if (elapsed.TotalSeconds <= 1.1 * budget.TotalSeconds) return;
-        Say($"note: the audit took {AuditBudget.Minutes(elapsed.TotalSeconds)}, over its {AuditBudget.Minutes(budget.TotalSeconds)} budget: the plan was sized " +
+        ConsoleProgress.Say($"note: the audit took {AuditBudget.Minutes(elapsed.TotalSeconds)}, over its {AuditBudget.Minutes(budget.TotalSeconds)} budget: the plan was sized " +
             "on the machine as it was during the calibration, and other work slowed it since. Give fewer --jobs or a quieter machine for a closer fit.");
     }
 
     private static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "-";
 
     private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "~";
-
-    private static void Say(string text)
-    {
-        foreach (string line in ConsoleProgress.Wrap(text, 80, "  ")) Console.WriteLine(line);
-    }
 }

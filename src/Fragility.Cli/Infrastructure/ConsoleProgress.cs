@@ -19,6 +19,12 @@ public static class ConsoleProgress
     /// <summary>Seconds between plain lines while nothing finishes.</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>Writes <paramref name="text"/> wrapped at words to 80 columns (terminals and logs alike).</summary>
+    public static void Say(string text)
+    {
+        foreach (string line in Wrap(text, 80, "  ")) Console.WriteLine(line);
+    }
+
     /// <summary>Runs <paramref name="work"/>, rendering the progress it reports.</summary>
     public static T Run<T>(string title, Func<IProgress<ProgressUpdate>, T> work)
     {
