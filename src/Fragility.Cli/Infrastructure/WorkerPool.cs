@@ -122,15 +122,7 @@ public static class WorkerPool
     }
 
     /// <summary>Deletes a sweep's files in <paramref name="directory"/>, a single run's and every shard's (--overwrite).</summary>
-    public static void ClearSweep(string directory)
-    {
-        if (!Directory.Exists(directory)) return;
-        foreach (string name in new[] { SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
-            File.Delete(Path.Combine(directory, name));
-        foreach (string file in Directory.EnumerateFiles(directory, "*.shard-*")) File.Delete(file);
-        string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
-        if (Directory.Exists(arrays)) Directory.Delete(arrays, recursive: true);
-    }
+    public static void ClearSweep(string directory) => SweepFiles.Delete(directory, withShards: true);
 
     private static List<int> ShardCounts(string directory) =>
         Directory.EnumerateFiles(directory).Select(f => ShardFiles.ParseRunFile(Path.GetFileName(f))).OfType<SweepShard>()

@@ -39,6 +39,7 @@ internal static class AuditChecks
         double milliseconds = 0;
         int batch = plan.Sweep.BatchSize;
         var inputs = plan.Inputs.Images.Images;
+        var insertionBaseline = new BlurredReference(2.0);
         try
         {
             for (int start = 0; start < images.Length; start += batch)
@@ -50,7 +51,7 @@ internal static class AuditChecks
                 var clock = Stopwatch.StartNew();
                 method.Attribute(model, clean.Inputs, clean.LabelTensor);   // timed after the clean maps warmed every path up
                 milliseconds += clock.Elapsed.TotalMilliseconds;
-                var (d, i) = DeletionInsertion.Auc(model, clean.Inputs, clean.Maps, clean.Labels, ZeroReference.Instance, new BlurredReference(2.0),
+                var (d, i) = DeletionInsertion.Auc(model, clean.Inputs, clean.Maps, clean.Labels, ZeroReference.Instance, insertionBaseline,
                     plan.Settings.FaithfulnessSteps);
                 deletion.AddRange(d);
                 insertion.AddRange(i);

@@ -45,6 +45,7 @@ public sealed class RobustnessAudit
     private readonly string _modelPath;
     private readonly string _command;
     private readonly SweepMethodFactory _methods;
+    private readonly IReference _reference;
 
     /// <summary>Prepares an audit of <paramref name="model"/>.</summary>
     /// <param name="model">The classifier (ReLU network).</param>
@@ -62,10 +63,11 @@ public sealed class RobustnessAudit
         _modelPath = modelPath;
         _command = command;
         var options = new AttributionOptions { SmoothGradSamples = settings.SmoothGradSamples, SmoothGradSigma255 = settings.SmoothGradSigma255, Seed = settings.Seed };
-        var basis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight, options);
+        _reference = References.Create(model, settings.Reference);
+        var basis = SweepMethods.Create(_reference, IntegrationRule.RiemannRight, options);
         // The attack's gradient goes through SmoothGrad with fewer noise samples (seeded like the map's), as it goes
         // through IG with fewer path points: each sample costs a double backward pass. run.json states both.
-        var gradientBasis = SweepMethods.Create(model, settings.Reference, IntegrationRule.RiemannRight,
+        var gradientBasis = SweepMethods.Create(_reference, IntegrationRule.RiemannRight,
             options with { SmoothGradSamples = Math.Min(settings.SmoothGradSamples, AttackGradientSamples) });
         int attackSteps = new SweepSettings().AttackSteps;
         _methods = (name, igSteps) => name == BetaMethod ? new BetaSmoothed(basis(AuditSettings.DefendedMethod, igSteps), settings.DefenceBeta)
@@ -198,18 +200,10 @@ public sealed class RobustnessAudit
         var descriptions = plan.GridMethods.ToDictionary(m => m, m => plan.Sweep.MethodsFor(m, _methods).Evaluation.Description);
         var card = ScoreCardBuilder.Build(plan, records, checks, descriptions, new ScoreCardContext(
             Path.GetFileName(_modelPath) is { Length: > 0 } file ? file : _model.Metadata.Architecture, _model.Metadata.Architecture,
-            ReferenceName(), BetaMethod, sweep.K, _command));
+            _reference.Name, BetaMethod, sweep.K, _command));
         card = ScoreCardPictures.Draw(card, plan);
         ScoreCardFiles.Write(card, plan.Directory);
         return card;
-    }
-
-    /// <summary>The reference the methods use, by the name it reports.</summary>
-    private string ReferenceName()
-    {
-        var reference = References.Create(_model, _settings.Reference);
-        try { return reference.Name; }
-        finally { (reference as IDisposable)?.Dispose(); }
     }
 
     /// <summary>The methods this model can be explained by: every method named, or of <see cref="AuditSettings.AllMethods"/>
@@ -329,11 +323,10 @@ public sealed class RobustnessAudit
     /// <summary>Removes an earlier audit's files (plan, checks, score card, pictures) and its sweep's.</summary>
     private static void Clear(string directory)
     {
-        foreach (string name in new[] { PlanFile, AuditChecks.FileName, ScoreCardFiles.Json, ScoreCardFiles.Markdown, ScoreCardFiles.Report,
-                     SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
+        foreach (string name in new[] { PlanFile, AuditChecks.FileName, ScoreCardFiles.Json, ScoreCardFiles.Markdown, ScoreCardFiles.Report })
             File.Delete(Path.Combine(directory, name));
-        foreach (string folder in new[] { SweepFiles.ArraysFolder, ScoreCardPictures.Folder })
-            if (Directory.Exists(Path.Combine(directory, folder))) Directory.Delete(Path.Combine(directory, folder), recursive: true);
-        foreach (string shardFile in Directory.EnumerateFiles(directory, "*.shard-*")) File.Delete(shardFile);
+        string pictures = Path.Combine(directory, ScoreCardPictures.Folder);
+        if (Directory.Exists(pictures)) Directory.Delete(pictures, recursive: true);
+        SweepFiles.Delete(directory, withShards: true);
     }
 }

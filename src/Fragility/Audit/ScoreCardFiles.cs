@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Fragility.IO;
 using Fragility.Reporting;
 
 namespace Fragility.Audit;
@@ -32,8 +33,8 @@ public static class ScoreCardFiles
     /// <summary>Writes the three files into <paramref name="directory"/>.</summary>
     public static void Write(ScoreCard card, string directory)
     {
-        WriteAtomically(Path.Combine(directory, Json), JsonSerializer.Serialize(card, JsonOptions) + "\n");
-        WriteAtomically(Path.Combine(directory, Markdown), ToMarkdown(card));
+        AtomicFile.WriteAllText(Path.Combine(directory, Json), JsonSerializer.Serialize(card, JsonOptions) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, Markdown), ToMarkdown(card));
         var report = new HtmlReport { Title = AuditTitle };
         report.LeadSections.Add(new ScoreCardSection(card, directory));
         report.Write(directory, Path.Combine(directory, Report));
@@ -144,12 +145,6 @@ public static class ScoreCardFiles
 
     // Markdown table cells: a pipe or newline in a name would break the table.
     private static string Cell(string text) => text.Replace("|", "\\|").Replace('\n', ' ').Replace('\r', ' ');
-
-    private static void WriteAtomically(string path, string text)
-    {
-        File.WriteAllText(path + ".tmp", text, new UTF8Encoding(false));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
 
     /// <summary>Doubles as JSON numbers, and NaN or infinities (an undefined interval) as null, which every JSON reader accepts.</summary>
     private sealed class FiniteOrNull : JsonConverter<double>

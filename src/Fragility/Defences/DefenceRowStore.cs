@@ -78,8 +78,7 @@ internal sealed class DefenceRowStore
             }
         // The JSON last: a row counts as finished only when its arrays are in place.
         string json = Path.Combine(_rows, key + ".json");
-        File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(result, Json));
-        File.Move(json + ".tmp", json, overwrite: true);
+        AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, Json));
     }
 
     /// <summary>A finished row, with its perturbed images when <paramref name="withAdversarial"/> (the caller disposes

@@ -352,9 +352,7 @@ public sealed class FragilitySweep
         }
         if (File.Exists(resultsPath) && new FileInfo(resultsPath).Length > 0)
             throw new FragilityException($"'{directory}' has {resultsFile} but no {runFile}, so its settings are unknown: use another --out, or --overwrite to replace it.");
-        string temp = runPath + ".tmp";
-        File.WriteAllText(temp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(temp, runPath, overwrite: true);
+        AtomicFile.WriteAllText(runPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     private static string Short(JsonNode? node)
@@ -387,9 +385,6 @@ public sealed class FragilitySweep
             File.Delete(Path.Combine(directory, ShardFiles.ResultsFile(shard)));
             return;
         }
-        foreach (string name in new[] { SweepFiles.RunFile, SweepFiles.ResultsFile, SweepFiles.SummaryFile, SweepFiles.FigureFile })
-            File.Delete(Path.Combine(directory, name));
-        string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
-        if (Directory.Exists(arrays)) Directory.Delete(arrays, recursive: true);
+        SweepFiles.Delete(directory, withShards: false);
     }
 }

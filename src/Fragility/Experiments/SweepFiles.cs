@@ -47,4 +47,18 @@ public static class SweepFiles
     /// <summary>arrays/advmap_{image}_{method}_{attack}_{eps}.npy: the map of the returned image [H, W].</summary>
     public static string PerturbedMap(int image, string method, string attack, double epsilon) =>
         Path.Combine(ArraysFolder, $"advmap_{image}_{method}_{attack}_{Epsilon(epsilon)}.npy");
+
+    /// <summary>Deletes a whole sweep's files in <paramref name="directory"/> (the single run's run.json,
+    /// results.jsonl, summary.csv, figure.png and arrays/), and with <paramref name="withShards"/> every shard's run
+    /// and results files too: the one way --overwrite clears a sweep, an audit or a --jobs run.</summary>
+    public static void Delete(string directory, bool withShards)
+    {
+        if (!Directory.Exists(directory)) return;
+        foreach (string name in new[] { RunFile, ResultsFile, SummaryFile, FigureFile })
+            File.Delete(Path.Combine(directory, name));
+        if (withShards)
+            foreach (string file in Directory.EnumerateFiles(directory, "*.shard-*")) File.Delete(file);
+        string arrays = Path.Combine(directory, ArraysFolder);
+        if (Directory.Exists(arrays)) Directory.Delete(arrays, recursive: true);
+    }
 }

@@ -18,9 +18,16 @@ public static class SweepMethods
     /// rule are set from the other arguments.</param>
     public static SweepMethodFactory Create(Classifier model, string reference = "mean", IntegrationRule rule = IntegrationRule.RiemannRight,
         AttributionOptions? options = null)
+        => Create(References.Create(model, reference), rule, options);
+
+    /// <summary>Makes methods by name with <paramref name="reference"/> for all of them (a caller that makes several
+    /// factories, or names the reference in its outputs, makes the reference once).</summary>
+    /// <param name="reference">The reference of grad_x_input, IG and DeepLIFT.</param>
+    /// <param name="rule">Integration rule of integrated gradients.</param>
+    /// <param name="options">Other method settings; reference, path points and rule are set from the other arguments.</param>
+    public static SweepMethodFactory Create(IReference reference, IntegrationRule rule = IntegrationRule.RiemannRight, AttributionOptions? options = null)
     {
-        var shared = References.Create(model, reference);
-        var basis = (options ?? new AttributionOptions()) with { Reference = shared, IgRule = rule };
+        var basis = (options ?? new AttributionOptions()) with { Reference = reference, IgRule = rule };
         return (name, igSteps) => AttributionMethods.Create(name.Trim(), basis with { IgSteps = igSteps });
     }
 }

@@ -37,21 +37,7 @@ public static class CsvTable
     public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null) Directory.CreateDirectory(dir);
-        // A unique name: two processes that write the same table do not write into one temporary file.
-        string temp = $"{full}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-                WriteTo(stream, header, rows);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(path, stream => WriteTo(stream, header, rows));
     }
 
     /// <summary>The text that <see cref="Write"/> writes.</summary>

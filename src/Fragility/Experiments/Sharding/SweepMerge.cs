@@ -55,9 +55,9 @@ public static class SweepMerge
 
         var manifest = (JsonObject)first.Manifest.DeepClone();
         manifest.Remove(ShardFiles.ShardKey);
-        WriteAtomically(Path.Combine(outDir, SweepFiles.RunFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, SweepFiles.RunFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         var ordered = lines.OrderBy(kv => grid.Order(kv.Key)).Select(kv => kv.Value.Line + "\n");
-        WriteAtomically(Path.Combine(outDir, SweepFiles.ResultsFile), string.Concat(ordered));
+        AtomicFile.WriteAllText(Path.Combine(outDir, SweepFiles.ResultsFile), string.Concat(ordered));
         FragilitySweep.WriteSummary(outDir, grid.FigureTitle);
         return new MergeOutcome(outDir, count, lines.Count, copied, first.Fingerprint);
     }
@@ -189,13 +189,6 @@ public static class SweepMerge
 
     private static bool SameFolder(string a, string b) =>
         string.Equals(Path.TrimEndingDirectorySeparator(a), Path.TrimEndingDirectorySeparator(b), StringComparison.Ordinal);
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text, new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
-    }
 
     /// <summary>One shard's run file, read.</summary>
     private sealed record ShardRun(string Folder, string RunPath, string ResultsPath, SweepShard Shard, string Fingerprint, int BatchSize, JsonObject Manifest)
