@@ -25,7 +25,7 @@ public sealed class DefendCommand : ICliCommand
     {
         var models = new Option<string[]>("--model", "-m")
         {
-            Description = "Model file(s) (.safetensors), e.g. one per 'fragility train --regularize ...'; repeat the option or separate with commas. A row is named by the file name without extension. Default: the shipped Fashion-MNIST small-cnn.",
+            Description = "Model file(s) (.safetensors), e.g. one per 'fragility train --regularise ...'; repeat the option or separate with commas. A row is named by the file name without extension. Default: the shipped Fashion-MNIST small-cnn.",
             AllowMultipleArgumentsPerToken = false,
         };
         var dataset = CommonOptions.Dataset(DatasetCatalog.FashionMnist);

@@ -6,7 +6,7 @@ using Fragility.Data;
 using Fragility.Models;
 using Fragility.Runtime;
 using Fragility.Training;
-using Fragility.Training.Regularizers;
+using Fragility.Training.Regularisers;
 using Spectre.Console;
 using TorchSharp;
 
@@ -36,33 +36,33 @@ public sealed class TrainCommand : ICliCommand
         var output = new Option<string>("--out", "-o") { Description = "Where to save the model (.safetensors).", DefaultValueFactory = _ => "model.safetensors" };
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
-        var regularize = new Option<string?>("--regularize")
+        var regularise = new Option<string?>("--regularise", "--regularize")
         {
             Description = "Training-side defence of explanations, NAME or NAME:key=value,...: weight_decay (lambda/2 ||theta||^2), input_gradient (double backpropagation, lambda mean ||dCE/dx||^2), " +
                 "curvature (finite difference of class-score input gradients; direction=random|attack, h=8 on the 0-255 scale), hessian (Hutchinson ||Hessian||_F^2 on the softplus twin; beta=10, samples=1), " +
-                "spectral (each layer's spectral norm projected onto [0, lambda] after every step; lambda is the bound) or pgd (adversarial training, + lambda CE(x_adv); eps=8, steps=5 on the 0-255 scale). Default: none.",
+                "spectral (each layer's spectral norm projected onto [0, lambda] after every step; lambda is the bound) or pgd (adversarial training, + lambda CE(x_adv); eps=8, steps=5 on the 0-255 scale). Default: none. The American spelling --regularize is accepted too.",
         };
-        var lambda = new Option<double?>("--lambda") { Description = "Strength of --regularize (unitless loss weight; for spectral the per-layer spectral-norm bound). Required with --regularize." };
+        var lambda = new Option<double?>("--lambda") { Description = "Strength of --regularise (unitless loss weight; for spectral the per-layer spectral-norm bound). Required with --regularise." };
         var cmd = new Command("train", "Train a model of the registry on a data set; prints test accuracy and saves weights plus metadata (architecture, preprocessing, class names, seed, accuracy, command).")
         {
-            arch, dataset, data, epochs, batch, lr, wd, seed, activation, beta, trainLimit, imageSize, output, threads, device, regularize, lambda,
+            arch, dataset, data, epochs, batch, lr, wd, seed, activation, beta, trainLimit, imageSize, output, threads, device, regularise, lambda,
         };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
             string act = pr.GetValue(activation)!.ToLowerInvariant();
             if (act is not ("relu" or "softplus")) throw new FragilityException($"--activation must be relu or softplus, got '{act}'.");
-            string? regularizerSpec = pr.GetValue(regularize);
+            string? regulariserSpec = pr.GetValue(regularise);
             double? strength = pr.GetValue(lambda);
-            if (regularizerSpec is not null && strength is null) throw new FragilityException("--regularize needs --lambda (the strength; for spectral the per-layer bound), e.g. --regularize input_gradient --lambda 0.1.");
-            if (regularizerSpec is null && strength is not null) throw new FragilityException("--lambda is the strength of --regularize; name a regulariser too, e.g. --regularize weight_decay --lambda 5e-4.");
-            if (regularizerSpec is not null && regularizerSpec.Split(':')[0].Trim().Equals("weight_decay", StringComparison.OrdinalIgnoreCase) && pr.GetValue(wd) != 0)
-                throw new FragilityException("--weight-decay and --regularize weight_decay would both penalise the weights: use one of them.");
+            if (regulariserSpec is not null && strength is null) throw new FragilityException("--regularise needs --lambda (the strength; for spectral the per-layer bound), e.g. --regularise input_gradient --lambda 0.1.");
+            if (regulariserSpec is null && strength is not null) throw new FragilityException("--lambda is the strength of --regularise; name a regulariser too, e.g. --regularise weight_decay --lambda 5e-4.");
+            if (regulariserSpec is not null && regulariserSpec.Split(':')[0].Trim().Equals("weight_decay", StringComparison.OrdinalIgnoreCase) && pr.GetValue(wd) != 0)
+                throw new FragilityException("--weight-decay and --regularise weight_decay would both penalise the weights: use one of them.");
             var options = new TrainingOptions
             {
                 Epochs = pr.GetValue(epochs), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr),
                 WeightDecay = pr.GetValue(wd), Seed = pr.GetValue(seed),
-                Regularizer = regularizerSpec is null ? null : TrainingRegularizers.Create(regularizerSpec, strength!.Value, pr.GetValue(seed)),
+                Regulariser = regulariserSpec is null ? null : TrainingRegularisers.Create(regulariserSpec, strength!.Value, pr.GetValue(seed)),
             };
             options.Validate();
             string name = pr.GetValue(dataset)!;
@@ -92,7 +92,7 @@ public sealed class TrainCommand : ICliCommand
             };
             using var model = ModelStore.Create(metadata);
             AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(metadata.Architecture)}[/] on {train.Count} images of {c}x{h}x{w}, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate}, seed {options.Seed}, {torch.get_num_threads()} threads" +
-                (options.Regularizer is null ? "." : $", regulariser {Markup.Escape(options.Regularizer.ToString() ?? options.Regularizer.Name)}."));
+                (options.Regulariser is null ? "." : $", regulariser {Markup.Escape(options.Regulariser.ToString() ?? options.Regulariser.Name)}."));
             var report = ConsoleProgress.Run("train", p => Trainer.Train(model, train, test, options, p));
             var accuracy = report.Test!.Accuracy;
             var saved = metadata with
@@ -106,10 +106,10 @@ public sealed class TrainCommand : ICliCommand
                     ["threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
                     // Seconds per epoch include one test evaluation, the same for every regulariser (so differences are the regulariser's cost).
                     ["seconds_per_epoch"] = (report.Seconds / options.Epochs).ToString("F2", CultureInfo.InvariantCulture),
-                    ["regularizer"] = options.Regularizer?.Name ?? "none",
-                    ["regularizer_spec"] = regularizerSpec ?? "none",
+                    ["regularizer"] = options.Regulariser?.Name ?? "none",
+                    ["regularizer_spec"] = regulariserSpec ?? "none",
                     ["lambda"] = strength is double l ? l.ToString("R", CultureInfo.InvariantCulture) : "0",
-                    ["regularizer_settings"] = options.Regularizer?.ToString() ?? "none",
+                    ["regularizer_settings"] = options.Regulariser?.ToString() ?? "none",
                 },
             };
             using var final = new Classifier(model.Network, saved);

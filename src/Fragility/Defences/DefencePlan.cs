@@ -131,7 +131,7 @@ internal sealed class DefencePlan
             Model = DefenceEvaluation.ModelName(ModelPaths[model]), Method = method, Defence = defence.Name, MethodDescription = defended.Description,
             Attack = defence.AdaptiveAttack, Images = Indices.Count, K = K, Epsilon = Settings.TableEpsilon,
             Accuracy = Accuracy[model],
-            Regularizer = training?.GetValueOrDefault("regularizer") ?? "none",
+            Regulariser = training?.GetValueOrDefault("regularizer") ?? "none",
             Lambda = training?.GetValueOrDefault("lambda") ?? "0",
             SecondsPerEpoch = SecondsPerEpoch(Metadata[model]),
             ExtraSecondsPerEpoch = extraSecondsPerEpoch(),

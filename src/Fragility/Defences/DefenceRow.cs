@@ -11,7 +11,7 @@ public sealed record DefenceRow
     public string Model { get; init; } = "";
 
     /// <summary>Training regulariser from the model's metadata ("none" when trained without one).</summary>
-    public string Regularizer { get; init; } = "none";
+    public string Regulariser { get; init; } = "none";
 
     /// <summary>Its strength lambda as recorded ("0" for none).</summary>
     public string Lambda { get; init; } = "0";

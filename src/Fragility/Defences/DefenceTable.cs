@@ -22,7 +22,7 @@ public static class DefenceTable
     public static void WriteCsv(IReadOnlyList<DefenceRow> rows, string path) =>
         CsvTable.Write(path, CsvColumns, rows.Select(r => (IReadOnlyList<string>)
         [
-            r.Model, r.Regularizer, r.Lambda, r.Method, r.Defence, r.MethodDescription, r.Attack, r.Images.ToString(Inv), r.K.ToString(Inv), N(r.Epsilon),
+            r.Model, r.Regulariser, r.Lambda, r.Method, r.Defence, r.MethodDescription, r.Attack, r.Images.ToString(Inv), r.K.ToString(Inv), N(r.Epsilon),
             N(r.Accuracy), N(r.TopKAfterTopK), N(r.SpearmanAfterTopK), N(r.ShiftAfterTopK), N(r.TopKAfterMassCenter), N(r.SpearmanAfterMassCenter),
             N(r.ShiftAfterMassCenter), N(r.LabelKept), N(r.TopKAfterRandom), N(r.TopKAfterTransferTopK), N(r.ShiftAfterTransferMassCenter),
             N(r.DeletionAuc), N(r.InsertionAuc), N(r.RandomisationSpearman), N(r.MillisecondsPerMap), N(r.ExtraMillisecondsPerMap),
@@ -44,7 +44,7 @@ public static class DefenceTable
         s.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
-            string training = r.Regularizer == "none" ? "none" : $"{r.Regularizer} ({r.Lambda})";
+            string training = r.Regulariser == "none" ? "none" : $"{r.Regulariser} ({r.Lambda})";
             s.Append("| ").Append(Escape(r.Model)).Append(" | ").Append(Escape(training)).Append(" | ").Append(Escape(r.Method)).Append(" | ").Append(Escape(r.Defence))
              .Append(" | ").Append(P(r.Accuracy)).Append(" | ").Append(F(r.TopKAfterTopK)).Append(" | ").Append(F(r.SpearmanAfterTopK)).Append(" | ").Append(F(r.ShiftAfterTopK, "0.00"))
              .Append(" | ").Append(F(r.TopKAfterMassCenter)).Append(" | ").Append(F(r.ShiftAfterMassCenter, "0.00")).Append(" | ").Append(P(r.LabelKept))

@@ -3,7 +3,7 @@ using System.Globalization;
 using Fragility.Data;
 using Fragility.Models;
 using Fragility.Training;
-using Fragility.Training.Regularizers;
+using Fragility.Training.Regularisers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,10 +18,10 @@ namespace Fragility.Defences;
 public static class TrainingCost
 {
     /// <summary>Median seconds of one training step (forward, cross-entropy plus penalty, backward, Adam step, the
-    /// regulariser's after-step) without and with <paramref name="regularizer"/>, timed alternately
+    /// regulariser's after-step) without and with <paramref name="regulariser"/>, timed alternately
     /// <paramref name="repeats"/> times after one untimed warm-up of each. <paramref name="model"/> is trained by the
     /// timing: pass a copy.</summary>
-    public static (double Plain, double Regularised) StepSeconds(Classifier model, ITrainingRegularizer regularizer, Tensor images, Tensor labels, int repeats = 5)
+    public static (double Plain, double Regularised) StepSeconds(Classifier model, ITrainingRegulariser regulariser, Tensor images, Tensor labels, int repeats = 5)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats));
         using var optimizer = torch.optim.Adam(model.parameters(), 1e-4);
@@ -32,7 +32,7 @@ public static class TrainingCost
         {
             for (int r = 0; r <= repeats; r++)
             {
-                double a = Step(model, optimizer, null, images, labels), b = Step(model, optimizer, regularizer, images, labels);
+                double a = Step(model, optimizer, null, images, labels), b = Step(model, optimizer, regulariser, images, labels);
                 if (r == 0) continue;   // warm-up
                 plain.Add(a);
                 regularised.Add(b);
@@ -45,7 +45,7 @@ public static class TrainingCost
     /// <summary>The regulariser a model was trained with, rebuilt from its metadata (training keys "regularizer_spec" or
     /// "regularizer", and "lambda"), or null when it was trained without one or cannot be rebuilt; then
     /// <paramref name="why"/> says why (null when the model has no regulariser).</summary>
-    public static ITrainingRegularizer? FromMetadata(ModelMetadata metadata, out string? why)
+    public static ITrainingRegulariser? FromMetadata(ModelMetadata metadata, out string? why)
     {
         why = null;
         var t = metadata.Training;
@@ -57,7 +57,7 @@ public static class TrainingCost
             why = $"its metadata records regulariser '{spec}' without a numeric lambda ('{t.GetValueOrDefault("lambda")}')";
             return null;
         }
-        try { return TrainingRegularizers.Create(spec, lambda); }
+        try { return TrainingRegularisers.Create(spec, lambda); }
         catch (FragilityException e)
         {
             why = $"regulariser '{spec}' of its metadata cannot be rebuilt: {e.Message.TrimEnd('.')}";
@@ -73,8 +73,8 @@ public static class TrainingCost
         why = null;
         var t = metadata.Training;
         if ((t?.GetValueOrDefault("regularizer") ?? "none") == "none") return 0;
-        var regularizer = FromMetadata(metadata, out why);
-        if (regularizer is null || t is null
+        var regulariser = FromMetadata(metadata, out why);
+        if (regulariser is null || t is null
             || !int.TryParse(t.GetValueOrDefault("train_images"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int images)
             || !int.TryParse(t.GetValueOrDefault("batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) || batch < 1)
         {
@@ -85,11 +85,11 @@ public static class TrainingCost
         int n = Math.Min(batch, data.Count);
         using var x = data.Images.narrow(0, 0, n);
         using var y = torch.tensor(data.Labels.Take(n).Select(l => Math.Max(0, l)).ToArray(), device: x.device);
-        var (plain, regularised) = StepSeconds(copy, regularizer, x, y);
+        var (plain, regularised) = StepSeconds(copy, regulariser, x, y);
         return (regularised - plain) * Math.Ceiling((double)images / batch);
     }
 
-    private static double Step(Classifier model, torch.optim.Optimizer optimizer, ITrainingRegularizer? regularizer, Tensor x, Tensor y)
+    private static double Step(Classifier model, torch.optim.Optimizer optimizer, ITrainingRegulariser? regulariser, Tensor x, Tensor y)
     {
         var clock = Stopwatch.StartNew();
         using (var scope = torch.NewDisposeScope())
@@ -97,10 +97,10 @@ public static class TrainingCost
             optimizer.zero_grad();
             var logits = model.forward(x);
             var loss = nn.functional.cross_entropy(logits, y);
-            if (regularizer is not null) loss = loss + regularizer.Penalty(model, x, y, logits);
+            if (regulariser is not null) loss = loss + regulariser.Penalty(model, x, y, logits);
             loss.backward();
             optimizer.step();
-            regularizer?.AfterStep(model);
+            regulariser?.AfterStep(model);
         }
         return clock.Elapsed.TotalSeconds;
     }

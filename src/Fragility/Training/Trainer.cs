@@ -44,10 +44,10 @@ public static class Trainer
                     optimizer.zero_grad();
                     var logits = model.forward(x);
                     var loss = nn.functional.cross_entropy(logits, y);
-                    if (options.Regularizer is not null) loss = loss + options.Regularizer.Penalty(model, x, y, logits);
+                    if (options.Regulariser is not null) loss = loss + options.Regulariser.Penalty(model, x, y, logits);
                     loss.backward();
                     optimizer.step();
-                    options.Regularizer?.AfterStep(model);
+                    options.Regulariser?.AfterStep(model);
                     lossSum += loss.item<float>() * idx.shape[0];
                     correct += logits.argmax(1).eq(y).sum().item<long>();
                     long done = (long)epoch * steps + s + 1;

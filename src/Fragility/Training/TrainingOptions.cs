@@ -19,7 +19,7 @@ public sealed record TrainingOptions
     public int Seed { get; init; }
 
     /// <summary>Optional extra loss term (input-gradient norm, curvature...); null for plain cross-entropy.</summary>
-    public ITrainingRegularizer? Regularizer { get; init; }
+    public ITrainingRegulariser? Regulariser { get; init; }
 
     /// <summary>Validates the settings, naming the bad one.</summary>
     public void Validate()

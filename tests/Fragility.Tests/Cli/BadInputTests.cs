@@ -43,14 +43,14 @@ public class BadInputTests
     public void WeightDecayTwice_IsOneLineError()
     {
         var (code, _, err) = CliHarness.Run("train", "--dataset", "sample", "--epochs", "1", "--weight-decay", "0.01",
-            "--regularize", "weight_decay", "--lambda", "0.01", "--out", Path.Combine(Path.GetTempPath(), "never-written.safetensors"));
+            "--regularise", "weight_decay", "--lambda", "0.01", "--out", Path.Combine(Path.GetTempPath(), "never-written.safetensors"));
         Assert.Equal(CliRunnerCodes.User, code);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Contains("use one of them", err);
     }
 
     [Theory]
-    [InlineData("train", "--regularize", "pgd:steps=2.5")]
+    [InlineData("train", "--regularise", "pgd:steps=2.5")]
     [InlineData("defend", "--defences", "smoothgrad:n=2.5")]
     [InlineData("defend", "--defences", "ig_steps:10.5")]
     public void FractionalCounts_AreRejected(string command, string option, string spec)

@@ -9,7 +9,7 @@ using Fragility.Reporting;
 using Fragility.Tests.Attacks;
 using Fragility.Tests.Cli;
 using Fragility.Training;
-using Fragility.Training.Regularizers;
+using Fragility.Training.Regularisers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,7 +29,7 @@ public sealed class DefenceEvaluationTests : OneTorchThread
         base.Dispose();
     }
 
-    private string TrainModel(string name, ITrainingRegularizer? regularizer)
+    private string TrainModel(string name, ITrainingRegulariser? regulariser)
     {
         torch.manual_seed(3);
         var metadata = new ModelMetadata
@@ -39,12 +39,12 @@ public sealed class DefenceEvaluationTests : OneTorchThread
         using var model = ModelStore.Create(metadata);
         var (images, labels) = AttackTestModels.Blobs(90, seed: 21, size: Size);
         using var train = new ImageDataset("blobs", images, labels, ["a", "b", "c"]);
-        var report = Trainer.Train(model, train, null, new TrainingOptions { Epochs = 3, BatchSize = 15, LearningRate = 0.01, Regularizer = regularizer });
+        var report = Trainer.Train(model, train, null, new TrainingOptions { Epochs = 3, BatchSize = 15, LearningRate = 0.01, Regulariser = regulariser });
         using var saved = new Classifier(model.Network, metadata with
         {
             Training = new Dictionary<string, string>
             {
-                ["regularizer"] = regularizer?.Name ?? "none", ["lambda"] = regularizer is null ? "0" : "0.1",
+                ["regularizer"] = regulariser?.Name ?? "none", ["lambda"] = regulariser is null ? "0" : "0.1",
                 ["seconds_per_epoch"] = (report.Seconds / 3).ToString("R", CultureInfo.InvariantCulture),
                 ["train_images"] = "90", ["batch_size"] = "15",
             },
@@ -80,7 +80,7 @@ public sealed class DefenceEvaluationTests : OneTorchThread
 
         Assert.Equal(5, outcome.Rows.Count);
         Assert.Equal(["none", "beta:2", "smoothgrad(n=4,sigma=20)", "jitter:1", "none"], outcome.Rows.Select(r => r.Defence).ToArray());
-        Assert.Equal(["none", "none", "none", "none", "input_gradient"], outcome.Rows.Select(r => r.Regularizer).ToArray());
+        Assert.Equal(["none", "none", "none", "none", "input_gradient"], outcome.Rows.Select(r => r.Regulariser).ToArray());
         foreach (string file in new[] { DefenceEvaluation.TableCsv, DefenceEvaluation.TableMarkdown, DefenceEvaluation.CurveCsv, DefenceEvaluation.PerImageCsv,
             DefenceEvaluation.FrontierFigure, DefenceEvaluation.FaithfulnessFigure, DefenceEvaluation.CurveFigure, DefenceEvaluation.NotesFile, DefenceEvaluation.RunFile, FolderSection.DescriptionFile })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);

@@ -3,7 +3,7 @@ using Fragility.Models;
 using Fragility.Tests.Attacks;
 using Fragility.Tests.Attribution;
 using Fragility.Training;
-using Fragility.Training.Regularizers;
+using Fragility.Training.Regularisers;
 using MathNet.Numerics.LinearAlgebra;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,7 +49,7 @@ public class SpectralNormProjectionTests : OneTorchThread
         var labels = Enumerable.Range(0, 24).Select(i => (long)(i % 3)).ToArray();
         using var data = new ImageDataset("synthetic", x.clone(), labels, ["a", "b", "c"]);
         var projection = new SpectralNormProjection(bound);
-        Trainer.Train(model, data, null, new TrainingOptions { Epochs = 2, BatchSize = 8, LearningRate = 0.02, Regularizer = projection });
+        Trainer.Train(model, data, null, new TrainingOptions { Epochs = 2, BatchSize = 8, LearningRate = 0.02, Regulariser = projection });
 
         var after = SpectralNormProjection.Layers(model).Select(l => SpectralNorm(l)).ToArray();
         for (int i = 0; i < after.Length; i++)

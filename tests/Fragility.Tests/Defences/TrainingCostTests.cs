@@ -9,7 +9,7 @@ public class TrainingCostTests
     private static ModelMetadata With(Dictionary<string, string>? training) => new() { Training = training };
 
     [Fact]
-    public void RecordedRegularizer_IsRebuilt_WithNoReason()
+    public void RecordedRegulariser_IsRebuilt_WithNoReason()
     {
         var r = TrainingCost.FromMetadata(With(new() { ["regularizer"] = "input_gradient", ["lambda"] = "0.1" }), out string? why);
         Assert.NotNull(r);
@@ -17,7 +17,7 @@ public class TrainingCostTests
     }
 
     [Fact]
-    public void NoRegularizer_IsNull_WithNoReason()
+    public void NoRegulariser_IsNull_WithNoReason()
     {
         Assert.Null(TrainingCost.FromMetadata(With(new() { ["regularizer"] = "none" }), out string? why));
         Assert.Null(why);
@@ -27,8 +27,8 @@ public class TrainingCostTests
 
     [Theory]
     [InlineData("input_gradient", "abc", "lambda")]
-    [InlineData("no_such_regularizer", "0.1", "no_such_regularizer")]
-    public void UnrebuildableRegularizer_SaysWhy(string spec, string lambda, string named)
+    [InlineData("no_such_regulariser", "0.1", "no_such_regulariser")]
+    public void UnrebuildableRegulariser_SaysWhy(string spec, string lambda, string named)
     {
         Assert.Null(TrainingCost.FromMetadata(With(new() { ["regularizer"] = spec, ["lambda"] = lambda }), out string? why));
         Assert.NotNull(why);

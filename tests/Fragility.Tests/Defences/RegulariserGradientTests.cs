@@ -2,7 +2,7 @@ using Fragility.Models;
 using Fragility.Tests.Attacks;
 using Fragility.Tests.Attribution;
 using Fragility.Training;
-using Fragility.Training.Regularizers;
+using Fragility.Training.Regularisers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +10,7 @@ namespace Fragility.Tests.Defences;
 
 /// <summary>Each regulariser's weight gradient (what training follows) against a central float64 finite difference
 /// of the penalty along a random direction in weight space, on a small ReLU CNN.</summary>
-public class RegularizerGradientTests : OneTorchThread
+public class RegulariserGradientTests : OneTorchThread
 {
     private static Classifier Model() => TestModels.HeInit(TestModels.ReluCnn(31), 32);
 
@@ -23,7 +23,7 @@ public class RegularizerGradientTests : OneTorchThread
     /// <summary>Directional derivative of P along a random weight direction u: autograd (sum of grad . u) and the
     /// central difference (P(theta + h u) - P(theta - h u)) / 2h, with P re-made by <paramref name="make"/> each time
     /// (so random draws repeat).</summary>
-    private static (double Autograd, double FiniteDifference) Directional(Func<ITrainingRegularizer> make, double h = 1e-6)
+    private static (double Autograd, double FiniteDifference) Directional(Func<ITrainingRegulariser> make, double h = 1e-6)
     {
         using var model = Model();
         model.train();
@@ -127,15 +127,15 @@ public class RegularizerGradientTests : OneTorchThread
     [Fact]
     public void Factory_ParsesSettings_AndRefusesUnknownOnes()
     {
-        var c = Assert.IsType<CurvaturePenalty>(TrainingRegularizers.Create("curvature:direction=attack,h=4", 0.5));
+        var c = Assert.IsType<CurvaturePenalty>(TrainingRegularisers.Create("curvature:direction=attack,h=4", 0.5));
         Assert.Equal(CurvatureDirection.Attack, c.Direction);
         Assert.Equal(4, c.Step255);
-        var p = Assert.IsType<PgdAdversarialTraining>(TrainingRegularizers.Create("pgd:eps=4,steps=2", 1));
+        var p = Assert.IsType<PgdAdversarialTraining>(TrainingRegularisers.Create("pgd:eps=4,steps=2", 1));
         Assert.Equal(5, p.Step255);   // 2.5 * eps / steps
-        Assert.IsType<InputGradientPenalty>(TrainingRegularizers.Create("double-backprop", 1));
-        Assert.Contains("unknown setting", Assert.Throws<FragilityException>(() => TrainingRegularizers.Create("hessian:bta=3", 1)).Message);
-        Assert.Contains("Unknown regulariser", Assert.Throws<FragilityException>(() => TrainingRegularizers.Create("dropout", 1)).Message);
-        Assert.Contains("--lambda", Assert.Throws<FragilityException>(() => TrainingRegularizers.Create("weight_decay", -1)).Message);
-        Assert.Contains("bound", Assert.Throws<FragilityException>(() => TrainingRegularizers.Create("spectral", 0)).Message);
+        Assert.IsType<InputGradientPenalty>(TrainingRegularisers.Create("double-backprop", 1));
+        Assert.Contains("unknown setting", Assert.Throws<FragilityException>(() => TrainingRegularisers.Create("hessian:bta=3", 1)).Message);
+        Assert.Contains("Unknown regulariser", Assert.Throws<FragilityException>(() => TrainingRegularisers.Create("dropout", 1)).Message);
+        Assert.Contains("--lambda", Assert.Throws<FragilityException>(() => TrainingRegularisers.Create("weight_decay", -1)).Message);
+        Assert.Contains("bound", Assert.Throws<FragilityException>(() => TrainingRegularisers.Create("spectral", 0)).Message);
     }
 }

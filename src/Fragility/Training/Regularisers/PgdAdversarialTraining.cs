@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// PGD adversarial training of the prediction (Madry, Makelov, Schmidt, Tsipras and Vladu 2018, "Towards deep learning
@@ -15,7 +15,7 @@ namespace Fragility.Training.Regularizers;
 /// weight gradient (Danskin's theorem); the ascent takes gradients with respect to the input only, so it leaves the
 /// weights' gradients untouched.
 /// </summary>
-public sealed class PgdAdversarialTraining : ITrainingRegularizer
+public sealed class PgdAdversarialTraining : ITrainingRegulariser
 {
     private readonly torch.Generator _generator;
 
@@ -27,7 +27,7 @@ public sealed class PgdAdversarialTraining : ITrainingRegularizer
     /// <param name="seed">Seed of the random starts (each training step draws new ones from one generator).</param>
     public PgdAdversarialTraining(double lambda, double epsilon255 = 8, int steps = 5, double? step255 = null, long seed = 0)
     {
-        TrainingRegularizers.CheckLambda(lambda);
+        TrainingRegularisers.CheckLambda(lambda);
         if (!(epsilon255 > 0 && epsilon255 <= 255))
             throw new FragilityException($"The PGD epsilon must be in (0, 255] pixel units of the 0-255 scale (default 8), got {epsilon255.ToString(CultureInfo.InvariantCulture)}.");
         if (steps < 1) throw new FragilityException($"PGD needs at least 1 step (default 5), got {steps}.");
@@ -57,7 +57,7 @@ public sealed class PgdAdversarialTraining : ITrainingRegularizer
     public long Seed { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.Pgd;
+    public string Name => TrainingRegularisers.Pgd;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)

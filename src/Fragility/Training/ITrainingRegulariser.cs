@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Fragility.Training;
 
 /// <summary>An extra term added to the training loss (defences against fragile explanations, issue 10).</summary>
-public interface ITrainingRegularizer
+public interface ITrainingRegulariser
 {
     /// <summary>Short name for metadata and reports.</summary>
     string Name { get; }

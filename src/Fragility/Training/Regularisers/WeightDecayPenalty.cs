@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// Weight decay as a loss term (Krogh and Hertz 1992, "A simple weight decay can improve generalization"):
@@ -12,13 +12,13 @@ namespace Fragility.Training.Regularizers;
 /// Dombrowski et al. 2019 ("Explanations can be manipulated and geometry is to blame", §4) bound the curvature of
 /// the explanation by the weight norms, which makes weight decay a defence of explanations.
 /// </summary>
-public sealed class WeightDecayPenalty : ITrainingRegularizer
+public sealed class WeightDecayPenalty : ITrainingRegulariser
 {
     /// <summary>Creates the penalty.</summary>
     /// <param name="lambda">Strength lambda &gt;= 0 (unitless; 5e-4 is a common value).</param>
     public WeightDecayPenalty(double lambda)
     {
-        TrainingRegularizers.CheckLambda(lambda);
+        TrainingRegularisers.CheckLambda(lambda);
         Lambda = lambda;
     }
 
@@ -26,7 +26,7 @@ public sealed class WeightDecayPenalty : ITrainingRegularizer
     public double Lambda { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.WeightDecay;
+    public string Name => TrainingRegularisers.WeightDecay;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)

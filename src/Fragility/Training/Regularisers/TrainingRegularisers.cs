@@ -1,10 +1,10 @@
 using System.Globalization;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// Makes training regularisers (defences of explanations on the training side, issue 10) from their command-line
-/// names: <c>fragility train --regularize NAME[:key=value,...] --lambda L</c>.
+/// names: <c>fragility train --regularise NAME[:key=value,...] --lambda L</c>.
 /// <list type="bullet">
 /// <item><c>weight_decay</c>: lambda/2 ||theta||^2 (<see cref="WeightDecayPenalty"/>).</item>
 /// <item><c>input_gradient</c> (alias <c>double_backprop</c>): lambda * mean ||d CE / d x||^2 (<see cref="InputGradientPenalty"/>).</item>
@@ -19,7 +19,7 @@ namespace Fragility.Training.Regularizers;
 /// </list>
 /// Every random draw is seeded from the training seed.
 /// </summary>
-public static class TrainingRegularizers
+public static class TrainingRegularisers
 {
     /// <summary>Name of <see cref="WeightDecayPenalty"/>.</summary>
     public const string WeightDecay = "weight_decay";
@@ -47,13 +47,13 @@ public static class TrainingRegularizers
     /// <param name="spec">Name and optional settings.</param>
     /// <param name="lambda">Strength (for <c>spectral</c>: the bound of each layer's spectral norm).</param>
     /// <param name="seed">Seed of the regulariser's random draws (directions, probes, random starts).</param>
-    public static ITrainingRegularizer Create(string spec, double lambda, int seed = 0)
+    public static ITrainingRegulariser Create(string spec, double lambda, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         string[] parts = spec.Trim().Split(':', 2);
         string name = parts[0].Trim().ToLowerInvariant().Replace('-', '_');
         var settings = ParseSettings(parts.Length > 1 ? parts[1] : "", spec);
-        ITrainingRegularizer result = name switch
+        ITrainingRegulariser result = name switch
         {
             WeightDecay => new WeightDecayPenalty(lambda),
             InputGradient or "double_backprop" or "gradnorm" => new InputGradientPenalty(lambda),
@@ -61,7 +61,7 @@ public static class TrainingRegularizers
             {
                 "random" => CurvatureDirection.Random,
                 "attack" => CurvatureDirection.Attack,
-                var d => throw new FragilityException($"--regularize {spec}: direction must be random or attack, got '{d}'."),
+                var d => throw new FragilityException($"--regularise {spec}: direction must be random or attack, got '{d}'."),
             }, Number(settings, "h", 8, spec), seed),
             Hessian => new HessianNormPenalty(lambda, Number(settings, "beta", 10, spec), Integer(settings, "samples", 1, spec), seed),
             Spectral => new SpectralNormProjection(lambda, seed: seed),
@@ -70,7 +70,7 @@ public static class TrainingRegularizers
             _ => throw new FragilityException($"Unknown regulariser '{parts[0]}'. Use one of: {string.Join(", ", Names)}."),
         };
         if (settings.Count > 0)
-            throw new FragilityException($"--regularize {spec}: unknown setting(s) {string.Join(", ", settings.Keys)} for {name}. See 'fragility train --help'.");
+            throw new FragilityException($"--regularise {spec}: unknown setting(s) {string.Join(", ", settings.Keys)} for {name}. See 'fragility train --help'.");
         return result;
     }
 
@@ -88,7 +88,7 @@ public static class TrainingRegularizers
         {
             string[] kv = item.Split('=', 2);
             if (kv.Length != 2 || kv[0].Trim().Length == 0)
-                throw new FragilityException($"--regularize {spec}: '{item}' is not key=value; write e.g. curvature:direction=attack,h=8.");
+                throw new FragilityException($"--regularise {spec}: '{item}' is not key=value; write e.g. curvature:direction=attack,h=8.");
             settings[kv[0].Trim().ToLowerInvariant()] = kv[1].Trim().ToLowerInvariant();
         }
         return settings;
@@ -104,13 +104,13 @@ public static class TrainingRegularizers
     {
         if (!settings.Remove(key, out var value)) return fallback;
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v
-            : throw new FragilityException($"--regularize {spec}: {key} must be a number, got '{value}'.");
+            : throw new FragilityException($"--regularise {spec}: {key} must be a number, got '{value}'.");
     }
 
     private static int Integer(Dictionary<string, string> settings, string key, int fallback, string spec)
     {
         double v = Number(settings, key, fallback, spec);
         return v == Math.Floor(v) && v >= 1 && v <= int.MaxValue ? (int)v
-            : throw new FragilityException($"--regularize {spec}: {key} must be a whole number of at least 1, got {v.ToString(CultureInfo.InvariantCulture)}.");
+            : throw new FragilityException($"--regularise {spec}: {key} must be a whole number of at least 1, got {v.ToString(CultureInfo.InvariantCulture)}.");
     }
 }

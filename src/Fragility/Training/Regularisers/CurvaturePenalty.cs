@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// Curvature penalty by a finite difference of input gradients (Moosavi-Dezfooli, Fawzi, Uesato and Frossard 2019,
@@ -17,7 +17,7 @@ namespace Fragility.Training.Regularizers;
 /// ReLU network as trained, where the difference measures how the gradient changes across linear regions; the
 /// penalty is differentiated with respect to the weights by double backpropagation.
 /// </summary>
-public sealed class CurvaturePenalty : ITrainingRegularizer
+public sealed class CurvaturePenalty : ITrainingRegulariser
 {
     private readonly torch.Generator _generator;
 
@@ -28,7 +28,7 @@ public sealed class CurvaturePenalty : ITrainingRegularizer
     /// <param name="seed">Seed of the random directions (each step draws new ones from one generator).</param>
     public CurvaturePenalty(double lambda, CurvatureDirection direction = CurvatureDirection.Random, double step255 = 8, long seed = 0)
     {
-        TrainingRegularizers.CheckLambda(lambda);
+        TrainingRegularisers.CheckLambda(lambda);
         if (!(step255 > 0 && step255 <= 255))
             throw new FragilityException($"The curvature step h must be in (0, 255] pixel units of the 0-255 scale (default 8), got {step255.ToString(CultureInfo.InvariantCulture)}.");
         if (!Enum.IsDefined(direction)) throw new ArgumentOutOfRangeException(nameof(direction));
@@ -52,7 +52,7 @@ public sealed class CurvaturePenalty : ITrainingRegularizer
     public long Seed { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.Curvature;
+    public string Name => TrainingRegularisers.Curvature;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// A Lipschitz constraint by projection (Gouk, Frank, Pfahringer and Cree 2021, "Regularisation of neural networks by
@@ -18,7 +18,7 @@ namespace Fragility.Training.Regularizers;
 /// is in <see cref="AfterStep"/>. With ReLU and max-pooling (both 1-Lipschitz), the network's L2 Lipschitz constant
 /// on normalised input is at most Bound^layers.
 /// </summary>
-public sealed class SpectralNormProjection : ITrainingRegularizer
+public sealed class SpectralNormProjection : ITrainingRegulariser
 {
     private readonly Dictionary<nn.Module, Tensor> _vectors = new(ReferenceEqualityComparer.Instance);
     private readonly torch.Generator _generator;
@@ -33,7 +33,7 @@ public sealed class SpectralNormProjection : ITrainingRegularizer
     public SpectralNormProjection(double bound, int maxIterations = 50, double tolerance = 1e-4, long seed = 0)
     {
         if (!(bound > 0 && double.IsFinite(bound)))
-            throw new FragilityException($"The spectral-norm bound (--lambda for --regularize spectral) must be a positive number, got {bound.ToString(CultureInfo.InvariantCulture)}.");
+            throw new FragilityException($"The spectral-norm bound (--lambda for --regularise spectral) must be a positive number, got {bound.ToString(CultureInfo.InvariantCulture)}.");
         if (maxIterations < 1) throw new FragilityException($"The power iteration needs at least 1 iteration, got {maxIterations}.");
         if (!(tolerance > 0)) throw new FragilityException($"The power-iteration tolerance must be positive, got {tolerance.ToString(CultureInfo.InvariantCulture)}.");
         Bound = bound;
@@ -52,7 +52,7 @@ public sealed class SpectralNormProjection : ITrainingRegularizer
     public double Tolerance { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.Spectral;
+    public string Name => TrainingRegularisers.Spectral;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits) =>

@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// Input-gradient norm penalty, "double backpropagation" (Drucker and LeCun 1992, "Improving generalization
@@ -13,13 +13,13 @@ namespace Fragility.Training.Regularizers;
 /// pixel-scale input in [0, 1] and differentiated again with respect to the weights (create_graph). Works on the
 /// ReLU network as trained: the input gradient depends on the weights even where it is piecewise constant in x.
 /// </summary>
-public sealed class InputGradientPenalty : ITrainingRegularizer
+public sealed class InputGradientPenalty : ITrainingRegulariser
 {
     /// <summary>Creates the penalty.</summary>
     /// <param name="lambda">Strength lambda &gt;= 0 (unitless).</param>
     public InputGradientPenalty(double lambda)
     {
-        TrainingRegularizers.CheckLambda(lambda);
+        TrainingRegularisers.CheckLambda(lambda);
         Lambda = lambda;
     }
 
@@ -27,7 +27,7 @@ public sealed class InputGradientPenalty : ITrainingRegularizer
     public double Lambda { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.InputGradient;
+    public string Name => TrainingRegularisers.InputGradient;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)

@@ -1,4 +1,4 @@
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>The direction v along which <see cref="CurvaturePenalty"/> takes its finite difference of input gradients.</summary>
 public enum CurvatureDirection

@@ -3,7 +3,7 @@ using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>
 /// Hutchinson estimate of the squared Frobenius norm of the input Hessian of the class score, from Hessian-vector
@@ -14,7 +14,7 @@ namespace Fragility.Training.Regularizers;
 /// weights, every ReLU switched to softplus with <see cref="Beta"/>; larger beta is closer to the ReLU network that
 /// is evaluated). H v is a double backward pass; its norm is differentiated once more with respect to the weights.
 /// </summary>
-public sealed class HessianNormPenalty : ITrainingRegularizer
+public sealed class HessianNormPenalty : ITrainingRegulariser
 {
     private readonly torch.Generator _generator;
 
@@ -25,7 +25,7 @@ public sealed class HessianNormPenalty : ITrainingRegularizer
     /// <param name="seed">Seed of the vectors (each step draws new ones from one generator).</param>
     public HessianNormPenalty(double lambda, double beta = 10, int samples = 1, long seed = 0)
     {
-        TrainingRegularizers.CheckLambda(lambda);
+        TrainingRegularisers.CheckLambda(lambda);
         if (!(beta > 0 && double.IsFinite(beta))) throw new FragilityException($"The softplus beta of the Hessian penalty must be positive, got {beta.ToString(CultureInfo.InvariantCulture)}.");
         if (samples < 1) throw new FragilityException($"The Hessian penalty needs at least 1 Hutchinson sample, got {samples}.");
         Lambda = lambda;
@@ -48,7 +48,7 @@ public sealed class HessianNormPenalty : ITrainingRegularizer
     public long Seed { get; }
 
     /// <inheritdoc />
-    public string Name => TrainingRegularizers.Hessian;
+    public string Name => TrainingRegularisers.Hessian;
 
     /// <inheritdoc />
     public Tensor Penalty(Classifier model, Tensor input, Tensor labels, Tensor logits)

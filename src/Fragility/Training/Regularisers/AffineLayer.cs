@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Fragility.Training.Regularizers;
+namespace Fragility.Training.Regularisers;
 
 /// <summary>A convolution or dense layer of a model, with the input shape it sees (batch of one), so that its
 /// operator norm as a linear map of that input can be measured.</summary>
