@@ -31,7 +31,7 @@ public sealed class SweepCommand : ICliCommand
         var images = new Option<int>("--images", "-n") { Description = "Number of test images attacked: the first N, in data-set order, that the model classifies correctly. Default: 100.", DefaultValueFactory = _ => 100 };
         var methods = new Option<string>("--methods") { Description = $"Attribution methods, comma-separated: {string.Join(", ", AttributionMethods.Names)}. Default: gradient,ig,deeplift.", DefaultValueFactory = _ => "gradient,ig,deeplift" };
         var attacks = new Option<string>("--attacks") { Description = "Attacks, comma-separated: random, random_walk, topk, mass_center, targeted. Default: random,topk,mass_center.", DefaultValueFactory = _ => "random,topk,mass_center" };
-        var epsilons = new Option<string>("--epsilons") { Description = AttackCommand.EpsilonHelp("Comma-separated list. Default: 1,2,4,8 (the paper's)."), DefaultValueFactory = _ => "1,2,4,8" };
+        var epsilons = CommonOptions.Epsilons("The grid's perturbation sizes (the default is the paper's).");
         var shared = new AttackCliOptions();
         var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
         var output = CommonOptions.Out("sweep");
@@ -60,7 +60,6 @@ public sealed class SweepCommand : ICliCommand
             string? modelPath = pr.GetValue(model);
             using var classifier = ModelStore.Load(modelPath);
             var p = classifier.Metadata.Preprocessing;
-            shared.CheckCounts(pr);
             var attack = shared.Settings(pr, 8);
             var settings = new SweepSettings
             {
@@ -76,7 +75,7 @@ public sealed class SweepCommand : ICliCommand
             settings.Validate(p.Height, p.Width);
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
             int jobCount = CommonOptions.Workers(pr, jobs, threads, part, pr.GetValue(shard) is not null);
-            var factory = shared.Methods(pr, classifier);
+            var factory = shared.MethodFactory(pr, classifier);
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
 
             string name = pr.GetValue(dataset)!;
@@ -93,7 +92,7 @@ public sealed class SweepCommand : ICliCommand
             string outDir = pr.GetValue(output)!;
             int workers = part is null ? WorkerPool.WorkersFor(outDir, jobCount, (inputs.Count + settings.BatchSize - 1) / settings.BatchSize, pr.GetValue(overwrite), ConsoleProgress.Say) : 1;
             ConsoleProgress.Say(($"{sweep.TotalCells} cells: {inputs.Count} images (of {inputs.Scanned} scanned) x {settings.Methods.Count} methods x " +
-                $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {AttackCommand.Format(settings.Step)}/255, k = {sweep.K}, beta = {AttackCommand.Format(settings.Beta)}."));
+                $"{settings.Attacks.Count} attacks x {settings.Epsilons.Count} epsilons; {settings.Iterations} iterations of {CommonOptions.Number(settings.Step)}/255, k = {sweep.K}, beta = {CommonOptions.Number(settings.Beta)}."));
 
             // A worker of --jobs leaves the estimate to its parent, which has made it for the whole grid.
             if (!WorkerProgress.InWorker)

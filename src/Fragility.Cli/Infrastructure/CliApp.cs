@@ -20,11 +20,11 @@ public static class CliApp
         return root;
     }
 
-    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args)
-    {
-        // Redirected output (logs, CI, cluster jobs) has no width; tables need more than Spectre's 80 columns.
-        if (Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Width < 140) Spectre.Console.AnsiConsole.Profile.Width = 140;
-        return CliRunner.Invoke(BuildRoot(), args);
-    }
+    /// <summary>Parses and runs <paramref name="args"/> on the standard streams; returns the exit code.</summary>
+    public static int Run(string[] args) => CliRunner.Invoke(BuildRoot(), args);
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>
+    /// (what a test or an embedding program reads back); returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        CliRunner.Invoke(BuildRoot(), args, new InvocationConfiguration { Output = output, Error = error });
 }

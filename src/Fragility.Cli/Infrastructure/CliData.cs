@@ -11,21 +11,29 @@ public static class CliData
 
     /// <summary>The inputs of <c>--input</c> (see <see cref="InputSpec.Resolve"/>) in the model's geometry; says in one
     /// line per kind what was converted on the way in, or refuses it with <paramref name="strict"/>.</summary>
-    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict) =>
-        Checked(model, InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames), strict);
+    public static ImageDataset Inputs(CliConsole console, Classifier model, string spec, string dataset, string? dataDir, bool strict) =>
+        Checked(console, model, InputSpec.Resolve(spec, OptionsFor(model), dataset, dataDir, model.Metadata.ClassNames), strict);
 
     /// <summary>Up to <paramref name="limit"/> test images of <paramref name="dataset"/> (in file order) in the model's
     /// geometry, checked as <see cref="Inputs"/> checks them.</summary>
-    public static ImageDataset Pool(Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
-        Checked(model, DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, OptionsFor(model), limit), strict);
+    public static ImageDataset Pool(CliConsole console, Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
+        Checked(console, model, DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, OptionsFor(model), limit), strict);
 
-    private static ImageDataset Checked(Classifier model, ImageDataset inputs, bool strict)
+    /// <summary><see cref="Inputs(CliConsole, Classifier, string, string, string?, bool)"/> with notes on the process's console.</summary>
+    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict) =>
+        Inputs(CliConsole.Standard, model, spec, dataset, dataDir, strict);
+
+    /// <summary><see cref="Pool(CliConsole, Classifier, string, string?, int, bool)"/> with notes on the process's console.</summary>
+    public static ImageDataset Pool(Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
+        Pool(CliConsole.Standard, model, dataset, dataDir, limit, strict);
+
+    private static ImageDataset Checked(CliConsole console, Classifier model, ImageDataset inputs, bool strict)
     {
         try
         {
             var notes = InputChecks.Notes(model, inputs);
             if (strict && notes.Count > 0) throw InputChecks.Refusal(model, notes[0]);
-            foreach (string note in notes) Console.WriteLine($"note: {note}.");
+            console.Notes(notes);
             return inputs;
         }
         catch

@@ -12,9 +12,11 @@ public static class CliRunner
     /// <summary>Exit code for an unexpected internal error.</summary>
     public const int InternalError = 3;
 
-    /// <summary>Parses and invokes <paramref name="root"/>.</summary>
-    public static int Invoke(Command root, string[] args)
+    /// <summary>Parses and invokes <paramref name="root"/>, writing to <paramref name="configuration"/>'s streams
+    /// (standard output and error by default).</summary>
+    public static int Invoke(Command root, string[] args, InvocationConfiguration? configuration = null)
     {
+        configuration ??= new InvocationConfiguration();
         var parse = root.Parse(args);
         // A bare "fragility" shows the help; any other parse error is one line and exit 2, not the help and
         // "did you mean" lists (the README's promise for bad input).
@@ -24,14 +26,25 @@ public static class CliRunner
             for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, r.Command.Name);
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             string message = System.Text.RegularExpressions.Regex.Replace(error.Message, @"\s*\n\s*", " ").Trim().TrimEnd('.');
-            Console.Error.WriteLine($"error: {message}. See '{string.Join(' ', path)} --help'.");
+            configuration.Error.WriteLine($"error: {message}. See '{string.Join(' ', path)} --help'.");
             return UserError;
         }
-        return parse.Invoke();
+        return parse.Invoke(configuration);
+    }
+
+    /// <summary>Runs a command's body with the invocation's console, turning exceptions into one-line messages on its
+    /// error stream.</summary>
+    public static int Run(ParseResult pr, Func<CliConsole, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var console = CliConsole.Of(pr);
+        return Run(console.Error, () => body(console));
     }
 
     /// <summary>Runs a command body, turning exceptions into one-line messages on standard error.</summary>
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body) => Run(Console.Error, body);
+
+    private static int Run(TextWriter error, Func<int> body)
     {
         try
         {
@@ -39,25 +52,25 @@ public static class CliRunner
         }
         catch (FragilityException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {e.Message}");
             return UserError;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message} Check the path and its permissions.");
+            error.WriteLine($"error: {e.Message} Check the path and its permissions.");
             return UserError;
         }
         catch (ExternalException e)
         {
             // libtorch errors surface here; the first line is the useful part.
-            Console.Error.WriteLine($"error: the tensor library failed: {FirstLine(e.Message)}");
-            if (Debug) Console.Error.WriteLine(e);
+            error.WriteLine($"error: the tensor library failed: {FirstLine(e.Message)}");
+            if (Debug) error.WriteLine(e);
             return InternalError;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"internal error: {e.GetType().Name}: {FirstLine(e.Message)} (set FRAGILITY_DEBUG=1 for details; please report it)");
-            if (Debug) Console.Error.WriteLine(e);
+            error.WriteLine($"internal error: {e.GetType().Name}: {FirstLine(e.Message)} (set FRAGILITY_DEBUG=1 for details; please report it)");
+            if (Debug) error.WriteLine(e);
             return InternalError;
         }
     }

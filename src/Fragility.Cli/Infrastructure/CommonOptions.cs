@@ -47,11 +47,11 @@ public static class CommonOptions
     }.AcceptOnlyFromAmong([.. Fragility.Attribution.PathIntegration.Names]);
 
     /// <summary>--smoothgrad-samples N (default 50).</summary>
-    public static Option<int> SmoothGradSamples() => new("--smoothgrad-samples")
+    public static Option<int> SmoothGradSamples() => new Option<int>("--smoothgrad-samples")
     {
         Description = "Noisy samples averaged by SmoothGrad (method smoothgrad and the smoothgrad defences).",
         DefaultValueFactory = _ => 50,
-    };
+    }.AtLeast(1);
 
     /// <summary>--smoothgrad-sigma S (default 38.25).</summary>
     public static Option<double> SmoothGradSigma() => new("--smoothgrad-sigma")
@@ -106,6 +106,40 @@ public static class CommonOptions
         });
         return jobs;
     }
+
+    /// <summary>--iterations P (default 300, the paper's), at least 1.</summary>
+    public static Option<int> Iterations() => new Option<int>("--iterations", "-P") { Description = "Attack iterations P (ignored by the single-draw random attack); 300 is the paper's reference code's.", DefaultValueFactory = _ => 300 }.AtLeast(1);
+
+    /// <summary>--step alpha in pixel units of the 0-255 scale (default 0.5, the paper's).</summary>
+    public static Option<double> Step() => new Option<double>("--step") { Description = "Step size alpha of each iteration, in pixel units of the 0-255 scale (0.5 means 0.5/255 for inputs in [0, 1]; the paper's reference code's).", DefaultValueFactory = _ => 0.5 }.Above(0.0, 255.0);
+
+    /// <summary>--k pixels of top-k (default: by map size, <see cref="Fragility.Attacks.AttackSettings.ResolveK"/>).</summary>
+    public static Option<int?> K() => new Option<int?>("--k") { Description = "k of the top-k attack and of top-k intersection, in pixels. Without it: 10% of the pixels for maps up to 64x64 (78 for 28x28), 100 for 32x32, 1000 for 224x224, else 2%." }.AtLeast(1);
+
+    /// <summary>--beta of the softplus twin (default 1, the paper's).</summary>
+    public static Option<double> Beta() => new Option<double>("--beta") { Description = "Softplus beta of the smooth copy of the network used for attack gradients, softplus(z) = log(1 + exp(beta z)) / beta (unitless; larger is closer to ReLU; 1 is the paper's reference code's).", DefaultValueFactory = _ => 1.0 }.Positive();
+
+    /// <summary>--batch-size images attacked together (default 16).</summary>
+    public static Option<int> BatchSize() => new Option<int>("--batch-size") { Description = "Images attacked together (memory grows with it; results do not depend on it).", DefaultValueFactory = _ => 16 }.AtLeast(1);
+
+    /// <summary>--epsilon E (default 8) in pixel units of the 0-255 scale, validated to (0, 255].</summary>
+    public static Option<double> Epsilon(string what) => new Option<double>("--epsilon", "-e")
+    {
+        Description = EpsilonScale + what,
+        DefaultValueFactory = _ => 8.0,
+    }.Above(0.0, 255.0);
+
+    /// <summary>--epsilons E1,E2,... (default the paper's 1,2,4,8) in pixel units of the 0-255 scale, each in (0, 255].</summary>
+    public static Option<string> Epsilons(string what) => new Option<string>("--epsilons")
+    {
+        Description = EpsilonScale + what + " Comma-separated.",
+        DefaultValueFactory = _ => "1,2,4,8",
+    }.NumbersAbove(0.0, 255.0);
+
+    private const string EpsilonScale = "L-infinity size of the perturbation in pixel units of the 0-255 scale: 8 means 8/255 for inputs in [0, 1]. ";
+
+    /// <summary>A number in the invariant culture's shortest form (settings echoed to the user).</summary>
+    public static string Number(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool Given(ParseResult pr, Option option) => pr.GetResult(option) is { Implicit: false };
 

@@ -19,22 +19,23 @@ public static class ConsoleProgress
     /// <summary>Seconds between plain lines while nothing finishes.</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Writes <paramref name="text"/> wrapped at words to 80 columns (terminals and logs alike).</summary>
-    public static void Say(string text)
-    {
-        foreach (string line in Wrap(text, 80, "  ")) Console.WriteLine(line);
-    }
+    /// <summary><see cref="CliConsole.Say"/> on the process's console (for commands not yet given theirs).</summary>
+    public static void Say(string text) => CliConsole.Standard.Say(text);
 
-    /// <summary>Runs <paramref name="work"/>, rendering the progress it reports.</summary>
-    public static T Run<T>(string title, Func<IProgress<ProgressUpdate>, T> work)
+    /// <summary>Runs <paramref name="work"/> on the process's console (for commands not yet given theirs).</summary>
+    public static T Run<T>(string title, Func<IProgress<ProgressUpdate>, T> work) => Run(CliConsole.Standard, title, work);
+
+    /// <summary>Runs <paramref name="work"/>, rendering the progress it reports on <paramref name="console"/>.</summary>
+    public static T Run<T>(CliConsole console, string title, Func<IProgress<ProgressUpdate>, T> work)
     {
+        ArgumentNullException.ThrowIfNull(console);
         // A worker of --jobs hands every update to its parent, which renders the workers' progress as one bar.
         if (WorkerProgress.InWorker)
-            return work(new SynchronousProgress(u => Console.Error.WriteLine(WorkerProgress.Format(u))));
+            return work(new SynchronousProgress(u => console.Error.WriteLine(WorkerProgress.Format(u))));
         var stopwatch = Stopwatch.StartNew();
-        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
-            return RunInteractive(work, () => stopwatch.Elapsed);
-        return RunPlain(title, work, Console.Out, () => stopwatch.Elapsed, DefaultWidth);
+        if (console.Terminal)
+            return RunInteractive(console.Out, work, () => stopwatch.Elapsed);
+        return RunPlain(title, work, console.Out.Profile.Out.Writer, () => stopwatch.Elapsed, DefaultWidth);
     }
 
     /// <summary>The redirected-output renderer: a line (wrapped at words to <paramref name="width"/>) when a task
@@ -124,13 +125,13 @@ public static class ConsoleProgress
         return "…";
     }
 
-    private static T RunInteractive<T>(Func<IProgress<ProgressUpdate>, T> work, Func<TimeSpan> clock)
+    private static T RunInteractive<T>(IAnsiConsole console, Func<IProgress<ProgressUpdate>, T> work, Func<TimeSpan> clock)
     {
         T result = default!;
         var estimators = new System.Collections.Concurrent.ConcurrentDictionary<int, ProgressEstimator>();
         // The label takes what the fixed-width columns leave of the terminal's width.
-        int labelWidth = Math.Max(12, AnsiConsole.Profile.Width - BarWidth - 4 - RateWidth - 8 - LeftWidth - 6);
-        AnsiConsole.Progress()
+        int labelWidth = Math.Max(12, console.Profile.Width - BarWidth - 4 - RateWidth - 8 - LeftWidth - 6);
+        console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new LabelColumn(labelWidth), new ProgressBarColumn { Width = BarWidth }, new PercentageColumn(),

@@ -24,12 +24,14 @@ public static class SummaryTable
     ];
 
     /// <summary>Writes the rows of <paramref name="summary"/>, optionally only at the given epsilons.</summary>
-    public static void Write(SweepSummary summary, IReadOnlyCollection<double>? epsilons = null)
+    public static void Write(SweepSummary summary, IReadOnlyCollection<double>? epsilons = null) => Write(CliConsole.Standard, summary, epsilons);
+
+    /// <summary>Writes the rows of <paramref name="summary"/> to <paramref name="console"/>, optionally only at the given epsilons.</summary>
+    public static void Write(CliConsole console, SweepSummary summary, IReadOnlyCollection<double>? epsilons = null)
     {
+        ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(summary);
-        var console = AnsiConsole.Console;
-        int width = Console.IsOutputRedirected ? ConsoleProgress.DefaultWidth : console.Profile.Width;
-        Write(console, summary.Rows.Where(r => epsilons is null || epsilons.Contains(r.Epsilon)).ToList(), width);
+        Write(console.Out, summary.Rows.Where(r => epsilons is null || epsilons.Contains(r.Epsilon)).ToList(), console.TableWidth);
     }
 
     /// <summary>Writes <paramref name="rows"/> to <paramref name="console"/> in at most <paramref name="width"/> columns.</summary>

@@ -26,9 +26,12 @@ public static class WorkerPool
     /// <param name="total">Cells of the whole grid, for the folded progress (0 when unknown).</param>
     /// <param name="progress">Receives the folded progress, on the calling thread.</param>
     /// <param name="cancellation">Kills the workers and throws <see cref="OperationCanceledException"/>.</param>
-    /// <returns>0 when every worker succeeded, else the failed worker's exit code (its error is written to standard error).</returns>
-    public static int Run(IReadOnlyList<string> arguments, int workers, string command, long total, IProgress<ProgressUpdate>? progress, CancellationToken cancellation)
+    /// <param name="error">Where a failed worker's error is told (default: standard error).</param>
+    /// <returns>0 when every worker succeeded, else the failed worker's exit code (its error is written to <paramref name="error"/>).</returns>
+    public static int Run(IReadOnlyList<string> arguments, int workers, string command, long total, IProgress<ProgressUpdate>? progress, CancellationToken cancellation,
+        TextWriter? error = null)
     {
+        error ??= Console.Error;
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var fold = new WorkerProgress(workers, total);
@@ -69,7 +72,7 @@ public static class WorkerPool
                     StopAll(processes);
                     string reason = errors[failed].LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? errors[failed].LastOrDefault()
                         ?? (code > 128 ? $"it wrote no error: it was ended by signal {code - 128} (killed, e.g. when memory ran out)." : "it wrote no error.");
-                    Console.Error.WriteLine($"error: worker {failed + 1} of {workers} (--shard {failed + 1}/{workers}) failed with exit code {code}: " +
+                    error.WriteLine($"error: worker {failed + 1} of {workers} (--shard {failed + 1}/{workers}) failed with exit code {code}: " +
                         $"{StripPrefix(reason)} The other workers were stopped; finished cells are kept, so the same command resumes.");
                     return code;
                 }
@@ -119,6 +122,35 @@ public static class WorkerPool
             return 1;
         }
         return wanted;
+    }
+
+    /// <summary>The attack grid of an audit <paramref name="plan"/> on worker processes, merged into
+    /// <paramref name="directory"/>; nothing when one process is enough (the caller's own run then does the grid).</summary>
+    /// <param name="console">Where to tell what happens.</param>
+    /// <param name="pr">The audit's command line, whose options less <paramref name="drop"/> the workers get.</param>
+    /// <param name="plan">The audit's plan (its grid and batch size).</param>
+    /// <param name="directory">The audit folder.</param>
+    /// <param name="jobs">--jobs, or null when this run is itself a shard.</param>
+    /// <param name="drop">Options a worker does not get (it gets its own --shard, --jobs and --threads).</param>
+    /// <param name="extra">Arguments a worker gets besides.</param>
+    /// <param name="cancellation">Stops the workers.</param>
+    /// <returns>0, or the exit code of a failed worker.</returns>
+    internal static int RunAuditGrid(CliConsole console, ParseResult pr, Audit.AuditPlan plan, string directory, int? jobs, IEnumerable<Option> drop,
+        IReadOnlyList<string> extra, CancellationToken cancellation)
+    {
+        var sweep = plan.Sweep;
+        if (jobs is not int n) return 0;
+        int workers = WorkersFor(directory, n, (plan.Inputs.Count + sweep.BatchSize - 1) / sweep.BatchSize, overwrite: false, console.Say);
+        if (workers <= 1) return 0;
+        var arguments = WorkerArguments(pr, drop);
+        arguments.AddRange(extra);
+        console.Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
+        long total = (long)plan.Inputs.Count * sweep.Methods.Count * sweep.Attacks.Count * sweep.Epsilons.Count;
+        int code = ConsoleProgress.Run(console, "audit", p => Run(arguments, workers, CliCommandLine.Of(pr), total, p, cancellation, console.Error));
+        if (code != 0) return code;
+        var merged = SweepMerge.Run([directory], directory);
+        console.Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");
+        return 0;
     }
 
     /// <summary>Deletes a sweep's files in <paramref name="directory"/>, a single run's and every shard's (--overwrite).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Fragility.Audit;
 
@@ -9,7 +10,7 @@ namespace Fragility.Audit;
 /// (300, 200, 150, 100, 75, 50, 30, 20, 10) only when they do not; then it takes as many images as fit, up to the
 /// cap. Given <c>--images</c> or <c>--iterations</c>, only the other is chosen; given both, nothing is.
 /// </summary>
-public static class AuditBudget
+public static partial class AuditBudget
 {
     /// <summary>Fewest images the chooser accepts before it lowers the iterations: 20 keeps the 95 % interval of a
     /// mean top-k intersection within about ±0.07 when images spread by 0.15 (docs/scorecard.md).</summary>
@@ -74,4 +75,26 @@ public static class AuditBudget
         < 5400 => string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:0.#} min"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:0.#} h"),
     };
+
+    /// <summary>Parses a budget such as 90s, 5m, 1h30m or 2h (a bare number is minutes).</summary>
+    /// <exception cref="FragilityException">Not a positive duration.</exception>
+    public static TimeSpan Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim().ToLowerInvariant();
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double minutes) && minutes > 0) return TimeSpan.FromMinutes(minutes);
+        var match = BudgetPattern().Match(t);
+        if (!match.Success || t.Length == 0)
+            throw new FragilityException($"--budget '{text}' is not a duration: write e.g. 90s, 5m, 1h30m.");
+        double seconds = 0;
+        foreach (Capture c in match.Groups["part"].Captures)
+        {
+            double v = double.Parse(c.Value[..^1], CultureInfo.InvariantCulture);
+            seconds += c.Value[^1] switch { 'h' => 3600 * v, 'm' => 60 * v, _ => v };
+        }
+        return seconds > 0 ? TimeSpan.FromSeconds(seconds) : throw new FragilityException($"--budget '{text}' must be positive, e.g. 5m.");
+    }
+
+    [GeneratedRegex(@"^(?<part>\d+(\.\d+)?[hms])+$")]
+    private static partial Regex BudgetPattern();
 }

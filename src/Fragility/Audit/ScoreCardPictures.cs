@@ -29,7 +29,7 @@ internal static class ScoreCardPictures
             if (arrays.All(a => File.Exists(Path.Combine(dir, a))))
             {
                 var v = arrays.Select(a => NpyFile.ReadSingle(Path.Combine(dir, a), out _)).ToArray();
-                picture = Path.Combine(Folder, $"worst_{Safe(w.Method)}.png");
+                picture = Path.Combine(Folder, $"worst_{FileNames.Safe(w.Method)}.png");
                 var options = HeatmapRenderer.MarkedOptions(p.Height, p.Width, card.K);
                 HeatmapRenderer.Save(HeatmapRenderer.RenderBeforeAfter(v[0], v[1], p.Channels, p.Height, p.Width, v[2], v[3], options),
                     Path.Combine(dir, picture));
@@ -78,5 +78,4 @@ internal static class ScoreCardPictures
         return card.Epsilons.Select(e => new PerturbationLook(e, psnr.TryGetValue(e, out var v) ? v.Average() : double.NaN, picture)).ToList();
     }
 
-    private static string Safe(string name) => new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '_' or '-' or '.' ? ch : '_').ToArray());
 }

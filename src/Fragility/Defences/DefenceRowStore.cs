@@ -59,7 +59,7 @@ internal sealed class DefenceRowStore
     /// <summary>The file name stem of a row: its names with unsafe characters replaced, and a short hash.</summary>
     public static string Key(string model, string method, string defence)
     {
-        var safe = new string($"{model}__{method}__{defence}".Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
+        var safe = FileNames.Safe($"{model}__{method}__{defence}");
         // The name alone may collide after replacing characters; a short hash keeps keys unique.
         return safe + "_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model}|{method}|{defence}")))[..8];
     }

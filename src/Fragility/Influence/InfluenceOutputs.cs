@@ -127,7 +127,7 @@ public static class InfluenceOutputs
             ])));
 
     /// <summary>A file-system-safe version of a test id ("test:12" becomes "test-12").</summary>
-    public static string SafeName(string id) => string.Concat(id.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '-'));
+    public static string SafeName(string id) => FileNames.Safe(id, '-');
 
     private static string TestCaption(InfluenceSetup setup, InfluenceTestPoint test) => $"{test.Id} {setup.ClassNames[test.Label]}";
 

@@ -89,6 +89,18 @@ public static class ModelStore
         foreach (var (k, p) in state) p.copy_(tensors[k].to(p.dtype));
     }
 
+    /// <summary>The model files <paramref name="given"/> names (each entry may hold several, comma-separated), or the
+    /// shipped model when none is named; a missing file is refused with the command that would make it.</summary>
+    public static IReadOnlyList<string> ExistingPaths(IEnumerable<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        var paths = given.SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (paths.Count == 0) paths.Add(ShippedModelPath());
+        foreach (string p in paths)
+            if (!File.Exists(p)) throw new FragilityException($"Model file '{p}' does not exist. Train one with 'fragility train --out {p}' or fix the path.");
+        return paths;
+    }
+
     /// <summary>Path of the shipped pretrained model (next to the program, or found upwards from the working directory).</summary>
     public static string ShippedModelPath() => ShippedFiles.Find(ShippedModelFile)
         ?? throw new FragilityException($"The shipped model '{ShippedModelFile}' was not found next to the program or in a models/ folder above the working directory. Pass --model PATH, or run from the repository.");
