@@ -43,17 +43,7 @@ public static class CliData
         }
     }
 
-    /// <summary>Loads <paramref name="dataset"/> and checks it fits <paramref name="model"/>.</summary>
-    public static ImageDataset LoadForModel(Classifier model, string dataset, DatasetSplit split, string? dataDir, int? limit = null)
-    {
-        var data = DatasetCatalog.Load(dataset, split, dataDir, OptionsFor(model), limit);
-        var p = model.Metadata.Preprocessing;
-        var (c, h, w) = data.ImageShape;
-        if (c != p.Channels || h != p.Height || w != p.Width)
-        {
-            data.Dispose();
-            throw new FragilityException($"Data set '{dataset}' has images of {c}x{h}x{w} but the model expects {p.Channels}x{p.Height}x{p.Width}. Choose a data set the model was trained for.");
-        }
-        return data;
-    }
+    /// <summary>Loads <paramref name="dataset"/> and checks it fits <paramref name="model"/> (<see cref="ModelData.Load"/>).</summary>
+    public static ImageDataset LoadForModel(Classifier model, string dataset, DatasetSplit split, string? dataDir, int? limit = null) =>
+        ModelData.Load(model, dataset, split, dataDir, limit);
 }

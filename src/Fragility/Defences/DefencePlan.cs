@@ -145,11 +145,11 @@ internal sealed class DefencePlan
         var settings = JsonSerializer.SerializeToNode(Settings with { Defences = Defences.Select(d => d.Name).ToArray() }, DefenceRowStore.Json)!.AsObject();
         var models = new JsonArray(ModelPaths.Select(p => (JsonNode)new JsonObject
         {
-            ["name"] = DefenceEvaluation.ModelName(p), ["path"] = Path.GetFullPath(p), ["sha256"] = Sha256(p),
+            ["name"] = DefenceEvaluation.ModelName(p), ["path"] = Path.GetFullPath(p), ["sha256"] = IO.FileHash.Sha256(p),
         }).ToArray());
         var key = new JsonObject
         {
-            ["settings"] = settings, ["models"] = new JsonArray(ModelPaths.Select(p => (JsonNode)JsonValue.Create(Sha256(p))).ToArray()),
+            ["settings"] = settings, ["models"] = new JsonArray(ModelPaths.Select(p => (JsonNode)JsonValue.Create(IO.FileHash.Sha256(p))).ToArray()),
             ["explanation_defence_models"] = _explanationDefenceModels is null ? null : new JsonArray(_explanationDefenceModels.Order(StringComparer.Ordinal).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
             ["images"] = new JsonArray(Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()), ["dataset"] = Test.Name,
         };
@@ -171,11 +171,5 @@ internal sealed class DefencePlan
             && double.TryParse(all, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
             && int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epochs) && epochs > 0) return seconds / epochs;
         return double.NaN;
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
