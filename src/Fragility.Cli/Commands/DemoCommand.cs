@@ -41,9 +41,9 @@ public sealed class DemoCommand : ICliCommand
                     args.AddRange([option, value]);
             args.AddRange(passed);
             var clock = Stopwatch.StartNew();
-            int code = CliApp.Run(args.ToArray());
+            int code = CliApp.Run([.. args], pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error);
             if (code != 0) return code;
-            AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s.");
+            CliConsole.Of(pr).Line($"Finished in {clock.Elapsed.TotalSeconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)} s.");
             return 0;
         });
         return cmd;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
@@ -20,25 +21,25 @@ public sealed class EvaluateCommand : ICliCommand
         var model = CommonOptions.Model();
         var dataset = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
         var data = CommonOptions.Data();
-        var limit = new Option<int?>("--images") { Description = "Evaluate on the first N test images only (default: all)." };
-        var threads = CommonOptions.Threads();
-        var device = CommonOptions.Device();
-        var cmd = new Command("evaluate", "Print a model's test accuracy and per-class accuracy on a data set's test split.") { model, dataset, data, limit, threads, device };
-        cmd.SetAction(pr => CliRunner.Run(() =>
+        var limit = new Option<int?>("--images") { Description = "Evaluate on the first N test images only (without it: all)." }.AtLeast(1);
+        var runtime = new RuntimeCliOptions();
+        var cmd = new Command("evaluate", "Print a model's test accuracy and per-class accuracy on a data set's test split.") { model, dataset, data, limit };
+        runtime.AddTo(cmd);
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
+            runtime.Initialize(pr);
             using var classifier = ModelStore.Load(pr.GetValue(model));
-            using var test = CliData.LoadForModel(classifier, pr.GetValue(dataset)!, DatasetSplit.Test, pr.GetValue(data), pr.GetValue(limit));
+            using var test = ModelData.Load(classifier, pr.GetValue(dataset)!, DatasetSplit.Test, pr.GetValue(data), pr.GetValue(limit));
             var result = Trainer.Evaluate(classifier, test);
             var table = new Table().Title($"{Markup.Escape(classifier.Metadata.Architecture)} on {Markup.Escape(test.Name)} (test split)")
                 .AddColumn("class").AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
             for (int i = 0; i < classifier.ClassCount; i++)
                 table.AddRow(Markup.Escape(classifier.Metadata.ClassNames[i]), result.PerClassCount[i].ToString(), double.IsNaN(result.PerClassAccuracy[i]) ? "-" : $"{result.PerClassAccuracy[i]:P1}");
             table.AddRow("[bold]all[/]", $"[bold]{result.Count}[/]", $"[bold]{result.Accuracy:P2}[/]");
-            AnsiConsole.Write(table);
+            console.Out.Write(table);
             if (classifier.Metadata.TestAccuracy is double recorded)
-                AnsiConsole.MarkupLine($"Recorded test accuracy in the model's metadata: {recorded:P2}.");
-            Console.WriteLine($"accuracy {result.Accuracy:F4}");
+                console.Line($"Recorded test accuracy in the model's metadata: {recorded.ToString("P2", CultureInfo.InvariantCulture)}.");
+            console.Line(string.Create(CultureInfo.InvariantCulture, $"accuracy {result.Accuracy:F4}"));
             return 0;
         }));
         return cmd;

@@ -20,28 +20,25 @@ public sealed class ImportCommand : ICliCommand
         var file = new Argument<string>("FILE") { Description = "The model to import: a torch.save state_dict (.pth/.pt, PyTorch 1.6+ zip format), a safetensors state_dict, or an .onnx model (with --onnx)." };
         var import = new ImportCliOptions();
         var output = new Option<string>("--out", "-o") { Description = "Where to write the Fragility model (.safetensors), readable by every other command via --model.", Required = true };
-        var threads = CommonOptions.Threads();
-        var device = CommonOptions.Device();
+        var runtime = new RuntimeCliOptions();
         var cmd = new Command("import", "Bring your own model: import a PyTorch state_dict (loaded by key name into --arch), a safetensors state_dict, or an ONNX model, and save it as a Fragility model file. Pickles are read by a restricted reader that refuses anything but tensors and plain containers; only import weights from sources you trust.")
         {
             file,
         };
         import.AddTo(cmd);
         cmd.Options.Add(output);
-        cmd.Options.Add(threads);
-        cmd.Options.Add(device);
-        cmd.SetAction(pr => CliRunner.Run(() =>
+        runtime.AddTo(cmd);
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            TorchRuntime.Initialize(pr.GetValue(threads), pr.GetValue(device));
+            runtime.Initialize(pr);
             var options = import.Bind(pr, pr.GetValue(file)!);
             string path = pr.GetValue(output)!;
             var result = ModelImporter.ImportAndSave(options, path);
             using var model = result.Model;
             var m = model.Metadata;
             var p = m.Preprocessing;
-            AnsiConsole.MarkupLine($"[grey]note:[/] default reference: {Markup.Escape(DefaultReference(model))}");
-            foreach (var note in result.Notes) AnsiConsole.MarkupLine($"[grey]note:[/] {Markup.Escape(note)}");
-            AnsiConsole.MarkupLine(
+            console.Notes([$"default reference: {DefaultReference(model)}", .. result.Notes]);
+            console.Markup(
                 $"Imported [bold]{Markup.Escape(options.Source)}[/] ({result.Format}) as [bold]{Markup.Escape(m.Architecture)}[/]: " +
                 $"input {p.Channels}x{p.Height}x{p.Width}, preprocessing {Markup.Escape(result.Preset.Name)}, {m.ClassNames.Count} classes. " +
                 $"Saved [green]{Markup.Escape(path)}[/]; use it with --model {Markup.Escape(path)}.");

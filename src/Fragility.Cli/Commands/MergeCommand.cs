@@ -31,10 +31,10 @@ public sealed class MergeCommand : ICliCommand
         {
             folders, output,
         };
-        cmd.SetAction(pr => CliRunner.Run(() =>
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             var outcome = SweepMerge.Run(pr.GetValue(folders)!, pr.GetValue(output)!);
-            Console.WriteLine($"merged {outcome.Shards} shards of sweep {outcome.Fingerprint}: {outcome.Cells} cells; wrote {outcome.Directory} " +
+            console.Line($"merged {outcome.Shards} shards of sweep {outcome.Fingerprint}: {outcome.Cells} cells; wrote {outcome.Directory} " +
                 $"({SweepFiles.RunFile}, {SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}" +
                 (outcome.ArraysCopied > 0 ? $", {outcome.ArraysCopied} arrays copied" : "") + ").");
             return 0;

@@ -25,17 +25,17 @@ public sealed class ReportCommand : ICliCommand
         {
             dir, output, sections, gallery,
         };
-        cmd.SetAction(pr => CliRunner.Run(() =>
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            string path = Write(pr.GetValue(dir)!, pr.GetValue(output), pr.GetValue(sections) ?? [], pr.GetValue(gallery));
-            Console.WriteLine($"Report: {path}");
+            string path = Write(console, pr.GetValue(dir)!, pr.GetValue(output), pr.GetValue(sections) ?? [], pr.GetValue(gallery));
+            console.Line($"Report: {path}");
             return 0;
         }));
         return cmd;
     }
 
     /// <summary>Writes the report of <paramref name="sweepDir"/>; returns its full path.</summary>
-    public static string Write(string sweepDir, string? output, IEnumerable<string> sectionFolders, int galleryLimit = 32)
+    public static string Write(CliConsole console, string sweepDir, string? output, IEnumerable<string> sectionFolders, int galleryLimit = 32)
     {
         if (!Directory.Exists(sweepDir))
             throw new FragilityException($"Sweep folder '{sweepDir}' does not exist. Run 'fragility sweep --out {sweepDir}' (or 'fragility demo') first.");
@@ -50,7 +50,7 @@ public sealed class ReportCommand : ICliCommand
         }
         string path = Path.GetFullPath(output ?? Path.Combine(sweepDir, "report.html"));
         var warnings = report.Write(sweepDir, path);
-        foreach (var w in warnings) Console.Error.WriteLine($"warning: {w}");
+        foreach (var w in warnings) console.Fail($"warning: {w}");
         return path;
     }
 }

@@ -148,7 +148,7 @@ public sealed class SweepCommand : ICliCommand
     /// <summary>After a whole sweep: the HTML report, and the summary table at the largest epsilon.</summary>
     internal static void WriteReportAndSummary(string outDir)
     {
-        string report = ReportCommand.Write(outDir, null, []);
+        string report = ReportCommand.Write(CliConsole.Standard, outDir, null, []);
         var summary = SweepSummary.Load(outDir);
         double largest = summary.Epsilons.Count > 0 ? summary.Epsilons.Max() : 0;
         ConsoleProgress.Say($"Summary at the largest epsilon ({largest.ToString("G4", CultureInfo.InvariantCulture)}/255): 1 = map unchanged; the label is kept in every returned perturbation.");

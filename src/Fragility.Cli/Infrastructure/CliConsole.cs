@@ -68,8 +68,13 @@ public sealed class CliConsole
     /// <summary>Width for tables: the terminal's, or <see cref="ConsoleProgress.DefaultWidth"/> when redirected.</summary>
     public int TableWidth => Terminal ? Out.Profile.Width : ConsoleProgress.DefaultWidth;
 
-    /// <summary>Writes <paramref name="text"/> as it is (no markup).</summary>
-    public void Line(string text = "") => Out.Profile.Out.Writer.WriteLine(text);
+    /// <summary>Writes <paramref name="text"/> as it is (no markup): through Spectre on a terminal, so a line told
+    /// while a progress bar is live lands above it, and unwrapped to logs and pipes.</summary>
+    public void Line(string text = "")
+    {
+        if (Terminal) Out.WriteLine(text);
+        else Out.Profile.Out.Writer.WriteLine(text);
+    }
 
     /// <summary>Writes Spectre markup (callers escape what they did not write).</summary>
     public void Markup(string markup) => Out.MarkupLine(markup);

@@ -76,7 +76,7 @@ public static class CommonOptions
     /// <summary>--threads N.</summary>
     public static Option<int> Threads() => new("--threads")
     {
-        Description = $"CPU threads for tensor work (this machine has {Environment.ProcessorCount} cores). Default: 1, the safe choice on a shared machine " +
+        Description = $"CPU threads for tensor work (this machine has {Environment.ProcessorCount} cores). 1, the default, is the safe choice on a shared machine " +
             "(per-operation threading overhead dominates small tensors: a 32-image attack sweep ran 9x faster on 1 thread than on 2 on a busy 2-core machine). " +
             "On an idle machine, or for large inputs such as 224x224 SqueezeNet, use all cores: small-cnn attack steps were mostly 1.3-1.9x faster on 2 threads of an idle 2-core machine.",
         DefaultValueFactory = _ => 1,
@@ -96,7 +96,7 @@ public static class CommonOptions
         var jobs = new Option<int>("--jobs", "-j")
         {
             Description = $"Worker processes, each one shard of the grid on one thread, merged at the end into what a single run writes (bit for bit). " +
-                $"Default: {DefaultJobs}, every core of this machine; never more than the grid's batches of --batch-size images (the demo's 32 images in one batch run in one process). " +
+                $"The default is every core of this machine ({DefaultJobs}), but never more than the grid's batches of --batch-size images (the demo's 32 images in one batch run in one process). " +
                 "1 runs in this process; so does --threads N given without --jobs. With --shard (or a scheduler's array task) a run is one shard and --jobs must be 1.",
             DefaultValueFactory = _ => DefaultJobs,
         };

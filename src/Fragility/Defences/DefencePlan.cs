@@ -7,6 +7,7 @@ using Fragility.Attribution;
 using Fragility.Data;
 using Fragility.Metrics;
 using Fragility.Models;
+using Fragility.Training;
 using TorchSharp;
 
 namespace Fragility.Defences;
@@ -125,15 +126,15 @@ internal sealed class DefencePlan
     /// is asked only here, so the training cost is measured only for models with a row to compute.</summary>
     public DefenceRow Template(int model, string method, ExplanationDefence defence, IAttributionMethod defended, Func<double> extraSecondsPerEpoch)
     {
-        var training = Metadata[model].Training;
+        var training = TrainingRecord.From(Metadata[model].Training);
         return new DefenceRow
         {
             Model = DefenceEvaluation.ModelName(ModelPaths[model]), Method = method, Defence = defence.Name, MethodDescription = defended.Description,
             Attack = defence.AdaptiveAttack, Images = Indices.Count, K = K, Epsilon = Settings.TableEpsilon,
             Accuracy = Accuracy[model],
-            Regulariser = training?.GetValueOrDefault("regularizer") ?? "none",
-            Lambda = training?.GetValueOrDefault("lambda") ?? "0",
-            SecondsPerEpoch = SecondsPerEpoch(Metadata[model]),
+            Regulariser = training?.Regulariser ?? "none",
+            Lambda = training?.Lambda ?? "0",
+            SecondsPerEpoch = training?.EpochSeconds ?? double.NaN,
             ExtraSecondsPerEpoch = extraSecondsPerEpoch(),
         };
     }
@@ -160,16 +161,5 @@ internal sealed class DefencePlan
             ["settings"] = settings.DeepClone(), ["explanation_defence_models"] = key["explanation_defence_models"]?.DeepClone(),
             ["images"] = key["images"]!.DeepClone(), ["created_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         };
-    }
-
-    private static double SecondsPerEpoch(ModelMetadata metadata)
-    {
-        var t = metadata.Training;
-        if (t is null) return double.NaN;
-        if (t.TryGetValue("seconds_per_epoch", out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
-        if (t.TryGetValue("seconds", out var all) && t.TryGetValue("epochs", out var e)
-            && double.TryParse(all, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
-            && int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epochs) && epochs > 0) return seconds / epochs;
-        return double.NaN;
     }
 }

@@ -48,13 +48,12 @@ public static class TrainingCost
     public static ITrainingRegulariser? FromMetadata(ModelMetadata metadata, out string? why)
     {
         why = null;
-        var t = metadata.Training;
-        if (t is null) return null;
-        string? spec = t.GetValueOrDefault("regularizer_spec") ?? t.GetValueOrDefault("regularizer");
-        if (spec is null || spec == "none") return null;
-        if (!double.TryParse(t.GetValueOrDefault("lambda"), NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda))
+        var t = TrainingRecord.From(metadata.Training);
+        if (t is null || t.RegulariserSpec == "none") return null;
+        string spec = t.RegulariserSpec;
+        if (!double.TryParse(t.Lambda, NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda))
         {
-            why = $"its metadata records regulariser '{spec}' without a numeric lambda ('{t.GetValueOrDefault("lambda")}')";
+            why = $"its metadata records regulariser '{spec}' without a numeric lambda ('{t.Lambda}')";
             return null;
         }
         try { return TrainingRegularisers.Create(spec, lambda); }
@@ -71,12 +70,10 @@ public static class TrainingCost
     internal static double ExtraSecondsPerEpoch(string path, ModelMetadata metadata, ImageDataset data, out string? why)
     {
         why = null;
-        var t = metadata.Training;
-        if ((t?.GetValueOrDefault("regularizer") ?? "none") == "none") return 0;
+        var t = TrainingRecord.From(metadata.Training);
+        if (t is null || !t.Regularised) return 0;
         var regulariser = FromMetadata(metadata, out why);
-        if (regulariser is null || t is null
-            || !int.TryParse(t.GetValueOrDefault("train_images"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int images)
-            || !int.TryParse(t.GetValueOrDefault("batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) || batch < 1)
+        if (regulariser is null || t.TrainImages is not int images || t.BatchSize is not int batch || batch < 1)
         {
             why ??= "its metadata lacks train_images or batch_size, so the steps per epoch are unknown";
             return double.NaN;

@@ -62,6 +62,31 @@ public partial class OptionConsistencyTests
         option.HasDefaultValue ? option.GetDefaultValue()?.ToString() : null;
 
     [Theory]
+    [InlineData("attack", "--iterations", "0")]
+    [InlineData("attack", "--step", "-1")]
+    [InlineData("attack", "--beta", "0")]
+    [InlineData("attack", "--epsilon", "300")]
+    [InlineData("attack", "--batch-size", "0")]
+    [InlineData("explain", "--methods", "gradient,nope")]
+    [InlineData("explain", "--ig-steps", "0")]
+    [InlineData("defend", "--images", "0")]
+    [InlineData("defend", "--epsilons", "1,0")]
+    [InlineData("audit", "--epsilons", "1,x")]
+    [InlineData("influence", "--solver", "newton")]
+    [InlineData("influence-attack", "--attacks", "single-step,teleport")]
+    [InlineData("train", "--epochs", "0")]
+    [InlineData("train", "--activation", "tanh")]
+    public void OutOfRangeValues_AreParseErrors_NamingTheOption(string command, string option, string value)
+    {
+        var (code, output, err) = CliHarness.Run(command, option, value);
+        Assert.Equal(CliRunner.UserError, code);
+        Assert.Equal("", output);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("error: ", err);
+        Assert.Contains(option, err);
+    }
+
+    [Theory]
     [InlineData("explain", "--bogus", "1")]
     [InlineData("explain", "--ig-rule", "gauss_legendre")]
     [InlineData("nosuchcommand")]
