@@ -271,7 +271,7 @@ public sealed class RobustnessAudit
             ["model"] = _model.Metadata.Architecture + "|" + _model.Metadata.Preprocessing,
             ["data"] = $"{data.Name}|{data.Count}|{string.Join("/", data.ItemNames?.Take(1000) ?? [])}",
         };
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())))[..16];
+        return IO.RunManifest.Fingerprint(key, ["settings", "model", "data"]);
     }
 
     private static readonly JsonSerializerOptions PlanJson = new(StrictJson.Options)

@@ -101,7 +101,7 @@ public sealed class DefenceEvaluation
     /// <param name="cancellation">Stops between attacks; finished rows are kept.</param>
     public DefenceOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(directory);
+        using var folder = IO.FolderLock.Take(directory, "defend", "defence run");
         progress?.Report(new ProgressUpdate("defend", 0, 1, "selecting images every model classifies correctly"));
         var plan = DefencePlan.Make(_modelPaths, _test, _settings, _defences, ExplanationDefenceModels);
         var store = new DefenceRowStore(directory);

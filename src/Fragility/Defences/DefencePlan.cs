@@ -139,27 +139,29 @@ internal sealed class DefencePlan
         };
     }
 
-    /// <summary>run.json: settings, models (with their SHA-256), images and the command, and a fingerprint of
-    /// everything that changes a row (not the command or the time).</summary>
+    /// <summary>The manifest keys that change a row (the fingerprint's; not the command, the paths or the time).</summary>
+    public static IReadOnlyList<string> FingerprintKeys { get; } = ["settings", "model_sha256", "explanation_defence_models", "images", "dataset"];
+
+    /// <summary>run.json: settings, models (with their SHA-256), images and the command; stamped with its fingerprint
+    /// over <see cref="FingerprintKeys"/> by <see cref="IO.RunManifest"/>.</summary>
     public JsonObject Manifest(string command)
     {
         var settings = JsonSerializer.SerializeToNode(Settings with { Defences = Defences.Select(d => d.Name).ToArray() }, DefenceRowStore.Json)!.AsObject();
-        var models = new JsonArray(ModelPaths.Select(p => (JsonNode)new JsonObject
+        var hashes = ModelPaths.Select(IO.FileHash.Sha256).ToList();
+        var manifest = new JsonObject
         {
-            ["name"] = DefenceEvaluation.ModelName(p), ["path"] = Path.GetFullPath(p), ["sha256"] = IO.FileHash.Sha256(p),
-        }).ToArray());
-        var key = new JsonObject
-        {
-            ["settings"] = settings, ["models"] = new JsonArray(ModelPaths.Select(p => (JsonNode)JsonValue.Create(IO.FileHash.Sha256(p))).ToArray()),
+            ["command"] = command, ["dataset"] = Test.Name,
+            ["models"] = new JsonArray(ModelPaths.Select((p, i) => (JsonNode)new JsonObject
+            {
+                ["name"] = DefenceEvaluation.ModelName(p), ["path"] = Path.GetFullPath(p), ["sha256"] = hashes[i],
+            }).ToArray()),
+            ["model_sha256"] = new JsonArray(hashes.Select(h => (JsonNode)JsonValue.Create(h)).ToArray()),
+            ["settings"] = settings,
             ["explanation_defence_models"] = _explanationDefenceModels is null ? null : new JsonArray(_explanationDefenceModels.Order(StringComparer.Ordinal).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
-            ["images"] = new JsonArray(Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()), ["dataset"] = Test.Name,
+            ["images"] = new JsonArray(Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()),
+            ["created_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         };
-        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())))[..16];
-        return new JsonObject
-        {
-            ["fingerprint"] = fingerprint, ["command"] = command, ["dataset"] = Test.Name, ["models"] = models,
-            ["settings"] = settings.DeepClone(), ["explanation_defence_models"] = key["explanation_defence_models"]?.DeepClone(),
-            ["images"] = key["images"]!.DeepClone(), ["created_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-        };
+        IO.RunManifest.Stamp(manifest, FingerprintKeys);
+        return manifest;
     }
 }

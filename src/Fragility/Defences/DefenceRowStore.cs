@@ -43,17 +43,14 @@ internal sealed class DefenceRowStore
     public void Prepare(JsonObject manifest, bool overwrite)
     {
         string runPath = Path.Combine(_directory, DefenceEvaluation.RunFile);
-        if (File.Exists(runPath) && !overwrite)
+        Directory.CreateDirectory(_directory);
+        if (overwrite)
         {
-            string? previous = null;
-            try { previous = JsonNode.Parse(File.ReadAllText(runPath))?["fingerprint"]?.GetValue<string>(); }
-            catch (JsonException) { }
-            if (previous != manifest["fingerprint"]!.GetValue<string>())
-                throw new FragilityException($"'{_directory}' holds a defence run with other settings, models or images. Use another --out folder, or --overwrite to replace it.");
+            if (Directory.Exists(_rows)) Directory.Delete(_rows, recursive: true);
+            RunManifest.Write(runPath, manifest);
         }
-        if (overwrite && Directory.Exists(_rows)) Directory.Delete(_rows, recursive: true);
+        else RunManifest.Prepare(runPath, manifest, DefencePlan.FingerprintKeys, "a defence run");
         Directory.CreateDirectory(_rows);
-        File.WriteAllText(runPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The file name stem of a row: its names with unsafe characters replaced, and a short hash.</summary>

@@ -58,7 +58,7 @@ public static class InfluenceAttackSweep
         options.Validate();
         if (options.Attacks.Select(a => (a.TopHelpful, a.KeepTop, a.Steps, a.StepSize, a.SoftplusBeta, a.Seed)).Distinct().Count() > 1)
             throw new FragilityException("All attacks of one run must share --top, --steps, --step-size, --beta and --seed.");
-        Directory.CreateDirectory(outDir);
+        using var folder = IO.FolderLock.Take(outDir, "influence-attack", "influence attack run");
         CheckOrWriteRun(outDir, run);
         using var results = InfluenceResultsFile.Open(Path.Combine(outDir, InfluenceResultsFile.FileName));
         var attack = new InfluenceAttack(setup.Features, setup.Influence);
@@ -137,22 +137,6 @@ public static class InfluenceAttackSweep
         File.WriteAllText(Path.Combine(outDir, Reporting.FolderSection.DescriptionFile), description.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static void CheckOrWriteRun(string outDir, JsonObject run)
-    {
-        string path = Path.Combine(outDir, RunFileName);
-        if (File.Exists(path))
-        {
-            JsonObject? old;
-            try { old = JsonNode.Parse(File.ReadAllText(path)) as JsonObject; }
-            catch (JsonException) { old = null; }
-            if (old is null) throw new FragilityException($"'{path}' is corrupt: delete the run folder '{outDir}' or choose another --out.");
-            foreach (var key in FingerprintKeys)
-            {
-                string a = old[key]?.ToJsonString() ?? "null", b = run[key]?.ToJsonString() ?? "null";
-                if (a != b)
-                    throw new FragilityException($"The results in '{outDir}' were made with {key} = {a}, this run has {b}: choose another --out, or delete the folder to start over.");
-            }
-        }
-        File.WriteAllText(path, run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
+    private static void CheckOrWriteRun(string outDir, JsonObject run) =>
+        IO.RunManifest.Prepare(Path.Combine(outDir, RunFileName), run, FingerprintKeys, "an influence attack run", "choose another --out, or delete the folder to start over");
 }
