@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
 using Fragility.Attacks;
 using Fragility.Attribution;
-using Fragility.Data;
 using Fragility.Experiments;
 using Fragility.Metrics;
-using Fragility.Models;
-using Fragility.Tests.Attacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,52 +10,20 @@ namespace Fragility.Tests.Experiments;
 
 /// <summary>The sweep's choice of metrics (SweepSettings.Metrics, the CLI's --metrics): the default writes what it
 /// always wrote, a subset writes exactly its columns, and a folder resumes only with the choice it started with.</summary>
-public sealed class SweepMetricsTests : OneTorchThread
+public sealed partial class FragilitySweepTests
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"fragility-sweep-metrics-{Guid.NewGuid():N}");
-    private readonly Classifier _model;
-
-    public SweepMetricsTests() => _model = AttackTestModels.Trained();
-
-    private static readonly SweepSettings Small = new()
+    // Its own settings, not Small's with changes: static initialisers of partial files run in no given order.
+    private static readonly SweepSettings OneMethod = new()
     {
-        Methods = ["gradient"], Attacks = ["random", "topk"], Epsilons = [2, 4], Images = 3,
-        Iterations = 2, Step = 1, K = 10, BatchSize = 2, ArrayImages = 0,
+        Methods = ["gradient"], Attacks = ["random", "topk"], Epsilons = [2, 4], Images = 3, Iterations = 2, Step = 1, K = 10, BatchSize = 2, ArrayImages = 0,
     };
 
     private static readonly string[] Common = ["image", "item", "label", "label_name", "method", "attack", "epsilon", "k"];
     private static readonly string[] After = ["label_after", "label_kept", "confidence_before", "confidence_after", "linf", "failed", "seconds"];
 
-    private static IAttributionMethod Methods(string name, int steps) => new SimpleGradient();
-
-    private SelectedInputs Inputs(int count)
-    {
-        var (images, labels) = AttackTestModels.Blobs(8, seed: 41);
-        using var data = new ImageDataset("blobs", images, labels, ["class0", "class1", "class2"]);
-        return SweepInputs.FirstCorrect(_model, data, count);
-    }
-
-    private void Run(string dir, SweepSettings settings)
-    {
-        using var inputs = Inputs(settings.Images);
-        new FragilitySweep(_model, inputs, settings, Methods, new SweepProvenance("fragility sweep (test)", "")).Run(dir);
-    }
-
-    private static List<JsonObject> Lines(string dir) =>
-        File.ReadAllLines(Path.Combine(dir, SweepFiles.ResultsFile)).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
-
     private static JsonObject RunFile(string dir) => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepFiles.RunFile)))!;
 
-    private static string Key(JsonObject o) => $"{o["image"]}|{o["method"]}|{o["attack"]}|{o["epsilon"]}";
-
-    private static string WithoutTiming(JsonObject o)
-    {
-        var c = (JsonObject)o.DeepClone();
-        c.Remove("seconds");
-        return c.ToJsonString();
-    }
-
-    private static string[] CsvWithoutTiming(string dir)
+    private static string[] CsvContent(string dir)
     {
         var lines = File.ReadAllLines(Path.Combine(dir, SweepFiles.SummaryFile));
         int seconds = Array.IndexOf(lines[0].Split(','), "seconds_mean");
@@ -69,15 +34,15 @@ public sealed class SweepMetricsTests : OneTorchThread
     public void TheDefaultSetGivenExplicitly_WritesWhatTheDefaultWrites_AndTheSameFingerprint()
     {
         string byDefault = Path.Combine(_root, "default"), explicitly = Path.Combine(_root, "explicit");
-        Run(byDefault, Small);
-        Run(explicitly, Small with { Metrics = ["center_shift", "kendall", "Spearman", "topk_intersection"] });
+        Run(byDefault, OneMethod);
+        Run(explicitly, OneMethod with { Metrics = ["center_shift", "kendall", "Spearman", "topk_intersection"] });
 
         var a = Lines(byDefault);
         var b = Lines(explicitly);
         Assert.Equal(12, a.Count);
         Assert.All(a, l => Assert.Equal([.. Common, "topk_intersection", "spearman", "kendall", "center_shift", .. After], l.Select(kv => kv.Key).ToArray()));
-        Assert.Equal(a.Select(WithoutTiming), b.Select(WithoutTiming));
-        Assert.Equal(CsvWithoutTiming(byDefault), CsvWithoutTiming(explicitly));
+        Assert.Equal(a.Select(Content), b.Select(Content));
+        Assert.Equal(CsvContent(byDefault), CsvContent(explicitly));
         Assert.Equal(Fragility.Reporting.SweepSummary.CsvColumns, File.ReadLines(Path.Combine(byDefault, SweepFiles.SummaryFile)).First().Split(','));
         var run = RunFile(byDefault);
         Assert.False(run.ContainsKey("metrics"));
@@ -89,8 +54,8 @@ public sealed class SweepMetricsTests : OneTorchThread
     public void ASubset_WritesExactlyItsColumns_TheSameValues_AndRecordsTheChoiceAndItsSettings()
     {
         string full = Path.Combine(_root, "full"), subset = Path.Combine(_root, "subset");
-        Run(full, Small);
-        var settings = Small with { Metrics = ["deletion_auc", "spearman", "max_sensitivity", "avg_sensitivity"], SensitivityRadius = 6, SensitivitySamples = 3 };
+        Run(full, OneMethod);
+        var settings = OneMethod with { Metrics = ["deletion_auc", "spearman", "max_sensitivity", "avg_sensitivity"], SensitivityRadius = 6, SensitivitySamples = 3 };
         Run(subset, settings);
 
         var lines = Lines(subset);
@@ -126,7 +91,7 @@ public sealed class SweepMetricsTests : OneTorchThread
     public void MaxSensitivity_InTheSweep_IsTheMetricOnThatImageAlone_WithItsPerImageSeed()
     {
         string dir = Path.Combine(_root, "sensitivity");
-        var settings = Small with { Metrics = ["max_sensitivity"], Attacks = ["random"], Epsilons = [2], SensitivitySamples = 4 };
+        var settings = OneMethod with { Metrics = ["max_sensitivity"], Attacks = ["random"], Epsilons = [2], SensitivitySamples = 4 };
         Run(dir, settings);
         using var inputs = Inputs(settings.Images);
         var lines = Lines(dir);
@@ -148,7 +113,7 @@ public sealed class SweepMetricsTests : OneTorchThread
     {
         string dir = Path.Combine(_root, "sanity");
         var before = _model.parameters().Select(p => p.detach().clone()).ToList();
-        Run(dir, Small with { Metrics = ["topk_intersection", "insertion_auc", "randomisation_spearman"] });
+        Run(dir, OneMethod with { Metrics = ["topk_intersection", "insertion_auc", "randomisation_spearman"] });
         Assert.All(_model.parameters().Zip(before), p => Assert.True(p.First.detach().eq(p.Second).all().item<bool>()));
         var lines = Lines(dir);
         Assert.All(lines, l => Assert.InRange(l["randomisation_spearman"]!.GetValue<double>(), -1, 1));
@@ -161,9 +126,9 @@ public sealed class SweepMetricsTests : OneTorchThread
     public void ResumingWithAnotherChoice_IsRefused_NamingTheChoiceToResumeWith()
     {
         string dir = Path.Combine(_root, "resume");
-        var chosen = Small with { Metrics = ["spearman", "max_sensitivity"], SensitivitySamples = 2 };
+        var chosen = OneMethod with { Metrics = ["spearman", "max_sensitivity"], SensitivitySamples = 2 };
         Run(dir, chosen);
-        var e = Assert.Throws<FragilityException>(() => Run(dir, Small));
+        var e = Assert.Throws<FragilityException>(() => Run(dir, OneMethod));
         Assert.Contains("--metrics spearman,max_sensitivity, not topk_intersection,spearman,kendall,center_shift", e.Message);
         Assert.Contains("rerun with --metrics spearman,max_sensitivity", e.Message);
         // The noise settings are part of the fingerprint too.
@@ -176,17 +141,10 @@ public sealed class SweepMetricsTests : OneTorchThread
     [Fact]
     public void BadChoices_AreClearErrors()
     {
-        Assert.Contains("unknown metric 'nope'. Allowed values: topk_intersection", Assert.Throws<FragilityException>(() => (Small with { Metrics = ["nope"] }).Validate(28, 28)).Message);
-        Assert.Contains("--metrics is empty", Assert.Throws<FragilityException>(() => (Small with { Metrics = [] }).Validate(28, 28)).Message);
-        Assert.Contains("twice", Assert.Throws<FragilityException>(() => (Small with { Metrics = ["spearman", "SPEARMAN"] }).Validate(28, 28)).Message);
-        Assert.Contains("--sensitivity-radius", Assert.Throws<FragilityException>(() => (Small with { SensitivityRadius = 0 }).Validate(28, 28)).Message);
-        Assert.Contains("--sensitivity-samples", Assert.Throws<FragilityException>(() => (Small with { SensitivitySamples = 0 }).Validate(28, 28)).Message);
-    }
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        _model.Dispose();
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+        Assert.Contains("unknown metric 'nope'. Allowed values: topk_intersection", Assert.Throws<FragilityException>(() => (OneMethod with { Metrics = ["nope"] }).Validate(28, 28)).Message);
+        Assert.Contains("--metrics is empty", Assert.Throws<FragilityException>(() => (OneMethod with { Metrics = [] }).Validate(28, 28)).Message);
+        Assert.Contains("twice", Assert.Throws<FragilityException>(() => (OneMethod with { Metrics = ["spearman", "SPEARMAN"] }).Validate(28, 28)).Message);
+        Assert.Contains("--sensitivity-radius", Assert.Throws<FragilityException>(() => (OneMethod with { SensitivityRadius = 0 }).Validate(28, 28)).Message);
+        Assert.Contains("--sensitivity-samples", Assert.Throws<FragilityException>(() => (OneMethod with { SensitivitySamples = 0 }).Validate(28, 28)).Message);
     }
 }
