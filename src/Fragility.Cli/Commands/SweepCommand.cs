@@ -38,20 +38,19 @@ public sealed class SweepCommand : ICliCommand
             Description = "Metrics written on each result line, comma-separated, by category: " +
                 string.Join("; ", Enum.GetValues<MetricCategory>().Select(c => $"{c.ToString().ToLowerInvariant()} {string.Join(", ", MetricCatalogue.Names(c))}")) +
                 ". Similarity compares the clean and the attacked map; the others describe the clean input's map and repeat on each of its lines " +
-                "(see docs/metrics.md). A sweep resumes only with the metrics it started with. " +
-                $"Default: {string.Join(",", MetricCatalogue.DefaultNames)}.",
+                "(see docs/metrics.md). The default is what sweeps have always written; a sweep resumes only with the metrics it started with.",
             DefaultValueFactory = _ => string.Join(",", MetricCatalogue.DefaultNames),
-        };
+        }.ListOf([.. MetricCatalogue.All.Select(m => m.Name)]);
         var sensitivityRadius = new Option<double>("--sensitivity-radius")
         {
-            Description = "Noise radius of max_sensitivity, avg_sensitivity and local_lipschitz in pixel units of the 0-255 scale (uniform in the L-infinity ball). Default: 8, the paper's largest epsilon.",
-            DefaultValueFactory = _ => 8,
-        };
+            Description = "Noise radius of max_sensitivity, avg_sensitivity and local_lipschitz in pixel units of the 0-255 scale (uniform in the L-infinity ball; 8 is the paper's largest epsilon).",
+            DefaultValueFactory = _ => new SweepSettings().SensitivityRadius,
+        }.Above(0.0, 255.0);
         var sensitivitySamples = new Option<int>("--sensitivity-samples")
         {
-            Description = "Noise draws per image of max_sensitivity, avg_sensitivity and local_lipschitz. Default: 10.",
-            DefaultValueFactory = _ => 10,
-        };
+            Description = "Noise draws per image of max_sensitivity, avg_sensitivity and local_lipschitz.",
+            DefaultValueFactory = _ => new SweepSettings().SensitivitySamples,
+        }.AtLeast(1);
         var shared = new AttackCliOptions();
         var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
         var output = CommonOptions.Out("sweep");

@@ -152,7 +152,7 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
 
         (code, _, err) = CliHarness.Run("sweep", "--model", _model, "--dataset", "sample", "--metrics", "spearman,jaccard", "--out", Path.Combine(_root, "bad"));
         Assert.Equal(CliRunner.UserError, code);
-        Assert.Equal("error: --metrics: unknown metric 'jaccard'. Allowed values: " + string.Join(", ", metrics) + ".", err.Trim());
+        Assert.Equal("error: --metrics has an unknown value 'jaccard': use " + string.Join(", ", metrics) + ". See 'fragility sweep --help'.", err.Trim());
         Assert.False(Directory.Exists(Path.Combine(_root, "bad")));
     }
 
