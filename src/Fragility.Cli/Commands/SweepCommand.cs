@@ -6,6 +6,7 @@ using Fragility.Cli.Infrastructure;
 using Fragility.Data;
 using Fragility.Experiments;
 using Fragility.Experiments.Sharding;
+using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Reporting;
 using Fragility.Runtime;
@@ -32,6 +33,24 @@ public sealed class SweepCommand : ICliCommand
         var methods = new Option<string>("--methods") { Description = $"Attribution methods, comma-separated: {string.Join(", ", AttributionMethods.Names)}. Default: gradient,ig,deeplift.", DefaultValueFactory = _ => "gradient,ig,deeplift" };
         var attacks = new Option<string>("--attacks") { Description = "Attacks, comma-separated: random, random_walk, topk, mass_center, targeted. Default: random,topk,mass_center.", DefaultValueFactory = _ => "random,topk,mass_center" };
         var epsilons = CommonOptions.Epsilons("The grid's perturbation sizes (the default is the paper's).");
+        var metrics = new Option<string>("--metrics")
+        {
+            Description = "Metrics written on each result line, comma-separated, by category: " +
+                string.Join("; ", Enum.GetValues<MetricCategory>().Select(c => $"{c.ToString().ToLowerInvariant()} {string.Join(", ", MetricCatalogue.Names(c))}")) +
+                ". Similarity compares the clean and the attacked map; the others describe the clean input's map and repeat on each of its lines " +
+                "(see docs/metrics.md). The default is what sweeps have always written; a sweep resumes only with the metrics it started with.",
+            DefaultValueFactory = _ => string.Join(",", MetricCatalogue.DefaultNames),
+        }.ListOf([.. MetricCatalogue.All.Select(m => m.Name)]);
+        var sensitivityRadius = new Option<double>("--sensitivity-radius")
+        {
+            Description = "Noise radius of max_sensitivity, avg_sensitivity and local_lipschitz in pixel units of the 0-255 scale (uniform in the L-infinity ball; 8 is the paper's largest epsilon).",
+            DefaultValueFactory = _ => new SweepSettings().SensitivityRadius,
+        }.Above(0.0, 255.0);
+        var sensitivitySamples = new Option<int>("--sensitivity-samples")
+        {
+            Description = "Noise draws per image of max_sensitivity, avg_sensitivity and local_lipschitz.",
+            DefaultValueFactory = _ => new SweepSettings().SensitivitySamples,
+        }.AtLeast(1);
         var shared = new AttackCliOptions();
         var arrayImages = new Option<int>("--array-images") { Description = "How many images (the first ones) get .npy arrays in DIR/arrays (clean and perturbed images and maps), to bound disk use; 0 for none. Default: 32.", DefaultValueFactory = _ => 32 };
         var output = CommonOptions.Out("sweep");
@@ -50,7 +69,7 @@ public sealed class SweepCommand : ICliCommand
             "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
             "DIR/arrays/*.npy, DIR/summary.csv and DIR/figure.png. Re-running the same command resumes an interrupted sweep; different settings on the same DIR are refused.")
         {
-            model, dataset, data, images, methods, attacks, epsilons,
+            model, dataset, data, images, methods, attacks, epsilons, metrics, sensitivityRadius, sensitivitySamples,
         };
         shared.AddTo(cmd);
         foreach (Option o in new Option[] { arrayImages, output, shard, overwrite, threads, device, jobs }) cmd.Options.Add(o);
@@ -71,6 +90,8 @@ public sealed class SweepCommand : ICliCommand
                 BatchSize = pr.GetValue(shared.BatchSize), IgSteps = pr.GetValue(shared.IgSteps), AttackSteps = pr.GetValue(shared.AttackSteps),
                 Target = shared.Target(pr), ArrayImages = pr.GetValue(arrayImages),
                 CriterionIg = CriterionQuadrature.Parse(pr.GetValue(shared.CriterionIg)!),
+                Metrics = MetricCatalogue.Canonical(Lists.Split(pr.GetValue(metrics)!, "--metrics")),
+                SensitivityRadius = pr.GetValue(sensitivityRadius), SensitivitySamples = pr.GetValue(sensitivitySamples),
             };
             settings.Validate(p.Height, p.Width);
             var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();

@@ -61,10 +61,9 @@ public static class AttackExperiment
             using var clean = CleanReference.Compute(model, evaluation, batch);
             using var result = attack.Run(clean, positions, cancellation);
             double seconds = clock.Elapsed.TotalSeconds / count;
-            var topk = MapRows.Compare(new TopKIntersection(k), clean.Maps, result.PerturbedMaps);
-            var spearman = MapRows.Compare(new SpearmanRankCorrelation(), clean.Maps, result.PerturbedMaps);
-            var kendall = MapRows.Compare(new KendallTauB(), clean.Maps, result.PerturbedMaps);
-            var shift = MapRows.Compare(new CenterOfMassShift(), clean.Maps, result.PerturbedMaps);
+            // The sweep's default metrics, from the one catalogue.
+            double[] Pair(string name) => MetricCatalogue.MapComparison(name, h, w, k).CompareRows(clean.Maps, result.PerturbedMaps);
+            var (topk, spearman, kendall, shift) = (Pair(MetricCatalogue.TopK), Pair(MetricCatalogue.Spearman), Pair(MetricCatalogue.Kendall), Pair(MetricCatalogue.CenterShift));
             for (int j = 0; j < count; j++)
             {
                 using var scope = torch.NewDisposeScope();

@@ -34,7 +34,11 @@ public sealed class FragilitySweep
     [
         "model_sha256", "architecture", "dataset", "images", "image_indices", "methods", "method_descriptions", "attacks",
         "epsilons", "iterations", "step", "k", "beta", "seed", "ig_steps", "attack_steps", "criterion", "target", "criterion_ig",
+        SweepMetrics.MetricsKey, SweepMetrics.SettingsKey,
     ];
+
+    // Keys in the fingerprint only when run.json has them, so sweeps that do not use them keep their earlier fingerprint.
+    private static readonly HashSet<string> OptionalFingerprintKeys = ["criterion_ig", SweepMetrics.MetricsKey, SweepMetrics.SettingsKey];
 
     private readonly Classifier _model;
     private readonly SelectedInputs _inputs;
@@ -42,6 +46,7 @@ public sealed class FragilitySweep
     private readonly SweepMethodFactory _methods;
     private readonly SweepProvenance _provenance;
     private readonly SweepShard? _shard;
+    private readonly SweepMetrics _metrics;
     private readonly int _first, _owned;
 
     /// <summary>Prepares a sweep.</summary>
@@ -62,6 +67,7 @@ public sealed class FragilitySweep
         _methods = methods;
         _provenance = provenance;
         K = settings.K ?? TopKIntersection.DefaultK(p.Height, p.Width);
+        _metrics = new SweepMetrics(model, _settings, K, p.Height, p.Width);
         _shard = shard;
         (_first, _owned) = shard?.Positions(inputs.Count, settings.BatchSize) ?? (0, inputs.Count);
     }
@@ -121,6 +127,7 @@ public sealed class FragilitySweep
                 cancellation.ThrowIfCancellationRequested();
                 using var batch = _inputs.Images.Images.narrow(0, start, count);
                 using var clean = CleanReference.Compute(_model, method.Evaluation, batch);
+                var explanationMetrics = _metrics.OfCleanExplanations(clean, method.Evaluation, method.Name, positions.Select(p => _inputs.Indices[p]).ToArray());
                 for (int b = 0; b < count; b++)
                 {
                     if (positions[b] >= _settings.ArrayImages) continue;
@@ -140,7 +147,7 @@ public sealed class FragilitySweep
                         progress?.Report(new ProgressUpdate("sweep", done, total,
                             $"{method.Name} {attackName} eps {SweepFiles.Epsilon(epsilon)}, images {start + 1}-{start + count} of {_inputs.Count}",
                             Resumed: resumed, Kind: kind, RemainingByKind: new Dictionary<string, long>(remaining)));
-                        RunCell(directory, log, clean, positions, todo, method.Name, method.Evaluation, method.Gradient, attackName, epsilon, cancellation);
+                        RunCell(directory, log, clean, explanationMetrics, positions, todo, method.Name, method.Evaluation, method.Gradient, attackName, epsilon, cancellation);
                         done += todo.Length;
                         run += todo.Length;
                         remaining[kind] -= todo.Length;
@@ -167,7 +174,7 @@ public sealed class FragilitySweep
             PaperFigure.Save(summary, Path.Combine(directory, SweepFiles.FigureFile), title);
     }
 
-    private void RunCell(string directory, ResultsLog log, CleanReference clean, int[] positions, int[] todo, string methodName,
+    private void RunCell(string directory, ResultsLog log, CleanReference clean, Dictionary<string, double[]> explanationMetrics, int[] positions, int[] todo, string methodName,
         IAttributionMethod evaluation, IAttributionMethod gradient, string attackName, double epsilon, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
@@ -177,10 +184,7 @@ public sealed class FragilitySweep
         var indices = positions.Select(p => _inputs.Indices[p]).ToArray();
         var attack = AttackFactory.Create(attackName, _model, evaluation, _settings.AttackSettingsFor(epsilon), gradient, _settings.Target, _settings.CriterionFor(evaluation));
         using var result = attack.Run(reference, indices, cancellation);
-        var topk = MapRows.Compare(new TopKIntersection(K), reference.Maps, result.PerturbedMaps);
-        var spearman = MapRows.Compare(new SpearmanRankCorrelation(), reference.Maps, result.PerturbedMaps);
-        var kendall = MapRows.Compare(new KendallTauB(), reference.Maps, result.PerturbedMaps);
-        var shift = MapRows.Compare(new CenterOfMassShift(), reference.Maps, result.PerturbedMaps);
+        var pairMetrics = _metrics.OfMapPairs(reference.Maps, result.PerturbedMaps);
         double seconds = clock.Elapsed.TotalSeconds / positions.Length;
         foreach (int j in todo)
         {
@@ -194,15 +198,14 @@ public sealed class FragilitySweep
             }
             var o = result.Outcomes[j];
             var names = _inputs.Images.ClassNames;
-            log.Append(new ResultRecord
+            log.Append(SweepMetrics.Fill(new ResultRecord
             {
                 Image = image, Item = _inputs.Item(position), Label = (int)o.LabelBefore,
                 LabelName = o.LabelBefore >= 0 && o.LabelBefore < names.Count ? names[(int)o.LabelBefore] : null,
                 Method = methodName, Attack = attackName, Epsilon = epsilon, K = K,
-                TopkIntersection = topk[j], Spearman = spearman[j], Kendall = kendall[j], CenterShift = shift[j],
                 LabelAfter = (int)o.LabelAfter, LabelKept = o.LabelKept, ConfidenceBefore = o.ConfidenceBefore, ConfidenceAfter = o.ConfidenceAfter,
                 Linf = o.LinfPixels, Failed = o.Failed, Seconds = seconds,
-            });
+            }, j, pairMetrics, explanationMetrics));
         }
     }
 
@@ -292,6 +295,7 @@ public sealed class FragilitySweep
         };
         // Only when some method scores with it, so sweeps with the paper's criterion keep their earlier fingerprint.
         if (cheapCriterion) o["criterion_ig"] = _settings.CriterionIg!.ToString();
+        _metrics.Manifest(o);
         o["fingerprint"] = Fingerprint(o);
         return o;
     }
@@ -303,7 +307,7 @@ public sealed class FragilitySweep
     {
         var key = new JsonObject();
         foreach (string k in FingerprintKeys)
-            if (k != "criterion_ig" || manifest.ContainsKey(k)) key[k] = manifest[k]?.DeepClone();
+            if (!OptionalFingerprintKeys.Contains(k) || manifest.ContainsKey(k)) key[k] = manifest[k]?.DeepClone();
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString()));
         return Convert.ToHexStringLower(hash)[..16];
     }
@@ -344,6 +348,12 @@ public sealed class FragilitySweep
                         "another --batch-size?): rerun with the first run's --batch-size, or --overwrite to start this shard over.");
                 return;
             }
+            // The metrics first: a different choice is the likeliest difference once --metrics is in use, and its fix is specific.
+            var storedMetrics = SweepMetrics.Stored(stored);
+            var askedMetrics = SweepMetrics.Stored(manifest);
+            if (!storedMetrics.SequenceEqual(askedMetrics))
+                throw new FragilityException($"'{directory}' holds a sweep that computed --metrics {string.Join(",", storedMetrics)}, not {string.Join(",", askedMetrics)}: " +
+                    $"rerun with --metrics {string.Join(",", storedMetrics)} to resume it, use another --out, or --overwrite to replace it.");
             var differences = FingerprintKeys
                 .Where(k => (stored[k]?.ToJsonString() ?? "null") != (manifest[k]?.ToJsonString() ?? "null"))
                 .Select(k => $"{k} {Short(stored[k])} -> {Short(manifest[k])}").ToList();

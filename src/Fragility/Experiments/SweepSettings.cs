@@ -1,6 +1,7 @@
 using System.Globalization;
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.Metrics;
 
 namespace Fragility.Experiments;
 
@@ -73,6 +74,17 @@ public sealed record SweepSettings
     /// <summary>How many images (the first ones) get .npy arrays in arrays/; default 32, 0 for none.</summary>
     public int ArrayImages { get; init; } = 32;
 
+    /// <summary>The metrics written on each result line, by catalogue name (<see cref="MetricCatalogue"/>); default the
+    /// paper's three and Kendall tau-b (<see cref="MetricCatalogue.DefaultNames"/>), the columns every sweep has written.</summary>
+    public IReadOnlyList<string> Metrics { get; init; } = MetricCatalogue.DefaultNames;
+
+    /// <summary>L-infinity radius of the noise of the robustness metrics, in pixel units of the 0-255 scale; default 8,
+    /// the paper's largest epsilon, so that they measure random noise as large as the largest attack.</summary>
+    public double SensitivityRadius { get; init; } = 8;
+
+    /// <summary>Noise draws of the robustness metrics per image; default 10 (Captum's sensitivity_max default).</summary>
+    public int SensitivitySamples { get; init; } = 10;
+
     /// <summary>The attack settings of one epsilon.</summary>
     public AttackSettings AttackSettingsFor(double epsilon) => new()
     {
@@ -85,7 +97,13 @@ public sealed record SweepSettings
         if (Methods.Count == 0) throw new FragilityException("--methods is empty: give at least one method, e.g. gradient,ig,deeplift.");
         if (Attacks.Count == 0) throw new FragilityException("--attacks is empty: give at least one attack, e.g. random,topk,mass_center.");
         if (Epsilons.Count == 0) throw new FragilityException("--epsilons is empty: give at least one epsilon in (0, 255], e.g. 1,2,4,8.");
+        if (Metrics.Count == 0) throw new FragilityException($"--metrics is empty: give at least one of {string.Join(", ", MetricCatalogue.All.Select(m => m.Name))}.");
         Duplicates(Methods, "--methods");
+        Duplicates(Metrics, "--metrics");
+        MetricCatalogue.Canonical(Metrics);
+        if (!double.IsFinite(SensitivityRadius) || SensitivityRadius <= 0)
+            throw new FragilityException($"--sensitivity-radius must be positive, in pixel units of the 0-255 scale (default 8), got {SensitivityRadius}.");
+        if (SensitivitySamples < 1) throw new FragilityException($"--sensitivity-samples must be at least 1 (default 10), got {SensitivitySamples}.");
         Duplicates(Attacks.Select(AttackNames.Canonical).ToList(), "--attacks");
         Duplicates(Epsilons.Select(e => e.ToString("R", CultureInfo.InvariantCulture)).ToList(), "--epsilons");
         if (Images < 1) throw new FragilityException($"--images must be at least 1, got {Images}.");

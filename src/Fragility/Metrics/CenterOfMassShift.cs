@@ -35,6 +35,16 @@ public sealed class CenterOfMassShift : IMapComparison
         return Math.Sqrt((r0 - r1) * (r0 - r1) + (c0 - c1) * (c0 - c1));
     }
 
+    /// <summary>The shift of each row pair of two batches of maps [N, H, W]: the distance of their batched
+    /// centroids (<see cref="CenterOfMass(Tensor)"/>) in float64.</summary>
+    public double[] CompareRows(Tensor clean, Tensor perturbed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var c0 = CenterOfMass(clean.detach().to(ScalarType.Float64));
+        var c1 = CenterOfMass(perturbed.detach().to(ScalarType.Float64));
+        return (c0 - c1).pow(2).sum(1).sqrt().cpu().data<double>().ToArray();
+    }
+
     /// <summary>
     /// The saliency-weighted centroid <c>sum_p S_p (row_p, col_p) / sum_p S_p</c> of a non-negative row-major
     /// map, in pixels (row 0 and column 0 at the top-left pixel), accumulated in float64. An all-zero map gives

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Fragility.Metrics;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Fragility.Metrics;
 /// </remarks>
 public interface IMapComparison
 {
-    /// <summary>Short registry name of the metric (see <see cref="MapComparisons.ByName"/>), e.g. "spearman".</summary>
+    /// <summary>Short name of the metric, e.g. "spearman" (its catalogue name is in <see cref="MetricCatalogue"/>).</summary>
     string Name { get; }
 
     /// <summary>
@@ -28,4 +30,11 @@ public interface IMapComparison
     /// <param name="height">Map height in pixels.</param>
     /// <param name="width">Map width in pixels.</param>
     double Compare(ReadOnlySpan<float> clean, ReadOnlySpan<float> perturbed, int height, int width);
+
+    /// <summary>
+    /// The metric of each row pair of two batches of maps [N, H, W] (clean, perturbed; any floating dtype and device),
+    /// one value per row in batch order. By default <see cref="Compare"/> on each pair; top-k intersection and the
+    /// centre shift use their batched tensor forms, which agree with it.
+    /// </summary>
+    double[] CompareRows(Tensor clean, Tensor perturbed) => MapPairs.Compare(this, clean, perturbed);
 }

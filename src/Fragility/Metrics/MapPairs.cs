@@ -3,13 +3,17 @@ using static TorchSharp.torch;
 
 namespace Fragility.Metrics;
 
-/// <summary>The three robustness metrics of the paper for each pair of maps of two batches [N, H, W].</summary>
+/// <summary>Map metrics for each pair of maps of two batches [N, H, W].</summary>
 internal static class MapPairs
 {
-    /// <summary>metric(a[i], b[i]) for each i.</summary>
+    /// <summary>metric(a[i], b[i]) for each i, by <see cref="IMapComparison.Compare"/> on the CPU copies (the default
+    /// of <see cref="IMapComparison.CompareRows"/>).</summary>
     public static double[] Compare(IMapComparison metric, Tensor a, Tensor b)
     {
+        if (a.dim() != 3 || !a.shape.SequenceEqual(b.shape))
+            throw new ArgumentException($"maps must be two [N,H,W] tensors of the same shape, got [{string.Join(",", a.shape)}] and [{string.Join(",", b.shape)}]");
         int n = (int)a.shape[0], h = (int)a.shape[1], w = (int)a.shape[2], p = h * w;
+        using var scope = torch.NewDisposeScope();
         var x = a.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var y = b.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var result = new double[n];
@@ -18,14 +22,7 @@ internal static class MapPairs
     }
 
     /// <summary>Top-k intersection, Spearman and centre shift (pixels) of each pair.</summary>
-    public static (double[] TopK, double[] Spearman, double[] Shift) All(Tensor clean, Tensor perturbed, int k)
-    {
-        using var scope = torch.NewDisposeScope();
-        var topk = TopKIntersection.Batch(clean.detach().flatten(1), perturbed.detach().flatten(1), k);
-        var spearman = Compare(new SpearmanRankCorrelation(), clean, perturbed);
-        var c0 = CenterOfMassShift.CenterOfMass(clean.detach().to(ScalarType.Float64));
-        var c1 = CenterOfMassShift.CenterOfMass(perturbed.detach().to(ScalarType.Float64));
-        var shift = (c0 - c1).pow(2).sum(1).sqrt().cpu().data<double>().ToArray();
-        return (topk, spearman, shift);
-    }
+    public static (double[] TopK, double[] Spearman, double[] Shift) All(Tensor clean, Tensor perturbed, int k) =>
+        (new TopKIntersection(k).CompareRows(clean, perturbed), Compare(new SpearmanRankCorrelation(), clean, perturbed),
+            new CenterOfMassShift().CompareRows(clean, perturbed));
 }

@@ -1,3 +1,4 @@
+using Fragility.Attribution;
 using Fragility.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,8 +59,20 @@ public static class ParameterRandomisation
     /// <summary>Spearman rank correlation of each pair of maps [N, H, W] (trained, randomised).</summary>
     public static double[] Similarity(Tensor trainedMaps, Tensor randomisedMaps)
     {
-        if (trainedMaps.dim() != 3 || !trainedMaps.shape.SequenceEqual(randomisedMaps.shape))
-            throw new ArgumentException($"maps must be two [N,H,W] tensors of the same shape, got [{string.Join(",", trainedMaps.shape)}] and [{string.Join(",", randomisedMaps.shape)}]");
         return MapPairs.Compare(new SpearmanRankCorrelation(), trainedMaps, randomisedMaps);
+    }
+
+    /// <summary>
+    /// The whole check on one batch: the maps [N, H, W] of <paramref name="method"/> on the ReLU network with every
+    /// parameter re-drawn (<see cref="Temporarily"/>, seed <paramref name="seed"/>) for the trained model's
+    /// <paramref name="labels"/> (as Adebayo et al.), compared with <paramref name="trainedMaps"/> by <see cref="Similarity"/>.
+    /// The trained parameters are back when it returns.
+    /// </summary>
+    public static double[] Check(Classifier model, IAttributionMethod method, Tensor inputs, Tensor labels, Tensor trainedMaps, long seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var randomised = Temporarily(model, seed);
+        using var relu = model.UseRelu();
+        return Similarity(trainedMaps, SaliencyMaps.FromAttribution(method.Attribute(model, inputs, labels)).detach());
     }
 }

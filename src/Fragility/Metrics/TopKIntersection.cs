@@ -70,6 +70,13 @@ public sealed class TopKIntersection : IMapComparison
         return (double)common / K;
     }
 
+    /// <summary>Top-k intersection of each row pair of two batches of maps [N, H, W], by <see cref="Batch"/>.</summary>
+    public double[] CompareRows(Tensor clean, Tensor perturbed)
+    {
+        using var scope = torch.NewDisposeScope();
+        return Batch(clean.detach().flatten(1), perturbed.detach().flatten(1), K);
+    }
+
     /// <summary>
     /// The flat indices of the k largest values of <paramref name="map"/>, ties broken by lower index (the
     /// order that defines topk(S) for this metric), in that order.

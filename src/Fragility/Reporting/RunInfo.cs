@@ -49,6 +49,14 @@ public sealed class RunInfo
     /// <summary>Attacks, in the order of the sweep.</summary>
     public IReadOnlyList<string> Attacks => Strings("attacks");
 
+    /// <summary>The metrics the sweep chose with --metrics (catalogue names), or null when run.json records no choice
+    /// (the default metrics, <see cref="Fragility.Metrics.MetricCatalogue.DefaultNames"/>).</summary>
+    public IReadOnlyList<string>? Metrics => ChosenMetrics(Raw);
+
+    /// <summary>The "metrics" of a run.json object, or null when it has none (see <see cref="Metrics"/>).</summary>
+    public static IReadOnlyList<string>? ChosenMetrics(JsonObject run) =>
+        Strings(run, "metrics");
+
     /// <summary>Class names indexed by label.</summary>
     public IReadOnlyList<string> ClassNames => Strings("class_names");
 
@@ -117,8 +125,8 @@ public sealed class RunInfo
         var n => n.ToJsonString(),
     };
 
-    private IReadOnlyList<string> Strings(string key) =>
-        Raw[key] is JsonArray a
-            ? a.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : n?.ToJsonString() ?? "").ToArray()
-            : [];
+    private IReadOnlyList<string> Strings(string key) => Strings(Raw, key) ?? [];
+
+    private static string[]? Strings(JsonObject o, string key) =>
+        o[key] is JsonArray a ? a.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : n?.ToJsonString() ?? "").ToArray() : null;
 }

@@ -75,4 +75,8 @@ public sealed record SummaryRow
 
     /// <summary>Mean seconds per attack.</summary>
     public double SecondsMean { get; init; } = double.NaN;
+
+    /// <summary>Mean and sample standard deviation of each chosen metric outside the default four (sweep --metrics),
+    /// by catalogue name; empty for a default sweep.</summary>
+    public IReadOnlyDictionary<string, (double Mean, double Std)> OtherMetrics { get; init; } = new Dictionary<string, (double Mean, double Std)>();
 }

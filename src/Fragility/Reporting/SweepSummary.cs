@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Fragility.IO;
+using Fragility.Metrics;
 using MathNet.Numerics.Statistics;
 
 namespace Fragility.Reporting;
@@ -22,7 +23,7 @@ public sealed class SweepSummary
     /// <summary>File name of the summary inside a sweep folder.</summary>
     public const string FileName = "summary.csv";
 
-    /// <summary>The first columns of summary.csv, in order; more columns follow (see <see cref="ToCsv"/>).</summary>
+    /// <summary>The columns of summary.csv of a sweep with the default metrics, in order (see <see cref="ToCsv"/>).</summary>
     public static IReadOnlyList<string> CsvColumns { get; } =
     [
         "method", "attack", "epsilon", "images", "topk_intersection_mean", "topk_intersection_std", "spearman_mean",
@@ -30,8 +31,10 @@ public sealed class SweepSummary
         "kendall_std", "confidence_before_mean", "confidence_after_mean", "linf_mean", "linf_max", "k", "seconds_mean",
     ];
 
-    private SweepSummary(IReadOnlyList<SummaryRow> rows, IReadOnlyList<string> methods, IReadOnlyList<string> attacks, IReadOnlyList<double> epsilons)
+    private SweepSummary(IReadOnlyList<SummaryRow> rows, IReadOnlyList<string> methods, IReadOnlyList<string> attacks, IReadOnlyList<double> epsilons,
+        IReadOnlyList<string>? metrics)
     {
+        Metrics = metrics;
         Rows = rows;
         Methods = methods;
         Attacks = attacks;
@@ -50,6 +53,20 @@ public sealed class SweepSummary
     /// <summary>Epsilons present, ascending (0-255 scale).</summary>
     public IReadOnlyList<double> Epsilons { get; }
 
+    /// <summary>The metrics chosen with sweep --metrics (catalogue order), or null for the default four.</summary>
+    public IReadOnlyList<string>? Metrics { get; }
+
+    /// <summary>The columns of <see cref="ToCsv"/>: <see cref="CsvColumns"/> for the default metrics; else without the
+    /// columns of the default metrics not chosen, followed by NAME_mean and NAME_std of each other chosen metric.</summary>
+    public IReadOnlyList<string> Columns => Metrics is null ? CsvColumns
+        : CsvColumns.Where(c => MetricOfColumn(c) is not string m || Metrics.Contains(m))
+            .Concat(OtherMetrics.SelectMany(m => new[] { m + "_mean", m + "_std" })).ToArray();
+
+    private IEnumerable<string> OtherMetrics => (Metrics ?? []).Except(MetricCatalogue.DefaultNames);
+
+    private static string? MetricOfColumn(string column) =>
+        MetricCatalogue.DefaultNames.FirstOrDefault(m => column == m + "_mean" || column == m + "_std");
+
     /// <summary>The row of a cell, or null if the results have none.</summary>
     public SummaryRow? Find(string method, string attack, double epsilon) =>
         Rows.FirstOrDefault(r => r.Method == method && r.Attack == attack && r.Epsilon == epsilon);
@@ -57,9 +74,12 @@ public sealed class SweepSummary
     /// <summary>
     /// Aggregates records per (method, attack, epsilon). <paramref name="methodOrder"/> and <paramref name="attackOrder"/>
     /// (usually from run.json) fix the row order; names not listed follow in order of first appearance.
+    /// <paramref name="metrics"/> is the sweep's choice of metrics (run.json's "metrics"), null for the default four.
     /// </summary>
-    public static SweepSummary Compute(IEnumerable<ResultRecord> records, IReadOnlyList<string>? methodOrder = null, IReadOnlyList<string>? attackOrder = null)
+    public static SweepSummary Compute(IEnumerable<ResultRecord> records, IReadOnlyList<string>? methodOrder = null, IReadOnlyList<string>? attackOrder = null,
+        IReadOnlyList<string>? metrics = null)
     {
+        metrics = metrics is null ? null : MetricCatalogue.Canonical(metrics, "run.json metrics");
         ArgumentNullException.ThrowIfNull(records);
         var list = records.ToList();
         var methods = Order(methodOrder, list.Select(r => r.Method));
@@ -103,10 +123,15 @@ public sealed class SweepSummary
                 LinfMax = linf.Count == 0 ? double.NaN : linf.Max(),
                 K = ks.Count == 1 ? ks[0] : null,
                 SecondsMean = Stats(cell.Select(r => r.Seconds)).Mean,
+                OtherMetrics = (metrics ?? []).Except(MetricCatalogue.DefaultNames).ToDictionary(m => m, m =>
+                {
+                    var (mean, std, _) = Stats(cell.Select(r => r.Metric(m)));
+                    return (mean, std);
+                }),
             });
         }
         return new SweepSummary(rows, methods.Where(m => rows.Any(r => r.Method == m)).ToArray(),
-            attacks.Where(a => rows.Any(r => r.Attack == a)).ToArray(), epsilons);
+            attacks.Where(a => rows.Any(r => r.Attack == a)).ToArray(), epsilons, metrics);
     }
 
     /// <summary>Reads a sweep folder's results.jsonl (and run.json, if present, for the row order) and aggregates it.</summary>
@@ -116,14 +141,14 @@ public sealed class SweepSummary
         ArgumentNullException.ThrowIfNull(sweepDir);
         var run = File.Exists(Path.Combine(sweepDir, RunInfo.FileName)) ? RunInfo.Load(sweepDir) : RunInfo.Empty();
         var results = ResultsFile.Read(Path.Combine(sweepDir, ResultsFile.FileName));
-        return Compute(results.Records, run.Methods, run.Attacks);
+        return Compute(results.Records, run.Methods, run.Attacks, run.Metrics);
     }
 
     /// <summary>
     /// The summary as CSV: header <see cref="CsvColumns"/>, one line per row, invariant culture, shortest round-trip
     /// numbers, empty fields for undefined values (NaN: no data, or a standard deviation of fewer than two values).
     /// </summary>
-    public string ToCsv() => CsvTable.Format(CsvColumns, CsvRows());
+    public string ToCsv() => CsvTable.Format(Columns, CsvRows());
 
     /// <summary>Writes <see cref="ToCsv"/> to a file (UTF-8, no byte-order mark) through <see cref="CsvTable"/>, creating its folder.</summary>
     /// <exception cref="FragilityException">The file cannot be written.</exception>
@@ -132,7 +157,7 @@ public sealed class SweepSummary
         ArgumentNullException.ThrowIfNull(path);
         try
         {
-            CsvTable.Write(path, CsvColumns, CsvRows());
+            CsvTable.Write(path, Columns, CsvRows());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -140,13 +165,23 @@ public sealed class SweepSummary
         }
     }
 
-    private IEnumerable<IReadOnlyList<string>> CsvRows() => Rows.Select(r => (IReadOnlyList<string>)
-    [
-        r.Method, r.Attack, Num(r.Epsilon), Num(r.Images), Num(r.TopkIntersectionMean), Num(r.TopkIntersectionStd),
-        Num(r.SpearmanMean), Num(r.SpearmanStd), Num(r.CenterShiftMean), Num(r.CenterShiftStd), Num(r.LabelKeptRate),
-        Num(r.Failures), Num(r.KendallMean), Num(r.KendallStd), Num(r.ConfidenceBeforeMean), Num(r.ConfidenceAfterMean),
-        Num(r.LinfMean), Num(r.LinfMax), r.K is int k ? Num(k) : "", Num(r.SecondsMean),
-    ]);
+    private IEnumerable<IReadOnlyList<string>> CsvRows()
+    {
+        var columns = Columns;
+        return Rows.Select(r =>
+        {
+            string[] all =
+            [
+                r.Method, r.Attack, Num(r.Epsilon), Num(r.Images), Num(r.TopkIntersectionMean), Num(r.TopkIntersectionStd),
+                Num(r.SpearmanMean), Num(r.SpearmanStd), Num(r.CenterShiftMean), Num(r.CenterShiftStd), Num(r.LabelKeptRate),
+                Num(r.Failures), Num(r.KendallMean), Num(r.KendallStd), Num(r.ConfidenceBeforeMean), Num(r.ConfidenceAfterMean),
+                Num(r.LinfMean), Num(r.LinfMax), r.K is int k ? Num(k) : "", Num(r.SecondsMean),
+            ];
+            var byColumn = CsvColumns.Zip(all).ToDictionary(p => p.First, p => p.Second);
+            foreach (var (name, (mean, std)) in r.OtherMetrics) { byColumn[name + "_mean"] = Num(mean); byColumn[name + "_std"] = Num(std); }
+            return (IReadOnlyList<string>)columns.Select(c => byColumn[c]).ToArray();
+        });
+    }
 
     private static List<string> Order(IReadOnlyList<string>? preferred, IEnumerable<string> seen)
     {

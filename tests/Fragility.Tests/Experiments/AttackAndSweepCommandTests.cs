@@ -129,6 +129,34 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
     }
 
     [Fact]
+    public void SweepMetrics_ASubsetWritesExactlyThoseColumns_AndAnUnknownNameIsOneLineWithTheAllowedValues()
+    {
+        string dir = Path.Combine(_root, "metrics");
+        string[] args = ["sweep", "--model", _model, "--dataset", "sample", "--images", "2", "--methods", "gradient", "--attacks", "random", "--epsilons", "2",
+            "--iterations", "1", "--batch-size", "2", "--out", dir, "--threads", "1", "--metrics", "max_sensitivity,spearman", "--sensitivity-samples", "2"];
+        var (code, _, err) = CliHarness.Run(args);
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(Path.Combine(dir, SweepFiles.ResultsFile)).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        Assert.Equal(2, lines.Count);
+        string[] metrics = [.. Fragility.Metrics.MetricCatalogue.All.Select(m => m.Name)];
+        Assert.All(lines, l => Assert.Equal(["spearman", "max_sensitivity"], l.Select(kv => kv.Key).Where(metrics.Contains).ToArray()));
+        var run = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepFiles.RunFile)))!;
+        Assert.Equal(8, run["metric_settings"]!["sensitivity_radius"]!.GetValue<double>());
+        Assert.Equal(2, run["metric_settings"]!["sensitivity_samples"]!.GetValue<int>());
+
+        // Resuming with the default choice is refused, naming the choice that resumes it.
+        (code, _, err) = CliHarness.Run([.. args.Take(args.Length - 4)]);
+        Assert.Equal(CliRunner.UserError, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("rerun with --metrics spearman,max_sensitivity", err);
+
+        (code, _, err) = CliHarness.Run("sweep", "--model", _model, "--dataset", "sample", "--metrics", "spearman,jaccard", "--out", Path.Combine(_root, "bad"));
+        Assert.Equal(CliRunner.UserError, code);
+        Assert.Equal("error: --metrics has an unknown value 'jaccard': use " + string.Join(", ", metrics) + ". See 'fragility sweep --help'.", err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_root, "bad")));
+    }
+
+    [Fact]
     public void EveryAttackAndSweepOption_StatesItsDefaultOrIsAChoice_AndEpsilonStatesTheScale()
     {
         var root = CliApp.BuildRoot();

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 
 namespace Fragility.Tests.Experiments;
 
-public sealed class FragilitySweepTests : OneTorchThread
+public sealed partial class FragilitySweepTests : OneTorchThread
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"fragility-sweep-{Guid.NewGuid():N}");
     private readonly Classifier _model;

@@ -70,7 +70,7 @@ public class CorrelationTests
     [MemberData(nameof(CorrelationNames))]
     public void ConstantMaps_BothConstantGiveOne_OneConstantGivesZero(string name)
     {
-        var metric = MapComparisons.ByName(name, 2, 3);
+        var metric = MetricCatalogue.MapComparison(name, 2, 3);
         float[] flat = [0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f];
         float[] zero = [0, 0, 0, 0, 0, 0];
         float[] varied = [1, 0, 3, 2, 5, 4];
@@ -85,7 +85,7 @@ public class CorrelationTests
     [MemberData(nameof(CorrelationNames))]
     public void BadShapes_ThrowArgumentException(string name)
     {
-        var metric = MapComparisons.ByName(name, 2, 2);
+        var metric = MetricCatalogue.MapComparison(name, 2, 2);
         Assert.Throws<ArgumentException>(() => metric.Compare([1, 2, 3, 4], [1, 2, 3], 2, 2));
         Assert.Throws<ArgumentException>(() => metric.Compare([1, 2, 3, 4], [1, 2, 3, 4], 1, 3));
         Assert.Throws<ArgumentException>(() => metric.Compare([1, 2, 3, 4], [1, 2, float.PositiveInfinity, 4], 2, 2));
