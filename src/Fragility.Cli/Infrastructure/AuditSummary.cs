@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fragility.Audit;
+using Fragility.Runtime;
 
 namespace Fragility.Cli.Infrastructure;
 
@@ -14,11 +15,11 @@ internal static class AuditSummary
         var c = plan.Choice;
         var s = plan.Sweep;
         foreach (var (method, why) in plan.Skipped) console.Say($"note: {method} is left out: {why}");
-        console.Say((plan.Reused ? "Resuming the planned audit: " : $"Calibrated in {AuditBudget.Minutes(plan.CalibrationSeconds)}; chose ") +
+        console.Say((plan.Reused ? "Resuming the planned audit: " : $"Calibrated in {Durations.ForPeople(plan.CalibrationSeconds)}; chose ") +
             $"{c.Images} of {plan.UsableImages} usable images x {c.Iterations} iterations of {s.Step.ToString("0.##", Inv)}/255 ({c.Reason}), " +
             $"{plan.GridMethods.Count} maps ({string.Join(", ", plan.GridMethods)}) x random, top-k, mass-center x eps {string.Join(",", s.Epsilons.Select(e => e.ToString("0.##", Inv)))}/255.");
         if (!plan.Reused)
-            console.Say($"Estimated time: {AuditBudget.Minutes(c.EstimatedSeconds)} of the {AuditBudget.Minutes(plan.Settings.Budget.TotalSeconds)} budget. " +
+            console.Say($"Estimated time: {Durations.ForPeople(c.EstimatedSeconds)} of the {Durations.ForPeople(plan.Settings.Budget.TotalSeconds)} budget. " +
                 $"95 % intervals of a mean top-k intersection: about ±{c.HalfWidth(0.15).ToString("0.00", Inv)} if images spread by 0.15 (docs/scorecard.md), at most ±{Math.Min(1, c.HalfWidth(0.5)).ToString("0.00", Inv)}.");
     }
 
@@ -49,7 +50,7 @@ internal static class AuditSummary
     public static void WriteOverrun(CliConsole console, TimeSpan elapsed, TimeSpan budget)
     {
         if (elapsed.TotalSeconds <= 1.1 * budget.TotalSeconds) return;
-        console.Say($"note: the audit took {AuditBudget.Minutes(elapsed.TotalSeconds)}, over its {AuditBudget.Minutes(budget.TotalSeconds)} budget: the plan was sized " +
+        console.Say($"note: the audit took {Durations.ForPeople(elapsed.TotalSeconds)}, over its {Durations.ForPeople(budget.TotalSeconds)} budget: the plan was sized " +
             "on the machine as it was during the calibration, and other work slowed it since. Give fewer --jobs or a quieter machine for a closer fit.");
     }
 

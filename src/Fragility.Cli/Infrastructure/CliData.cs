@@ -19,14 +19,6 @@ public static class CliData
     public static ImageDataset Pool(CliConsole console, Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
         Checked(console, model, DatasetCatalog.Load(dataset, DatasetSplit.Test, dataDir, OptionsFor(model), limit), strict);
 
-    /// <summary><see cref="Inputs(CliConsole, Classifier, string, string, string?, bool)"/> with notes on the process's console.</summary>
-    public static ImageDataset Inputs(Classifier model, string spec, string dataset, string? dataDir, bool strict) =>
-        Inputs(CliConsole.Standard, model, spec, dataset, dataDir, strict);
-
-    /// <summary><see cref="Pool(CliConsole, Classifier, string, string?, int, bool)"/> with notes on the process's console.</summary>
-    public static ImageDataset Pool(Classifier model, string dataset, string? dataDir, int limit, bool strict) =>
-        Pool(CliConsole.Standard, model, dataset, dataDir, limit, strict);
-
     private static ImageDataset Checked(CliConsole console, Classifier model, ImageDataset inputs, bool strict)
     {
         try

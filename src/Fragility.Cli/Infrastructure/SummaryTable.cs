@@ -24,9 +24,6 @@ public static class SummaryTable
     ];
 
     /// <summary>Writes the rows of <paramref name="summary"/>, optionally only at the given epsilons.</summary>
-    public static void Write(SweepSummary summary, IReadOnlyCollection<double>? epsilons = null) => Write(CliConsole.Standard, summary, epsilons);
-
-    /// <summary>Writes the rows of <paramref name="summary"/> to <paramref name="console"/>, optionally only at the given epsilons.</summary>
     public static void Write(CliConsole console, SweepSummary summary, IReadOnlyCollection<double>? epsilons = null)
     {
         ArgumentNullException.ThrowIfNull(console);

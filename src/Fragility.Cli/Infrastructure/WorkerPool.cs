@@ -68,7 +68,7 @@ public static class WorkerPool
                     p.WaitForExit();   // all of its standard error has been read
                     int code = p.ExitCode;
                     // Ctrl+C reaches the workers too (one process group); they stop as an interrupted run does.
-                    if (code == Interrupted) throw new OperationCanceledException();
+                    if (code == CliCancellation.Interrupted) throw new OperationCanceledException();
                     StopAll(processes);
                     string reason = errors[failed].LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? errors[failed].LastOrDefault()
                         ?? (code > 128 ? $"it wrote no error: it was ended by signal {code - 128} (killed, e.g. when memory ran out)." : "it wrote no error.");
@@ -159,9 +159,6 @@ public static class WorkerPool
     private static List<int> ShardCounts(string directory) =>
         Directory.EnumerateFiles(directory).Select(f => ShardFiles.ParseRunFile(Path.GetFileName(f))).OfType<SweepShard>()
             .Select(s => s.Count).Distinct().Order().ToList();
-
-    /// <summary>The exit code of an interrupted run (128 + SIGINT).</summary>
-    private const int Interrupted = 130;
 
     /// <summary>The tokens the user gave the command (the command's name first), less the options in
     /// <paramref name="drop"/> and their values: the arguments of a worker, which gets its own --shard, --jobs and --threads.</summary>

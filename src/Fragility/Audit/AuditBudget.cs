@@ -32,7 +32,7 @@ public static partial class AuditBudget
         if (settings.Images is int fixedImages && fixedImages > available)
             throw new FragilityException($"--images {fixedImages} but only {available} usable images (correctly classified or unlabelled): ask for fewer, or give more images.");
         var ladder = Ladder.Where(p => p >= settings.MinIterations).Append(settings.MinIterations).Distinct().OrderDescending().ToArray();
-        string Need(int images, int iterations) => Minutes(cost.Seconds(images, iterations));
+        string Need(int images, int iterations) => Runtime.Durations.ForPeople(cost.Seconds(images, iterations));
 
         if (settings.Images is int n && settings.Iterations is int p)
             return new AuditChoice(n, p, cost.Seconds(n, p), "--images and --iterations given");
@@ -66,15 +66,7 @@ public static partial class AuditBudget
     }
 
     private static FragilityException TooSmall(double budgetSeconds, string need) =>
-        new($"--budget {Minutes(Math.Max(0, budgetSeconds))} (after calibration) is too small: {need}. Give a larger --budget, or fewer --methods or --epsilons.");
-
-    /// <summary>Seconds for people: "40 s", "3.5 min", "1.2 h".</summary>
-    public static string Minutes(double seconds) => seconds switch
-    {
-        < 90 => string.Create(CultureInfo.InvariantCulture, $"{seconds:0} s"),
-        < 5400 => string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:0.#} min"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:0.#} h"),
-    };
+        new($"--budget {Runtime.Durations.ForPeople(Math.Max(0, budgetSeconds))} (after calibration) is too small: {need}. Give a larger --budget, or fewer --methods or --epsilons.");
 
     /// <summary>Parses a budget such as 90s, 5m, 1h30m or 2h (a bare number is minutes).</summary>
     /// <exception cref="FragilityException">Not a positive duration.</exception>

@@ -147,7 +147,7 @@ public sealed class RobustnessAudit
                 string costliest = grid.Where(Droppable).MaxBy(m => estimate.PerMethod[m].PerIteration)!;
                 var alone = new AuditCost(2 * estimate.PerMethod[costliest].Fixed, estimate.PerMethod[costliest].PerIteration, 0);
                 skipped[costliest] = $"it does not fit the --budget: one image at {_settings.MinIterations} iterations needs " +
-                    $"{AuditBudget.Minutes(alone.Seconds(1, _settings.MinIterations))} for this method alone; give a larger --budget, or name it in --methods, to include it";
+                    $"{Runtime.Durations.ForPeople(alone.Seconds(1, _settings.MinIterations))} for this method alone; give a larger --budget, or name it in --methods, to include it";
                 grid.Remove(costliest);
             }
         }

@@ -37,8 +37,8 @@ public sealed class FragilitySweep
         SweepMetrics.MetricsKey, SweepMetrics.SettingsKey,
     ];
 
-    // Keys in the fingerprint only when run.json has them, so sweeps that do not use them keep their earlier fingerprint.
-    private static readonly HashSet<string> OptionalFingerprintKeys = ["criterion_ig", SweepMetrics.MetricsKey, SweepMetrics.SettingsKey];
+    // criterion_ig and the metrics keys are in run.json only when used, so sweeps that do not use them keep their
+    // earlier fingerprint (RunManifest leaves out a key the manifest lacks).
 
     private readonly Classifier _model;
     private readonly SelectedInputs _inputs;
@@ -88,7 +88,7 @@ public sealed class FragilitySweep
     public SweepOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(directory);
-        using var guard = Lock(directory, _shard);
+        using var guard = FolderLock.Take(directory, _shard is null ? "sweep" : $"sweep.{_shard.Tag}", "sweep");
         if (overwrite) DeleteSweepFiles(directory, _shard);
         var methods = _settings.Methods.Select(name =>
         {
@@ -296,21 +296,11 @@ public sealed class FragilitySweep
         // Only when some method scores with it, so sweeps with the paper's criterion keep their earlier fingerprint.
         if (cheapCriterion) o["criterion_ig"] = _settings.CriterionIg!.ToString();
         _metrics.Manifest(o);
-        o["fingerprint"] = Fingerprint(o);
+        RunManifest.Stamp(o, FingerprintKeys);
         return o;
     }
 
     private static JsonArray Array(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
-
-    /// <summary>SHA-256 (hex, 16 characters) of the settings that change results.</summary>
-    private static string Fingerprint(JsonObject manifest)
-    {
-        var key = new JsonObject();
-        foreach (string k in FingerprintKeys)
-            if (!OptionalFingerprintKeys.Contains(k) || manifest.ContainsKey(k)) key[k] = manifest[k]?.DeepClone();
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString()));
-        return Convert.ToHexStringLower(hash)[..16];
-    }
 
     /// <summary>SHA-256 of the architecture, preprocessing and every weight (names, shapes, float bytes).</summary>
     private static string ModelHash(Classifier model)
@@ -331,59 +321,21 @@ public sealed class FragilitySweep
     {
         string runPath = Path.Combine(directory, runFile);
         string resultsPath = Path.Combine(directory, resultsFile);
-        if (File.Exists(runPath))
-        {
-            JsonObject stored;
-            try { stored = JsonNode.Parse(File.ReadAllText(runPath)) as JsonObject ?? throw new JsonException("not an object"); }
-            catch (JsonException e)
-            {
-                throw new FragilityException($"'{runPath}' is not valid JSON ({e.Message.Split('\n')[0]}): use another --out, or --overwrite to start over.");
-            }
-            string? before = stored["fingerprint"]?.GetValue<string>();
-            if (before == manifest["fingerprint"]!.GetValue<string>())
-            {
-                // A shard resumes only the same split: its images depend on N and the batch size.
-                if (manifest[ShardFiles.ShardKey] is JsonNode shard && stored[ShardFiles.ShardKey]?.ToJsonString() != shard.ToJsonString())
-                    throw new FragilityException($"'{runPath}' was written by a split with other shard images ({Short(stored[ShardFiles.ShardKey])} -> {Short(shard)}; " +
-                        "another --batch-size?): rerun with the first run's --batch-size, or --overwrite to start this shard over.");
-                return;
-            }
-            // The metrics first: a different choice is the likeliest difference once --metrics is in use, and its fix is specific.
-            var storedMetrics = SweepMetrics.Stored(stored);
-            var askedMetrics = SweepMetrics.Stored(manifest);
-            if (!storedMetrics.SequenceEqual(askedMetrics))
-                throw new FragilityException($"'{directory}' holds a sweep that computed --metrics {string.Join(",", storedMetrics)}, not {string.Join(",", askedMetrics)}: " +
-                    $"rerun with --metrics {string.Join(",", storedMetrics)} to resume it, use another --out, or --overwrite to replace it.");
-            var differences = FingerprintKeys
-                .Where(k => (stored[k]?.ToJsonString() ?? "null") != (manifest[k]?.ToJsonString() ?? "null"))
-                .Select(k => $"{k} {Short(stored[k])} -> {Short(manifest[k])}").ToList();
-            string what = differences.Count > 0 ? string.Join("; ", differences) : "fingerprint " + before;
-            throw new FragilityException($"'{directory}' holds a sweep made with different settings ({what}): use another --out, or --overwrite to replace it.");
-        }
-        if (File.Exists(resultsPath) && new FileInfo(resultsPath).Length > 0)
+        var stored = RunManifest.Read(runPath);
+        if (stored is null && File.Exists(resultsPath) && new FileInfo(resultsPath).Length > 0)
             throw new FragilityException($"'{directory}' has {resultsFile} but no {runFile}, so its settings are unknown: use another --out, or --overwrite to replace it.");
-        AtomicFile.WriteAllText(runPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
-
-    private static string Short(JsonNode? node)
-    {
-        string s = node?.ToJsonString() ?? "none";
-        return s.Length <= 40 ? s : s[..37] + "...";
-    }
-
-    /// <summary>An exclusive lock on the folder for the whole run (a hidden file removed on close), so a second sweep
-    /// into the same folder, which would interleave lines or delete the first one's files, is refused.</summary>
-    private static FileStream Lock(string directory, SweepShard? shard)
-    {
-        string path = Path.Combine(directory, shard is null ? ".sweep.lock" : $".sweep.{shard.Tag}.lock");
-        try
+        // The metrics first: a different choice is the likeliest difference once --metrics is in use, and its fix is specific.
+        if (stored is not null && !SweepMetrics.Stored(stored).SequenceEqual(SweepMetrics.Stored(manifest)))
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            string kept = string.Join(",", SweepMetrics.Stored(stored));
+            throw new FragilityException($"'{directory}' holds a sweep that computed --metrics {kept}, not {string.Join(",", SweepMetrics.Stored(manifest))}: " +
+                $"rerun with --metrics {kept} to resume it, use another --out, or --overwrite to replace it.");
         }
-        catch (IOException e)
-        {
-            throw new FragilityException($"'{directory}' is in use by another sweep: wait for it to finish or stop it, or use another --out.", e);
-        }
+        stored = RunManifest.Prepare(runPath, manifest, FingerprintKeys, "a sweep");
+        // A shard resumes only the same split: its images depend on N and the batch size.
+        if (stored is not null && manifest[ShardFiles.ShardKey] is JsonNode shard && stored[ShardFiles.ShardKey]?.ToJsonString() != shard.ToJsonString())
+            throw new FragilityException($"'{runPath}' was written by a split with other shard images ({RunManifest.Short(stored[ShardFiles.ShardKey])} -> {RunManifest.Short(shard)}; " +
+                "another --batch-size?): rerun with the first run's --batch-size, or --overwrite to start this shard over.");
     }
 
     private static void DeleteSweepFiles(string directory, SweepShard? shard)

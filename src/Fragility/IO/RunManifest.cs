@@ -87,7 +87,8 @@ public static class RunManifest
         AtomicFile.WriteAllText(path, manifest.ToJsonString(Indented) + "\n");
     }
 
-    private static string Short(JsonNode? node)
+    /// <summary>A stored value for a message: its JSON, cut to 40 characters.</summary>
+    public static string Short(JsonNode? node)
     {
         string s = node?.ToJsonString() ?? "none";
         return s.Length <= 40 ? s : s[..37] + "...";

@@ -167,8 +167,9 @@ public sealed class AttackAndSweepCommandTests : OneTorchThread
             {
                 string d = option.Description!;
                 bool optional = option.Name is "--target-region" or "--target-mask" or "--model" or "--data" or "--dataset" or "--out" or "--threads";
-                // The default is stated once, in the option, and the help prints it ("[default: ...]").
-                Assert.True(optional || option.HasDefaultValue || d.Contains("Default", StringComparison.OrdinalIgnoreCase), $"{name} {option.Name}: '{d}'");
+                // The default is stated once, in the option, and the help prints it ("[default: ...]"); an option with
+                // no default says what happens without it.
+                Assert.True(optional || option.HasDefaultValue || d.Contains("Without it", StringComparison.OrdinalIgnoreCase), $"{name} {option.Name}: '{d}'");
             }
             string eps = command.Options.Single(o => o.Name is "--epsilon" or "--epsilons").Description!;
             Assert.Contains("0-255 scale", eps);
