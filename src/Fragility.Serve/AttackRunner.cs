@@ -34,9 +34,10 @@ internal static class AttackRunner
             }
             else if (t.Exception is { } e)
             {
-                string message = ServeErrors.Message(e.InnerException ?? e);
+                var error = e.InnerException ?? e;
+                string message = ServeErrors.Message(error);
                 job.Publish(new { type = "error", error = message }, last: true);
-                log.WriteLine($"serve: {what} failed: {message}");
+                log.WriteLine($"serve: {what} failed: {message}{ServeErrors.Detail(error)}");
             }
             else
             {

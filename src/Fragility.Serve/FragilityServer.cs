@@ -53,6 +53,7 @@ public sealed class FragilityServer : IAsyncDisposable
             EnvironmentName = "Production", ContentRootPath = temp, ApplicationName = typeof(FragilityServer).Assembly.GetName().Name,
         });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, QuietLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Room for the multipart framing around an upload of the largest accepted size.

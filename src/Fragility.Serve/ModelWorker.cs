@@ -40,8 +40,9 @@ internal sealed class ModelWorker : IDisposable
             try
             {
                 cancellation.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
+                // Loaded outside any dispose scope: the model's weights and its reference live as long as the worker.
                 _model ??= LoadedModel.Load(Name, _path);
+                using var scope = torch.NewDisposeScope();
                 done.TrySetResult(work(_model));
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { done.TrySetCanceled(cancellation); }

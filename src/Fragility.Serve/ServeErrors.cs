@@ -22,6 +22,11 @@ internal static class ServeErrors
         _ => (500, $"Internal error: {e.GetType().Name}: {FirstLine(e.Message)}"),
     };
 
+    /// <summary>The log line's detail for <paramref name="e"/>: empty, or the whole exception when FRAGILITY_DEBUG=1
+    /// (as the CLI does; it goes to the log, never to the page).</summary>
+    public static string Detail(Exception e) =>
+        Environment.GetEnvironmentVariable("FRAGILITY_DEBUG") == "1" ? Environment.NewLine + e : "";
+
     /// <summary>The message alone.</summary>
     public static string Message(Exception e) => Classify(e).Message;
 
@@ -29,7 +34,7 @@ internal static class ServeErrors
     public static async Task Write(HttpContext context, Exception e, TextWriter log)
     {
         var (status, message) = Classify(e);
-        log.WriteLine($"serve: {context.Request.Method} {context.Request.Path}: {status} {message}");
+        log.WriteLine($"serve: {context.Request.Method} {context.Request.Path}: {status} {message}{Detail(e)}");
         if (context.Response.HasStarted) return;
         context.Response.Clear();
         context.Response.StatusCode = status;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Fragility.Cli.Infrastructure;
 using Fragility.Runtime;
 using Fragility.Serve;
@@ -46,7 +47,9 @@ public sealed class ServeCommand : ICliCommand
             if (options.Host != ServeOptions.Loopback)
                 AnsiConsole.MarkupLine(Markup.Escape($"warning: listening on {options.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine."));
             using var stop = new CancellationTokenSource();
-            using var ctrlC = CliCancellation.OnCtrlC(stop);
+            // Ctrl+C and SIGTERM (a service manager, a container) both stop the server cleanly, deleting its temporary folder.
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             var server = FragilityServer.StartAsync(options).GetAwaiter().GetResult();
             try
             {
@@ -59,6 +62,12 @@ public sealed class ServeCommand : ICliCommand
                 server.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             return 0;
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
         }));
         return cmd;
     }
