@@ -46,7 +46,6 @@ internal sealed class Endpoints(ServeOptions options, ModelCatalog catalog, stri
             var p = job.Plan;
             return Results.File(bytes, type, $"fragility-{p.Method}-{p.Attack}-eps{p.Settings.Epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{name}");
         });
-        app.MapFallback(() => Results.Json(new { error = "Not found: the page is at /." }, statusCode: 404));
     }
 
     /// <summary>Stops every attack (the server is stopping).</summary>

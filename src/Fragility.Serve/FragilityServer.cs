@@ -89,8 +89,10 @@ public sealed class FragilityServer : IAsyncDisposable
         });
         app.UseStatusCodePages(async status =>
         {
-            var response = status.HttpContext.Response;
-            await response.WriteAsJsonAsync(new { error = $"HTTP {response.StatusCode}: {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(response.StatusCode)}." });
+            var context = status.HttpContext;
+            string message = $"HTTP {context.Response.StatusCode}: {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)}.";
+            options.Log.WriteLine($"serve: {context.Request.Method} {context.Request.Path}: {message}");
+            await context.Response.WriteAsJsonAsync(new { error = message });
         });
         endpoints.Map(app);
         try

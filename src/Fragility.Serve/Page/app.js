@@ -21,6 +21,7 @@ async function call(url, init) {
 async function start() {
   try {
     const info = await call('/api/info');
+    state.limits = info.limits;
     info.models.forEach(m => option($('model'), m));
     info.datasets.forEach(d => option($('dataset'), d));
     info.methods.forEach(m => option($('method'), m));
@@ -37,6 +38,7 @@ async function start() {
 
 async function upload(file) {
   if (!file) return;
+  if (file.size > state.limits.maxUploadBytes) { error(`${file.name} is larger than ${Math.round(state.limits.maxUploadBytes / 1048576)} MB: choose a smaller image.`); return; }
   state.file = file;
   const form = new FormData();
   form.append('model', $('model').value);
