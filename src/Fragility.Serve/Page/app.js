@@ -146,14 +146,14 @@ function drawChart() {
   g.font = '11px sans-serif';
   const steps = h.length ? h[0].steps : 1;
   const x = s => 30 + (c.width - 40) * (steps > 1 ? (s - 1) / (steps - 1) : 0.5);
-  const y = v => 10 + (c.height - 30) * (1 - (v + 1) / 2);   // -1..1
+  const y = v => 10 + (c.height - 34) * (1 - (v + 1) / 2);   // -1..1, legend below
   g.strokeStyle = '#ccc'; g.beginPath(); g.moveTo(30, y(0)); g.lineTo(c.width - 10, y(0)); g.stroke();
   g.fillStyle = '#555'; g.fillText('1', 16, y(1) + 4); g.fillText('0', 16, y(0) + 4); g.fillText('-1', 12, y(-1) + 4);
   for (const [key, colour, row] of [['topk', '#0a7', 0], ['spearman', '#c50', 1]]) {
     g.strokeStyle = colour; g.beginPath();
     h.forEach((e, i) => (i ? g.lineTo : g.moveTo).call(g, x(e.step), y(e[key])));
     g.stroke();
-    g.fillStyle = colour; g.fillText(key === 'topk' ? 'top-k intersection' : 'Spearman', c.width - 120, 20 + 14 * row);
+    g.fillStyle = colour; g.fillText(key === 'topk' ? 'top-k intersection' : 'Spearman', 40 + 130 * row, c.height - 6);
   }
 }
 
