@@ -38,7 +38,7 @@ public sealed class HttpApiTests(ServeHarness serve) : IClassFixture<ServeHarnes
     {
         var info = await ServeHarness.Ok(await serve.Http.GetAsync("/api/info"));
         var models = info.GetProperty("models").EnumerateArray().Select(m => m.GetString()).ToList();
-        Assert.Equal([serve.ShippedModel, ServeHarness.EvilModel], models);
+        Assert.Equal([serve.ShippedModel, ServeHarness.BrokenModel, ServeHarness.EvilModel], models);
         Assert.Contains("topk", info.GetProperty("attacks").EnumerateArray().Select(a => a.GetString()));
     }
 
@@ -110,6 +110,14 @@ public sealed class HttpApiTests(ServeHarness serve) : IClassFixture<ServeHarnes
     {
         string png = serve.SamplePng(1, "one.png");
         await AssertError(await serve.Upload(model, File.ReadAllBytes(png)), status, message);
+    }
+
+    [Fact]
+    public async Task ABrokenModelFile_IsAMessage_AndTheServerGoesOn()
+    {
+        var response = await serve.PostJson("/api/images/dataset", $$"""{"model":"{{ServeHarness.BrokenModel}}","dataset":"sample","index":0}""");
+        await AssertError(response, HttpStatusCode.BadRequest, ServeHarness.BrokenModel);
+        await serve.SampleImage(0);
     }
 
     [Fact]

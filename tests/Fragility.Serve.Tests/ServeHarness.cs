@@ -20,6 +20,9 @@ public sealed class ServeHarness : IAsyncLifetime
     /// <summary>File name of the extra model in the --models folder.</summary>
     public const string EvilModel = "markup-classes.safetensors";
 
+    /// <summary>A file in the --models folder that only looks like a model.</summary>
+    public const string BrokenModel = "broken.safetensors";
+
     private readonly StringWriter _log = new();
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("serve-tests-").FullName;
@@ -50,6 +53,7 @@ public sealed class ServeHarness : IAsyncLifetime
         torch.manual_seed(1);
         using (var model = ModelStore.Create(metadata)) ModelStore.Save(model, Path.Combine(models, EvilModel));
         File.WriteAllText(Path.Combine(models, "notes.txt"), "not a model");
+        File.WriteAllText(Path.Combine(models, BrokenModel), "not a model either");
         Server = await FragilityServer.StartAsync(new ServeOptions { Port = 0, ModelsDirectory = models, Log = new LockedWriter(_log) });
         Http = new HttpClient { BaseAddress = Server.Address };
     }

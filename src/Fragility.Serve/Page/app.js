@@ -122,7 +122,7 @@ function stopListening() {
 
 function onEvent(e) {
   switch (e.type) {
-    case 'queued': $('live-state').textContent = e.position > 1 ? `queued (${e.position - 1} ahead)` : 'starting'; break;
+    case 'queued': $('live-state').textContent = e.position > 0 ? `queued behind ${e.position} other piece(s) of work on this model` : 'starting'; break;
     case 'started': $('live-state').textContent = 'running'; $('progress').max = e.steps; $('progress').value = 0; break;
     case 'step':
       $('progress').value = e.step;
