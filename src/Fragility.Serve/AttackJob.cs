@@ -11,7 +11,7 @@ namespace Fragility.Serve;
 internal sealed class AttackJob(string id, ServeImage image, AttackPlan plan)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly List<string> _events = [];
+    private readonly List<object> _events = [];
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -30,16 +30,17 @@ internal sealed class AttackJob(string id, ServeImage image, AttackPlan plan)
     /// <summary>The result, once done.</summary>
     public AttackFinal? Final { get; set; }
 
-    /// <summary>Adds an event (serialised to JSON now, so later changes to the payload do not leak in).</summary>
+    /// <summary>Adds an event; after the last one, the step events' pictures are dropped.</summary>
     public void Publish(object payload, bool last = false)
     {
-        string json = JsonSerializer.Serialize(payload, Json);
         TaskCompletionSource changed;
         lock (_lock)
         {
             if (Finished) return;
-            _events.Add(json);
+            _events.Add(payload);
             Finished = last;
+            if (last)
+                foreach (var step in _events.OfType<StepEvent>()) step.Map = null;
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -56,7 +57,8 @@ internal sealed class AttackJob(string id, ServeImage image, AttackPlan plan)
             Task changed;
             lock (_lock)
             {
-                batch = _events.Skip(next).ToArray();
+                // Serialised under the lock: the pictures of step events are dropped under it too.
+                batch = _events.Skip(next).Select(e => JsonSerializer.Serialize(e, e.GetType(), Json)).ToArray();
                 finished = Finished;
                 changed = _changed.Task;
             }

@@ -77,12 +77,12 @@ internal static class AttackRunner
                 lastFrame = clock.ElapsedMilliseconds;
                 picture = Png.DataUrl(HeatmapRenderer.RenderOverlay(it.Iterate[0].cpu().data<float>().ToArray(), c, h, w, map, marks));
             }
-            job.Publish(new
+            job.Publish(new StepEvent
             {
-                type = "step", step = it.Step, steps = plan.Steps,
-                topk = topk.Compare(cleanMap, map, h, w), spearman = spearman.Compare(cleanMap, map, h, w),
-                criterion = it.Criterion[0], label = it.Labels[0], labelName = image.ClassName(it.Labels[0]),
-                confidence = it.Confidence[0], admissible = it.Admissible[0], map = picture,
+                Step = it.Step, Steps = plan.Steps,
+                TopK = topk.Compare(cleanMap, map, h, w), Spearman = spearman.Compare(cleanMap, map, h, w),
+                Criterion = it.Criterion[0], Label = it.Labels[0], LabelName = image.ClassName(it.Labels[0]),
+                Confidence = it.Confidence[0], Admissible = it.Admissible[0], Map = picture,
             });
         }, job.Stop.Token);
         var perturbed = result.Perturbed[0].cpu().data<float>().ToArray();

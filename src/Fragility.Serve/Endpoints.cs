@@ -20,8 +20,9 @@ internal sealed class Endpoints(ServeOptions options, ModelCatalog catalog, stri
     private const int DefaultIterations = 30;
     private const double DefaultStep = 1;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly BoundedStore<ServeImage> _images = new(256);
-    private readonly BoundedStore<AttackJob> _jobs = new(64);
+    // Bounded so that a long session stays small even with 224x224 models (an image with its 8 maps is about 2 MB there).
+    private readonly BoundedStore<ServeImage> _images = new(64);
+    private readonly BoundedStore<AttackJob> _jobs = new(32);
 
     /// <summary>Maps every route onto <paramref name="app"/>.</summary>
     public void Map(IEndpointRouteBuilder app)

@@ -206,6 +206,13 @@ public sealed class HttpApiTests(ServeHarness serve) : IClassFixture<ServeHarnes
         // The best admissible streamed step is the result.
         Assert.Equal(events.Where(e => IsStep(e) && e.GetProperty("admissible").GetBoolean()).Min(e => e.GetProperty("topk").GetDouble()), done.GetProperty("topk").GetDouble());
 
+        // Heard again after the end: the same numbers, without the step pictures (the last event has the final ones).
+        var replay = await serve.Events(job);
+        Assert.Equal(events.Count, replay.Count);
+        Assert.All(replay.Where(IsStep), e => Assert.Equal(JsonValueKind.Null, e.GetProperty("map").ValueKind));
+        Assert.Equal(events.Where(IsStep).Select(e => e.GetProperty("topk").GetDouble()), replay.Where(IsStep).Select(e => e.GetProperty("topk").GetDouble()));
+        Assert.StartsWith("data:image/png;base64,", replay[^1].GetProperty("perturbedMap").GetString());
+
         var perturbed = NpyFile.Read(await serve.Http.GetStreamAsync($"/api/attacks/{job}/files/perturbed.npy"));
         Assert.Equal([1, 28, 28], perturbed.Shape);
         Assert.Equal(result.Perturbed[0].data<float>().ToArray(), perturbed.ToSingle());
