@@ -17,6 +17,9 @@ internal sealed class Endpoints(ServeOptions options, ModelCatalog catalog, stri
     /// <summary>Data sets the page offers images from: the shipped sample and Debian's Fashion-MNIST.</summary>
     public static IReadOnlyList<string> Datasets { get; } = [DatasetCatalog.Sample, DatasetCatalog.FashionMnist];
 
+    /// <summary>Room for the multipart framing around an upload of the largest accepted size, in bytes.</summary>
+    public const long FormOverhead = 64 * 1024;
+
     private const int DefaultIterations = 30;
     private const double DefaultStep = 1;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -72,7 +75,7 @@ internal sealed class Endpoints(ServeOptions options, ModelCatalog catalog, stri
         var request = context.Request;
         if (!request.HasFormContentType)
             throw new ServeException(415, "Send the image as multipart/form-data with the fields 'model' and 'file'.");
-        if (request.ContentLength > options.MaxUploadBytes)
+        if (request.ContentLength > options.MaxUploadBytes + FormOverhead)
             throw new ServeException(413, $"The upload is larger than {options.MaxUploadBytes / (1024 * 1024)} MB: choose a smaller image.");
         var form = await request.ReadFormAsync(context.RequestAborted);
         var worker = catalog.Worker(form["model"].FirstOrDefault());

@@ -56,8 +56,7 @@ public sealed class FragilityServer : IAsyncDisposable
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, QuietLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // Room for the multipart framing around an upload of the largest accepted size.
-            k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024;
+            k.Limits.MaxRequestBodySize = options.MaxUploadBytes + Endpoints.FormOverhead;
             k.Listen(host, options.Port);
         });
         builder.Services.Configure<FormOptions>(f =>
