@@ -87,6 +87,7 @@ function drawImage(image) {
     fig.append(img, cap); maps.appendChild(fig);
   }
   show('prediction'); show('attack'); show('result', false);
+  $('live-topk-name').textContent = `top-k intersection (k = ${image.k})`;
   document.body.dataset.label = image.labelName;
 }
 
