@@ -164,7 +164,7 @@ function drawResult(e) {
   $('r-clean-map').src = e.cleanMap; $('r-perturbed-map').src = e.perturbedMap;
   $('r-difference-caption').textContent = `difference, magnified ×${e.magnification.toFixed(0)}`;
   const summary = $('r-summary');
-  summary.textContent = `Top-k intersection (k = ${e.k}) ${fixed(e.topk)}, Spearman ${fixed(e.spearman)}, after ${e.iterations} steps; ` +
+  summary.textContent = `Returned iterate (the best of ${e.iterations} steps that kept the label): top-k intersection (k = ${e.k}) ${fixed(e.topk)}, Spearman ${fixed(e.spearman)}; ` +
     `label ${e.labelNameBefore} (${(100 * e.confidenceBefore).toFixed(1)} %) → ${e.labelNameAfter} (${(100 * e.confidenceAfter).toFixed(1)} %); ` +
     `largest pixel change ${e.linf.toFixed(2)}/255.`;
   summary.dataset.topk = e.topk;
