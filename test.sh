@@ -2,7 +2,7 @@
 # The README's test command: installs what the tests need on a fresh Debian 12 machine, then runs the whole suite
 # (the .NET tests and a real single-node Slurm job array) and prints one closing line with the totals.
 # Debian packages are installed with apt-get, as root or through sudo: dataset-fashion-mnist (the full data set),
-# chromium (the report's headless-browser test), and slurm-wlm and munge (the scale-out check).
+# chromium (the headless-browser tests of the report and of fragility serve, which drive the system browser), and slurm-wlm and munge (the scale-out check).
 # Developers who have these can run the inner command alone: dotnet test Fragility.sln
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -81,7 +81,11 @@ public sealed class FragilityAttack : IMapAttack
     public AttackSettings Settings { get; }
 
     /// <inheritdoc />
-    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default)
+    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default) =>
+        Run(clean, imageIndices, null, cancellation);
+
+    /// <inheritdoc />
+    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices, Action<AttackIterate>? observer, CancellationToken cancellation = default)
     {
         Settings.Validate(clean.Height, clean.Width);
         int n = clean.Count;
@@ -106,7 +110,7 @@ public sealed class FragilityAttack : IMapAttack
                 if (moved[i]) iterations[i]++;
                 else moving[i] = false;   // deterministic: a still iterate stays still
             }
-            tracker.Consider(next);
+            tracker.Consider(next, t + 1, observer);
             using (torch.no_grad()) x.copy_(next);
         }
         return tracker.Finish(Name, iterations);

@@ -17,4 +17,13 @@ public interface IMapAttack
     /// depend on batching or order); default 0..N-1.</param>
     /// <param name="cancellation">Stops between iterations with <see cref="OperationCanceledException"/>.</param>
     AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default);
+
+    /// <summary>Attacks every input of <paramref name="clean"/> as <see cref="Run(CleanReference, IReadOnlyList{int}?, CancellationToken)"/>
+    /// does, and hands every iterate to <paramref name="observer"/> after evaluating it. The result does not depend on
+    /// the observer (null gives exactly the run without one).</summary>
+    /// <param name="clean">Clean inputs, labels and maps.</param>
+    /// <param name="imageIndices">Each input's index in its data set; default 0..N-1.</param>
+    /// <param name="observer">Receives each iterate (see <see cref="AttackIterate"/> for the tensors' lifetime), or null.</param>
+    /// <param name="cancellation">Stops between iterations with <see cref="OperationCanceledException"/>.</param>
+    AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices, Action<AttackIterate>? observer, CancellationToken cancellation = default);
 }

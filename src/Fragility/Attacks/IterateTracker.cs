@@ -52,8 +52,9 @@ internal sealed class IterateTracker : IDisposable
         _bestConfidence = clean.Confidence.ToArray();
     }
 
-    /// <summary>Evaluates iterate <paramref name="x"/> [N, C, H, W] and keeps, per input, the better of it and the best so far.</summary>
-    public void Consider(Tensor x)
+    /// <summary>Evaluates iterate <paramref name="x"/> [N, C, H, W] and keeps, per input, the better of it and the best so
+    /// far; <paramref name="observer"/> (if any) sees the evaluation as iterate number <paramref name="step"/>.</summary>
+    public void Consider(Tensor x, int step = 0, Action<AttackIterate>? observer = null)
     {
         using var scope = torch.NewDisposeScope();
         using var relu = _model.UseRelu();
@@ -74,6 +75,8 @@ internal sealed class IterateTracker : IDisposable
                 _bestConfidence[i] = confidence[i];
             }
         }
+        observer?.Invoke(new AttackIterate(step, x, maps, labels, confidence, values,
+            labels.Select((label, i) => label == _clean.Labels[i]).ToArray()));
         if (!take.Any(t => t)) return;
         var mask = torch.tensor(take, device: x.device);
         using var noGrad = torch.no_grad();

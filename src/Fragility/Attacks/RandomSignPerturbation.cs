@@ -48,7 +48,11 @@ public sealed class RandomSignPerturbation : IMapAttack
     public AttackSettings Settings { get; }
 
     /// <inheritdoc />
-    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default)
+    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices = null, CancellationToken cancellation = default) =>
+        Run(clean, imageIndices, null, cancellation);
+
+    /// <inheritdoc />
+    public AttackBatchResult Run(CleanReference clean, IReadOnlyList<int>? imageIndices, Action<AttackIterate>? observer, CancellationToken cancellation = default)
     {
         Settings.Validate(clean.Height, clean.Width);
         int n = clean.Count;
@@ -69,7 +73,7 @@ public sealed class RandomSignPerturbation : IMapAttack
             var signs = Signs(generators, x.shape, x.device);
             Tensor next;
             using (torch.no_grad()) next = FragilityAttack.Project(x + signs.mul(size), clean.Inputs, eps);
-            tracker.Consider(next);
+            tracker.Consider(next, t + 1, observer);
             using (torch.no_grad()) x.copy_(next);
         }
         return tracker.Finish(Name, Enumerable.Repeat(steps, n).ToArray());

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Fragility.Cli.Infrastructure;
+using Fragility.Runtime;
+using Fragility.Serve;
+using Spectre.Console;
+
+namespace Fragility.Cli.Commands;
+
+/// <summary><c>fragility serve</c>: a local web page to explain your own image and attack its maps while watching
+/// (<see cref="FragilityServer"/>); it runs until Ctrl+C.</summary>
+public sealed class ServeCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public int Order => 20;
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var model = CommonOptions.Model();
+        var models = new Option<string?>("--models")
+        {
+            Description = "A folder of model files (.safetensors) the page offers too, by file name; no other file is ever opened.",
+        };
+        var port = new Option<int>("--port") { Description = "TCP port. Default: 5117.", DefaultValueFactory = _ => 5117 };
+        var host = new Option<string>("--host")
+        {
+            Description = $"IP address to listen on. Default: {ServeOptions.Loopback} (this machine only). Anything else lets other machines reach the page: it has no login.",
+            DefaultValueFactory = _ => ServeOptions.Loopback,
+        };
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("serve",
+            "Start a local web page: drop an image (or pick one of the sample), see the prediction and the map of every method side by side, " +
+            "then attack a method's map with an epsilon of your choice and watch each iterate's map, top-k intersection, Spearman correlation and label; " +
+            "download the perturbed image (PNG and exact .npy) and the maps. Uploads up to 10 MB and 16 megapixels; runs until Ctrl+C.")
+        {
+            model, models, port, host, threads,
+        };
+        cmd.SetAction(pr => CliRunner.Run(() =>
+        {
+            TorchRuntime.Initialize(pr.GetValue(threads));
+            var options = new ServeOptions
+            {
+                ModelPath = pr.GetValue(model), ModelsDirectory = pr.GetValue(models), Port = pr.GetValue(port),
+                Host = pr.GetValue(host)!,
+            };
+            if (options.Host != ServeOptions.Loopback)
+                AnsiConsole.MarkupLine(Markup.Escape($"warning: listening on {options.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine."));
+            using var stop = new CancellationTokenSource();
+            // Ctrl+C and SIGTERM (a service manager, a container) both stop the server cleanly, deleting its temporary folder.
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            var server = FragilityServer.StartAsync(options).GetAwaiter().GetResult();
+            try
+            {
+                AnsiConsole.MarkupLine($"Serving on [green]{Markup.Escape(server.Address.ToString())}[/]: open it in a browser. Ctrl+C stops.");
+                stop.Token.WaitHandle.WaitOne();
+                AnsiConsole.MarkupLine("Stopping.");
+            }
+            finally
+            {
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return 0;
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+        }));
+        return cmd;
+    }
+}
