@@ -60,7 +60,7 @@ public static class SpectrumExperiment
                 {
                     var g = hessian.Gradient.flatten(1);
                     var norms = g.to(ScalarType.Float64).norm(1).cpu().data<double>().ToArray();
-                    using var result = Lanczos.Run(hessian.Apply, torch.randn(g.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(g.dtype, g.device), lanczosSteps, eigenvalues);
+                    using var result = Lanczos.Run(hessian, torch.randn(g.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(g.dtype, g.device), lanczosSteps, eigenvalues);
                     for (int i = 0; i < count; i++)
                     {
                         top[start + i] = result.Largest[i];
