@@ -3,6 +3,7 @@ using System.Globalization;
 using Fragility.Attacks;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
+using Fragility.Experiments.Geometry;
 using Fragility.Geometry;
 using Fragility.Models;
 using Fragility.Runtime;

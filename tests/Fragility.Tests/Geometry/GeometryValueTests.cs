@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fragility.Experiments.Geometry;
 using Fragility.Geometry;
 using Fragility.IO;
 

@@ -1,14 +1,15 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
 using Fragility.Experiments;
+using Fragility.Geometry;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Runtime;
 using TorchSharp;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 using static TorchSharp.torch;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Transfer of attacks on explanations: the perturbations delta = x_adv - x found by attacking model A's explanation

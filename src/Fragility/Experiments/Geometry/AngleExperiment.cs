@@ -1,9 +1,10 @@
 using Fragility.Attacks;
+using Fragility.Geometry;
 using Fragility.Models;
 using Fragility.Runtime;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Runs <see cref="AngleMeasurement"/> on a set of images and writes <c>angles.csv</c> (per direction: n, mean, median,

@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Fragility.Geometry;
 using Fragility.IO;
 using Fragility.Reporting;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Writes an experiment folder in the layout the HTML report's <see cref="FolderSection"/> reads: <c>section.json</c>

@@ -1,10 +1,11 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.Geometry;
 using Fragility.Runtime;
 using MathNet.Numerics.Statistics;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Dimension scaling on trained networks (finding 5: larger inputs are more fragile): the same architecture trained on

@@ -1,15 +1,16 @@
 using System.Globalization;
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.Geometry;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Runtime;
 using MathNet.Numerics.Statistics;
 using TorchSharp;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 using static TorchSharp.torch;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Tests whether the Lipschitz constant is a factor in how fragile a model's explanations are: for several trained

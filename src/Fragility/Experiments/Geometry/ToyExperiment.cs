@@ -1,7 +1,8 @@
+using Fragility.Geometry;
 using Fragility.Runtime;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Dimension scaling on the toy model (<see cref="ToyModel"/>): for each input dimension and each number of units,

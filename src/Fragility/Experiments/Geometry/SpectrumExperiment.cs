@@ -1,14 +1,15 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
 using Fragility.Experiments;
+using Fragility.Geometry;
 using Fragility.Models;
 using Fragility.Runtime;
 using MathNet.Numerics.Statistics;
 using TorchSharp;
-using static Fragility.Geometry.GeometryFiles;
+using static Fragility.Experiments.Geometry.GeometryFiles;
 using static TorchSharp.torch;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// The input-Hessian spectrum and its relation to fragility: per image and per softplus beta, the largest eigenvalues of
