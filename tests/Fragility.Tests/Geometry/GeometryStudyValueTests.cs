@@ -80,7 +80,7 @@ public sealed class GeometryStudyValueTests : OneTorchThread
             Assert.Equal(Spearman(spectrum.Magnitude, result.Attack.Select(r => 1 - r.TopKIntersection).ToArray()), spectrum.RhoTopK, 12);
         }
 
-        SpectrumWriter.WriteTables(result, _dir);
+        new SpectrumWriter().WriteTables(result, _dir);
         var table = CsvTable.Read(Path.Combine(_dir, GeometryFiles.DetailFolder, "spectrum.csv"));
         var header = table.Header.ToList();
         Assert.Equal(2 * Images, table.Rows.Count);
@@ -119,7 +119,7 @@ public sealed class GeometryStudyValueTests : OneTorchThread
         Assert.Equal(expectedAngles.Count(a => Math.Abs(a - 90) <= 10) / (double)Images, eigen.Statistics.NearOrthogonal, 12);
         Assert.Equal(["topk", "mass_center", "eigenvector"], result.Directions.Select(d => d.Name));
 
-        var summary = AngleWriter.Summarise(result, _dir);
+        var summary = new AngleWriter().Summarise(result, _dir);
         Assert.Equal(eigen.Statistics.Mean, summary.Numbers["mean_angle_eigenvector"]);
     }
 

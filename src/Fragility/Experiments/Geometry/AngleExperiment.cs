@@ -29,8 +29,8 @@ public static class AngleExperiment
         return new AngleResult(modelName, settings.Beta, settings.ResolveK(p.Height, p.Width), lanczosSteps, records.Select(r => inputs.Indices[r.Position]).ToArray(), records);
     }
 
-    /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="AngleWriter"/>).</summary>
+    /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="AngleWriter"/> through <see cref="GeometryFiles.Write"/>).</summary>
     public static ExperimentSummary Run(Classifier model, SelectedInputs inputs, AttackSettings settings, string outDir, string modelName,
         int lanczosSteps = 20, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
-        AngleWriter.Write(Measure(model, inputs, settings, modelName, lanczosSteps, batchSize, progress, cancellation), outDir);
+        GeometryFiles.Write(Measure(model, inputs, settings, modelName, lanczosSteps, batchSize, progress, cancellation), outDir, new AngleWriter());
 }

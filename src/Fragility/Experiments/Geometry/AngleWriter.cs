@@ -2,30 +2,28 @@ using static Fragility.Experiments.Geometry.GeometryFiles;
 
 namespace Fragility.Experiments.Geometry;
 
-/// <summary>Writes an <see cref="AngleResult"/>: the tables (<see cref="WriteTables"/>), the figure
-/// (<see cref="WriteFigure"/>) and the report section with its summary in words (<see cref="Summarise"/>).</summary>
-public static class AngleWriter
+/// <summary>Writes an <see cref="AngleResult"/> (through <see cref="GeometryFiles.Write"/>): <c>per-image/angles.csv</c>,
+/// <c>angles.csv</c>, <c>angles.png</c> and the section with its summary in words.</summary>
+public sealed class AngleWriter : IGeometryStudyWriter<AngleResult>
 {
-    /// <summary>Writes every file of the angles folder <paramref name="outDir"/> and returns the summary.</summary>
-    public static ExperimentSummary Write(AngleResult result, string outDir)
+    /// <inheritdoc />
+    public string Title => "Geometry: angles between prediction and explanation directions";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Captions { get; } = new Dictionary<string, string>
     {
-        WriteTables(result, outDir);
-        WriteFigure(result, Path.Combine(outDir, "angles.png"));
-        var summary = Summarise(result, outDir);
-        WriteSection(outDir, "Geometry: angles between prediction and explanation directions",
-            $"Model {result.ModelName}, softplus twin with β = {Num(result.Beta)}, {result.Records.Count} test images (the first correctly classified ones). For each image the angle between ∇x score_y " +
-            $"(the direction that changes the prediction most) and ∇x D of the top-k (k = {result.K}) and mass-center objectives on the simple-gradient map, and the acute angle to the dominant eigenvector of the input Hessian of score_y ({result.LanczosSteps} Lanczos steps). " +
-            string.Join(" ", summary.Headlines),
-            new Dictionary<string, string>
-            {
-                ["angles.png"] = "Histograms of the angles between ∇x score_y and the directions that move the explanation (dashed: 90°).",
-                ["angles.csv"] = "Angle statistics per direction (degrees).",
-            });
-        return summary;
-    }
+        ["angles.png"] = "Histograms of the angles between ∇x score_y and the directions that move the explanation (dashed: 90°).",
+        ["angles.csv"] = "Angle statistics per direction (degrees).",
+    };
+
+    /// <inheritdoc />
+    public string Description(AngleResult result, ExperimentSummary summary) =>
+        $"Model {result.ModelName}, softplus twin with β = {Num(result.Beta)}, {result.Records.Count} test images (the first correctly classified ones). For each image the angle between ∇x score_y " +
+        $"(the direction that changes the prediction most) and ∇x D of the top-k (k = {result.K}) and mass-center objectives on the simple-gradient map, and the acute angle to the dominant eigenvector of the input Hessian of score_y ({result.LanczosSteps} Lanczos steps). " +
+        string.Join(" ", summary.Headlines);
 
     /// <summary>Writes <c>per-image/angles.csv</c> (one row per image) and <c>angles.csv</c> (one row per direction).</summary>
-    public static void WriteTables(AngleResult result, string outDir)
+    public void WriteTables(AngleResult result, string outDir)
     {
         WriteCsv(Path.Combine(outDir, DetailFolder, "angles.csv"),
             ["image", "label", "score_gradient_norm", "angle_topk", "angle_mass_center", "angle_eigenvector", "dominant_eigenvalue", "angle_topk_eigenvector"],
@@ -35,8 +33,8 @@ public static class AngleWriter
             result.Directions.Select(d => new object?[] { d.Name, d.Statistics.Count, d.Statistics.Mean, d.Statistics.Median, d.Statistics.StandardDeviation, d.Statistics.NearOrthogonal, d.Statistics.Undefined }));
     }
 
-    /// <summary>Writes the histograms of the angles, one panel per direction, to <paramref name="path"/>.</summary>
-    public static void WriteFigure(AngleResult result, string path)
+    /// <summary>Writes <c>angles.png</c>: the histograms of the angles, one panel per direction.</summary>
+    public void WriteFigures(AngleResult result, string outDir)
     {
         var plots = new List<ScottPlot.Plot>();
         for (int i = 0; i < result.Directions.Count; i++)
@@ -51,11 +49,11 @@ public static class AngleWriter
             plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
             plots.Add(plot);
         }
-        GeometryPlots.SaveRow(path, plots);
+        GeometryPlots.SaveRow(Path.Combine(outDir, "angles.png"), plots);
     }
 
     /// <summary>The headline per direction in words, and the headline numbers (mean_angle_NAME, within10_NAME).</summary>
-    public static ExperimentSummary Summarise(AngleResult result, string outDir)
+    public ExperimentSummary Summarise(AngleResult result, string outDir)
     {
         var numbers = new Dictionary<string, double>();
         var lines = new List<string>();

@@ -21,6 +21,17 @@ public static class GeometryFiles
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Writes a study's folder with its <paramref name="writer"/>: tables, figures, then <c>section.json</c>
+    /// with the summary; returns the summary.</summary>
+    public static ExperimentSummary Write<TResult>(TResult result, string outDir, IGeometryStudyWriter<TResult> writer)
+    {
+        writer.WriteTables(result, outDir);
+        writer.WriteFigures(result, outDir);
+        var summary = writer.Summarise(result, outDir);
+        WriteSection(outDir, writer.Title, writer.Description(result, summary), writer.Captions);
+        return summary;
+    }
+
     /// <summary>Writes <c>section.json</c> into <paramref name="folder"/>.</summary>
     /// <param name="folder">The experiment folder.</param>
     /// <param name="title">Section title in the report ("Geometry: angles").</param>

@@ -92,7 +92,7 @@ public static class SpectrumExperiment
     /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="SpectrumWriter"/>).</summary>
     public static ExperimentSummary Run(Classifier model, SelectedInputs inputs, IReadOnlyList<double> betas, AttackSettings settings, string outDir,
         string modelName, int lanczosSteps = 30, int eigenvalues = 5, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
-        SpectrumWriter.Write(Measure(model, inputs, betas, settings, modelName, lanczosSteps, eigenvalues, batchSize, progress, cancellation), outDir);
+        GeometryFiles.Write(Measure(model, inputs, betas, settings, modelName, lanczosSteps, eigenvalues, batchSize, progress, cancellation), outDir, new SpectrumWriter());
 
     /// <summary>Spearman over the pairs where both values are finite; NaN with fewer than three.</summary>
     private static double SafeSpearman(double[] a, double[] b)

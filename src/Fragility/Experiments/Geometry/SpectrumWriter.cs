@@ -3,29 +3,27 @@ using static Fragility.Experiments.Geometry.GeometryFiles;
 
 namespace Fragility.Experiments.Geometry;
 
-/// <summary>Writes a <see cref="SpectrumResult"/>: the tables (<see cref="WriteTables"/>), the figure
-/// (<see cref="WriteFigure"/>) and the report section with its summary in words (<see cref="Summarise"/>).</summary>
-public static class SpectrumWriter
+/// <summary>Writes a <see cref="SpectrumResult"/> (through <see cref="GeometryFiles.Write"/>): <c>per-image/spectrum.csv</c>,
+/// <c>spectrum.csv</c>, <c>spectrum.png</c> and the section with its summary in words.</summary>
+public sealed class SpectrumWriter : IGeometryStudyWriter<SpectrumResult>
 {
-    /// <summary>Writes every file of the spectrum folder <paramref name="outDir"/> and returns the summary.</summary>
-    public static ExperimentSummary Write(SpectrumResult result, string outDir)
+    /// <inheritdoc />
+    public string Title => "Geometry: input-Hessian spectrum and fragility";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Captions { get; } = new Dictionary<string, string>
     {
-        WriteTables(result, outDir);
-        WriteFigure(result, Path.Combine(outDir, "spectrum.png"));
-        var summary = Summarise(result, outDir);
-        WriteSection(outDir, "Geometry: input-Hessian spectrum and fragility",
-            $"Model {result.ModelName}, {result.Images.Count} test images. Eigenvalues of the Hessian of score_y with respect to the input on the softplus twin at β ∈ {{{string.Join(", ", result.Spectra.Select(s => Num(s.Beta)))}}}, " +
-            $"by {result.LanczosSteps} Lanczos steps on Hessian-vector products (double backward; no dense Hessian). " + string.Join(" ", summary.Headlines),
-            new Dictionary<string, string>
-            {
-                ["spectrum.png"] = "Left: per image, the dominant eigenvalue against the top-k intersection left by the top-k attack. Middle: the same against the relative curvature. Right: median of the largest eigenvalues per β.",
-                ["spectrum.csv"] = "Eigenvalue statistics and Spearman correlations over images, per β.",
-            });
-        return summary;
-    }
+        ["spectrum.png"] = "Left: per image, the dominant eigenvalue against the top-k intersection left by the top-k attack. Middle: the same against the relative curvature. Right: median of the largest eigenvalues per β.",
+        ["spectrum.csv"] = "Eigenvalue statistics and Spearman correlations over images, per β.",
+    };
+
+    /// <inheritdoc />
+    public string Description(SpectrumResult result, ExperimentSummary summary) =>
+        $"Model {result.ModelName}, {result.Images.Count} test images. Eigenvalues of the Hessian of score_y with respect to the input on the softplus twin at β ∈ {{{string.Join(", ", result.Spectra.Select(s => Num(s.Beta)))}}}, " +
+        $"by {result.LanczosSteps} Lanczos steps on Hessian-vector products (double backward; no dense Hessian). " + string.Join(" ", summary.Headlines);
 
     /// <summary>Writes <c>per-image/spectrum.csv</c> (one row per image and beta) and <c>spectrum.csv</c> (one row per beta).</summary>
-    public static void WriteTables(SpectrumResult result, string outDir)
+    public void WriteTables(SpectrumResult result, string outDir)
     {
         var attack = result.Attack;
         int n = result.Images.Count;
@@ -44,24 +42,25 @@ public static class SpectrumWriter
                 s.RhoTopK, s.RhoSpearman, s.RhoRelativeTopK, s.RhoRelativeSpearman, s.Beta == result.Settings.Beta }));
     }
 
-    /// <summary>Writes the three panels (|lambda_max| and relative curvature against the attack's top-k intersection at
-    /// the attack's beta; median of the largest eigenvalues per beta) to <paramref name="path"/>.</summary>
-    public static void WriteFigure(SpectrumResult result, string path)
+    /// <summary>Writes <c>spectrum.png</c>: |lambda_max| and the relative curvature against the attack's top-k
+    /// intersection at the attack's beta, and the median of the largest eigenvalues per beta.</summary>
+    public void WriteFigures(SpectrumResult result, string outDir)
     {
         var at = result.AtAttackBeta;
         var topk = result.Attack.Select(r => r.TopKIntersection).ToArray();
-        var scatter = GeometryPlots.New($"Top eigenvalue vs attack (β = {Num(result.Settings.Beta)})", "|λ_max| of the input Hessian of score_y", "top-k intersection after the top-k attack");
-        var points = scatter.Add.ScatterPoints(GeometryPlots.Log10(at.Magnitude), topk, GeometryPlots.Colour(0));
-        points.MarkerSize = 5;
-        points.LegendText = $"Spearman ρ(|λ|, 1 − top-k) = {Num(at.RhoTopK, "F2")}";
-        GeometryPlots.LogAxis(scatter.Axes.Bottom);
-        scatter.ShowLegend(ScottPlot.Alignment.LowerLeft);
-        var relativePlot = GeometryPlots.New("Relative curvature vs attack", "|λ_max| / ||∇x score_y||", "top-k intersection after the top-k attack");
-        var rel = relativePlot.Add.ScatterPoints(GeometryPlots.Log10(at.RelativeCurvature), topk, GeometryPlots.Colour(1));
-        rel.MarkerSize = 5;
-        rel.LegendText = $"Spearman ρ = {Num(at.RhoRelativeTopK, "F2")}";
-        GeometryPlots.LogAxis(relativePlot.Axes.Bottom);
-        relativePlot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        ScottPlot.Plot Scatter(string title, string xLabel, double[] xs, int colour, string legend)
+        {
+            var plot = GeometryPlots.New(title, xLabel, "top-k intersection after the top-k attack");
+            var points = plot.Add.ScatterPoints(GeometryPlots.Log10(xs), topk, GeometryPlots.Colour(colour));
+            points.MarkerSize = 5;
+            points.LegendText = legend;
+            GeometryPlots.LogAxis(plot.Axes.Bottom);
+            plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+            return plot;
+        }
+        var scatter = Scatter($"Top eigenvalue vs attack (β = {Num(result.Settings.Beta)})", "|λ_max| of the input Hessian of score_y", at.Magnitude, 0,
+            $"Spearman ρ(|λ|, 1 − top-k) = {Num(at.RhoTopK, "F2")}");
+        var relativePlot = Scatter("Relative curvature vs attack", "|λ_max| / ||∇x score_y||", at.RelativeCurvature, 1, $"Spearman ρ = {Num(at.RhoRelativeTopK, "F2")}");
         var spectrumPlot = GeometryPlots.New("Largest eigenvalues by β (median over images)", "rank of the eigenvalue", "eigenvalue");
         int c = 0;
         foreach (var s in result.Spectra)
@@ -73,12 +72,12 @@ public static class SpectrumWriter
             line.MarkerSize = 7;
         }
         spectrumPlot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        GeometryPlots.SaveRow(path, [scatter, relativePlot, spectrumPlot]);
+        GeometryPlots.SaveRow(Path.Combine(outDir, "spectrum.png"), [scatter, relativePlot, spectrumPlot]);
     }
 
     /// <summary>The headlines in words (the attack, the correlations at its beta, one line per beta) and the headline
     /// numbers (spearman_eigenvalue_fragility, spearman_relative_curvature_fragility, mean_attack_topk).</summary>
-    public static ExperimentSummary Summarise(SpectrumResult result, string outDir)
+    public ExperimentSummary Summarise(SpectrumResult result, string outDir)
     {
         var settings = result.Settings;
         var attack = result.Attack;
