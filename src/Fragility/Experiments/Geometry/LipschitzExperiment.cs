@@ -23,6 +23,25 @@ namespace Fragility.Experiments.Geometry;
 /// </summary>
 public static class LipschitzExperiment
 {
+    /// <summary>The model files to compare: <paramref name="models"/> ("shipped" is the shipped model, null in the list)
+    /// and every .safetensors file of <paramref name="modelDir"/> in name order, after the shipped model when no list is
+    /// given.</summary>
+    /// <exception cref="FragilityException">The folder or a model file does not exist.</exception>
+    public static IReadOnlyList<string?> ModelPaths(IReadOnlyList<string>? models, string? modelDir)
+    {
+        var paths = new List<string?>();
+        if (models is not null) paths.AddRange(models.Select(m => m.Equals("shipped", StringComparison.OrdinalIgnoreCase) ? null : m));
+        if (modelDir is not null)
+        {
+            if (!Directory.Exists(modelDir)) throw new FragilityException($"--model-dir '{modelDir}' does not exist. Train models into it first ('fragility train --out {modelDir}/NAME.safetensors').");
+            if (models is null) paths.Add(null);
+            paths.AddRange(Directory.GetFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal));
+        }
+        foreach (var path in paths.OfType<string>())
+            if (!File.Exists(path)) throw new FragilityException($"Model file '{path}' does not exist. Check --models.");
+        return paths;
+    }
+
     /// <summary>Measures the models <paramref name="modelPaths"/> (null or empty entry: the shipped model).</summary>
     /// <param name="modelPaths">Model files.</param>
     /// <param name="datasetName">Test data set (images resized to each model's size when needed).</param>

@@ -21,6 +21,29 @@ namespace Fragility.Experiments.Geometry;
 /// </summary>
 public static class TransferExperiment
 {
+    /// <summary>Loads the target models B with their names: each path a model file, or "shipped" for the shipped model.
+    /// The caller disposes the models.</summary>
+    /// <exception cref="FragilityException">A model file does not exist (models loaded so far are disposed).</exception>
+    public static IReadOnlyList<(Classifier Model, string Name)> LoadTargets(IReadOnlyList<string> paths)
+    {
+        var loaded = new List<(Classifier, string)>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                bool shipped = path.Equals("shipped", StringComparison.OrdinalIgnoreCase);
+                if (!shipped && !File.Exists(path)) throw new FragilityException($"Target model '{path}' does not exist. Check --targets.");
+                loaded.Add((ModelStore.Load(shipped ? null : path), shipped ? ModelStore.ShippedModelFile : Path.GetFileName(path)));
+            }
+            return loaded;
+        }
+        catch
+        {
+            foreach (var (m, _) in loaded) m.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Attacks the source and compares every model's maps.</summary>
     /// <param name="source">Model A.</param>
     /// <param name="sourceName">Its file name.</param>
