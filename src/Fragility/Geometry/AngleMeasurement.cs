@@ -56,7 +56,7 @@ public static class AngleMeasurement
             {
                 score = hessian.Gradient.flatten(1).clone();
                 var startVectors = torch.randn(score.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(score.dtype, score.device);
-                spectrum = Lanczos.Run(hessian.Apply, startVectors, lanczosSteps, 1);
+                spectrum = Lanczos.Run(hessian, startVectors, lanczosSteps, 1);
             }
             using (spectrum)
             {

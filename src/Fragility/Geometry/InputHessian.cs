@@ -17,7 +17,7 @@ namespace Fragility.Geometry;
 /// (<see cref="Classifier.UseSoftplus"/>), because a ReLU network's input Hessian is zero almost everywhere (docs/method.md §6).
 /// Products of such a network are zeros, not errors.
 /// </remarks>
-public sealed class InputHessian : IDisposable
+public sealed class InputHessian : ILinearOperator, IDisposable
 {
     private readonly Tensor _input;
     private readonly Tensor _gradient;
@@ -47,6 +47,9 @@ public sealed class InputHessian : IDisposable
 
     /// <summary>Values per image (C * H * W), the size of each image's Hessian.</summary>
     public long Dimension => _input[0].numel();
+
+    /// <inheritdoc />
+    public bool IsSymmetric => true;
 
     /// <summary>The input gradient <c>d score_y / dx</c> [N, C, H, W] at the operator's point (detached; valid until the
     /// operator is disposed).</summary>

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Fragility.Geometry;
 
 /// <summary>
-/// The Lanczos method on a batch of symmetric operators (one per image), each given only through its products: m
+/// The one Lanczos method of the library, on a batch of symmetric operators (one per row) given only through their
+/// products (<see cref="ILinearOperator"/>): m
 /// products build an orthonormal Krylov basis Q and the tridiagonal T = Q^T A Q, whose eigenvalues (Ritz values)
 /// approximate the extreme eigenvalues of A, the largest and smallest converging first. The basis is fully
 /// re-orthogonalised at every step (twice, "twice is enough"), because in floating point plain Lanczos loses
@@ -16,14 +17,16 @@ namespace Fragility.Geometry;
 public static class Lanczos
 {
     /// <summary>Runs m = <paramref name="steps"/> Lanczos steps.</summary>
-    /// <param name="apply">The batched operator: [N, D] vectors to [N, D] products (row i through operator i).</param>
+    /// <param name="operator">The batched symmetric operator: [N, D] vectors to [N, D] products (row i through operator i).</param>
     /// <param name="start">Start vectors [N, D] (non-zero rows, e.g. random).</param>
     /// <param name="steps">Products per row, m (default 30); at most D are useful.</param>
     /// <param name="count">How many of the largest Ritz values to return per row (default 5).</param>
-    public static LanczosResult Run(Func<Tensor, Tensor> apply, Tensor start, int steps = 30, int count = 5)
+    public static LanczosResult Run(ILinearOperator @operator, Tensor start, int steps = 30, int count = 5)
     {
-        ArgumentNullException.ThrowIfNull(apply);
+        ArgumentNullException.ThrowIfNull(@operator);
         if (start.dim() != 2) throw new ArgumentException($"start must be [N, D], got [{string.Join(",", start.shape)}]");
+        if (start.shape[1] != @operator.Dimension) throw new ArgumentException($"start has {start.shape[1]} values per row, the operator {@operator.Dimension}");
+        if (!@operator.IsSymmetric) throw new ArgumentException("Lanczos needs a symmetric operator; use its normal operator.");
         if (steps < 1) throw new FragilityException($"Lanczos needs at least 1 step, got {steps}.");
         if (count < 1) throw new FragilityException($"Lanczos: the number of eigenvalues must be at least 1, got {count}.");
         int n = (int)start.shape[0];
@@ -46,7 +49,7 @@ public static class Lanczos
             {
                 using var scope = torch.NewDisposeScope();
                 var q = basis[j];
-                var w = apply(q);
+                var w = @operator.Apply(q);
                 var alpha = (q * w).sum(1);
                 w = w - alpha.unsqueeze(1) * q;
                 if (previous is not null)

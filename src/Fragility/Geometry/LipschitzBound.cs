@@ -37,7 +37,7 @@ public static class LipschitzBound
         using var noGrad = torch.no_grad();
         var x = torch.zeros([1, p.Channels, p.Height, p.Width], dtype: dtype);
         var result = new List<LayerLipschitz>();
-        Walk(chain, x, result, iterations);
+        LayerChain.Walk(chain, x, new BoundVisitor(result, iterations));
         return result;
     }
 
@@ -45,37 +45,47 @@ public static class LipschitzBound
     public static double Compute(Classifier model, int iterations = OperatorNorm.DefaultIterations) =>
         Layers(model, iterations).Aggregate(1.0, (a, l) => a * l.Constant);
 
-    private static Tensor Walk(IReadOnlyList<LayerNode> chain, Tensor x, List<LayerLipschitz> into, int iterations)
+    /// <summary>Takes each layer's constant as <see cref="LayerChain.Walk"/> runs the chain; a concatenation becomes one
+    /// entry, the root of the sum of its branches' squared products.</summary>
+    private sealed class BoundVisitor(List<LayerLipschitz> root, int iterations) : ILayerVisitor
     {
-        foreach (var node in chain)
+        private sealed class Concat(List<LayerLipschitz> outer)
         {
-            switch (node)
+            public List<LayerLipschitz> Outer { get; } = outer;
+            public List<LayerLipschitz> Branch { get; set; } = [];
+            public double Squares { get; set; }
+
+            public void CloseBranch()
             {
-                case ModuleNode m:
-                    into.Add(Layer(m.Module, m.Name, x.shape, x.dtype, iterations));
-                    x = m.Module.forward(x);
-                    break;
-                case ConcatNode c:
-                {
-                    double squares = 0;
-                    var outputs = new List<Tensor>();
-                    foreach (var branch in c.Branches)
-                    {
-                        var inner = new List<LayerLipschitz>();
-                        outputs.Add(Walk(branch, x, inner, iterations));
-                        double l = inner.Aggregate(1.0, (a, b) => a * b.Constant);
-                        squares += l * l;
-                    }
-                    into.Add(new LayerLipschitz(string.Join("+", c.Branches.Select(b => b.OfType<ModuleNode>().FirstOrDefault()?.Name ?? "?")),
-                        "Concat", Math.Sqrt(squares), $"sqrt of the sum of squared branch bounds ({c.Branches.Count} branches)"));
-                    x = torch.cat(outputs.ToArray(), 1);
-                    break;
-                }
-                default:
-                    throw new FragilityException($"No Lipschitz bound for layer node {node.GetType().Name}.");
+                double l = Branch.Aggregate(1.0, (a, b) => a * b.Constant);
+                Squares += l * l;
             }
         }
-        return x;
+
+        private readonly Stack<Concat> _open = new();
+
+        private List<LayerLipschitz> Current => _open.Count > 0 ? _open.Peek().Branch : root;
+
+        public void Layer(ModuleNode node, Tensor input) =>
+            Current.Add(LipschitzBound.Layer(node.Module, node.Name, input.shape, input.dtype, iterations));
+
+        public void BeginBranch(ConcatNode node, int branch)
+        {
+            if (branch == 0) { _open.Push(new Concat(Current)); return; }
+            var concat = _open.Peek();
+            concat.CloseBranch();
+            concat.Branch = [];
+        }
+
+        public void EndConcat(ConcatNode node)
+        {
+            var concat = _open.Pop();
+            concat.CloseBranch();
+            concat.Outer.Add(new LayerLipschitz(string.Join("+", node.Branches.Select(b => b.OfType<ModuleNode>().FirstOrDefault()?.Name ?? "?")),
+                "Concat", Math.Sqrt(concat.Squares), $"sqrt of the sum of squared branch bounds ({node.Branches.Count} branches)"));
+        }
+
+        public void Graph(GraphNode node, Tensor input) => throw new FragilityException($"No Lipschitz bound for layer node {node.GetType().Name}.");
     }
 
     private static LayerLipschitz Layer(nn.Module<Tensor, Tensor> module, string name, long[] shape, ScalarType dtype, int iterations)

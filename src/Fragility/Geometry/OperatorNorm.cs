@@ -6,8 +6,9 @@ namespace Fragility.Geometry;
 
 /// <summary>
 /// Spectral norms (largest singular values, L2 operator norms) of linear layers, the factors of
-/// <see cref="LipschitzBound"/>. A general linear operator A is handled by power iteration on A^T A, with A^T given
-/// explicitly: <c>v &lt;- A^T A v / ||A^T A v||</c>, <c>sigma = sqrt(||A^T A v||)</c> at convergence. A convolution's
+/// <see cref="LipschitzBound"/> and of the spectral-norm projection in training. A general linear operator A is handled
+/// by <see cref="Geometry.PowerIteration"/> on its normal operator A^T A, with A^T given explicitly:
+/// <c>v &lt;- A^T A v / ||A^T A v||</c>, <c>sigma = sqrt(||A^T A v||)</c> at convergence. A convolution's
 /// transpose is <c>conv_transpose2d</c> with the same weight, stride, padding and dilation and the output padding that
 /// restores the input size; its norm depends on the input size (padding and borders), so the size is an argument.
 /// </summary>
@@ -29,30 +30,34 @@ public static class OperatorNorm
     /// <param name="seed">Seed of the random start vector.</param>
     /// <param name="iterations">Largest number of iterations.</param>
     /// <param name="tolerance">Relative tolerance on sigma^2.</param>
-    public static double PowerIteration(Func<Tensor, Tensor> apply, Func<Tensor, Tensor> transpose, long[] inputShape,
+    public static double OfLinearMap(Func<Tensor, Tensor> apply, Func<Tensor, Tensor> transpose, long[] inputShape,
         ScalarType dtype = ScalarType.Float32, int seed = 0, int iterations = DefaultIterations, double tolerance = DefaultTolerance)
     {
         using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
         using var generator = new torch.Generator((ulong)seed, torch.CPU);
         // Drawn on the CPU generator, then moved to the default device (--device): the same start on every device.
-        var v = torch.randn(inputShape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(dtype, torch.get_default_device());
-        v = v / v.norm();
-        double previous = 0;
-        for (int t = 0; t < iterations; t++)
-        {
-            using var step = torch.NewDisposeScope();
-            var w = transpose(apply(v));
-            if (!w.shape.SequenceEqual(inputShape))
-                throw new InvalidOperationException($"transpose returned [{string.Join(",", w.shape)}] for input [{string.Join(",", inputShape)}]");
-            double lambda = w.norm().to(ScalarType.Float64).item<double>();
-            if (lambda == 0) return 0;
-            v.Dispose();
-            v = (w / lambda).MoveToOuterDisposeScope();
-            if (Math.Abs(lambda - previous) <= tolerance * lambda) return Math.Sqrt(lambda);
-            previous = lambda;
-        }
-        return Math.Sqrt(previous);
+        var start = torch.randn(inputShape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(dtype, torch.get_default_device());
+        var (sigma, vector) = OfLinearMap(apply, transpose, start, iterations, tolerance);
+        vector.Dispose();
+        return sigma;
+    }
+
+    /// <summary>Spectral norm of a linear operator and its top right singular vector, by <see cref="Geometry.PowerIteration"/>
+    /// on the normal operator A^T A (<see cref="NormalOperator"/>) from <paramref name="start"/> (shaped like A's input,
+    /// batch of one; e.g. the previous vector, for a warm start). The vector, shaped like <paramref name="start"/>, is
+    /// owned by the caller, outside any dispose scope. <paramref name="estimate"/> is <see cref="PowerEstimate.ProductNorm"/>
+    /// (sigma = sqrt(||A^T A v||), tolerance on sigma^2; the Lipschitz bound) or <see cref="PowerEstimate.SingularValue"/>
+    /// (sigma = ||A^T A v|| / ||A v||, tolerance on sigma; the spectral-norm projection).</summary>
+    public static (double Sigma, Tensor Vector) OfLinearMap(Func<Tensor, Tensor> apply, Func<Tensor, Tensor> transpose, Tensor start,
+        int iterations = DefaultIterations, double tolerance = DefaultTolerance, PowerEstimate estimate = PowerEstimate.ProductNorm)
+    {
+        if (estimate == PowerEstimate.RayleighQuotient) throw new ArgumentException("A spectral norm is estimated by the product norm or the singular-value step.");
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var normal = new NormalOperator(apply, transpose, start.shape);
+        using var found = PowerIteration.Run(normal, start.detach().reshape(1, -1), iterations, tolerance, estimate);
+        double value = found.Values[0];
+        return (estimate == PowerEstimate.SingularValue ? value : Math.Sqrt(value), found.Vectors.reshape(start.shape).clone().DetachFromDisposeScope());
     }
 
     /// <summary>Spectral norm of a convolution (bias dropped) on inputs of shape <paramref name="inputShape"/>
@@ -76,7 +81,7 @@ public static class OperatorNorm
                 outputPadding[d] = inputShape[2 + d] - ((y.shape[2 + d] - 1) * stride[d] - 2 * padding[d] + dilation[d] * (weight.shape[2 + d] - 1) + 1);
             return nn.functional.conv_transpose2d(y, weight, null, stride, padding, outputPadding, dilation, conv.groups);
         }
-        return PowerIteration(Forward, Transpose, inputShape, weight.dtype, seed, iterations, tolerance);
+        return OfLinearMap(Forward, Transpose, inputShape, weight.dtype, seed, iterations, tolerance);
     }
 
     /// <summary>Spectral norm of a fully connected layer's weight (bias dropped).</summary>
@@ -84,15 +89,20 @@ public static class OperatorNorm
     {
         ArgumentNullException.ThrowIfNull(linear);
         var w = linear.weight ?? throw new FragilityException("A linear layer without a weight has no spectral norm; check the model.");
-        return PowerIteration(u => u.matmul(w.t()), y => y.matmul(w), [1, w.shape[1]], w.dtype, seed, iterations, tolerance);
+        return OfLinearMap(u => u.matmul(w.t()), y => y.matmul(w), [1, w.shape[1]], w.dtype, seed, iterations, tolerance);
     }
 
     /// <summary>Spectral norm of a layer known to be linear (average pools, a convolution with implicit padding),
     /// with the transpose taken by autograd (a vector-Jacobian product at zero).</summary>
     public static double OfLinearModule(Func<Tensor, Tensor> layer, long[] inputShape, ScalarType dtype, int seed = 0,
-        int iterations = DefaultIterations, double tolerance = DefaultTolerance)
+        int iterations = DefaultIterations, double tolerance = DefaultTolerance) =>
+        OfLinearMap(layer, TransposeByAutograd(layer, inputShape), inputShape, dtype, seed, iterations, tolerance);
+
+    /// <summary>The transpose of a linear (or affine: the offset drops out) <paramref name="layer"/> on inputs of
+    /// <paramref name="inputShape"/>, by autograd: y to the vector-Jacobian product at zero.</summary>
+    public static Func<Tensor, Tensor> TransposeByAutograd(Func<Tensor, Tensor> layer, long[] inputShape)
     {
-        Tensor Transpose(Tensor y)
+        return y =>
         {
             using var scope = torch.NewDisposeScope();
             using var enable = torch.enable_grad();
@@ -103,8 +113,7 @@ public static class OperatorNorm
                 return torch.zeros(inputShape, dtype: y.dtype, device: y.device).MoveToOuterDisposeScope();
             var g = torch.autograd.grad([output], [u], [y], allow_unused: true)[0];
             return (g.IsInvalid ? torch.zeros(inputShape, dtype: y.dtype, device: y.device) : g).MoveToOuterDisposeScope();
-        }
-        return PowerIteration(layer, Transpose, inputShape, dtype, seed, iterations, tolerance);
+        };
     }
 
     private static long[] Pair(long[]? value, long fallback) => value switch

@@ -111,7 +111,7 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
         using var _ = torch.no_grad();
         var probs = nn.functional.softmax(forward(input), 1);
         var (conf, idx) = probs.max(1);
-        return (idx.cpu().data<long>().ToArray(), conf.cpu().data<float>().ToArray());
+        return (idx.cpu().data<long>().ToArray(), conf.to(ScalarType.Float32).cpu().data<float>().ToArray());
     }
 
     /// <inheritdoc />

@@ -35,19 +35,40 @@ public static class LayerChain
     }
 
     /// <summary>Runs the chain forward; equals the module's own forward pass.</summary>
-    public static Tensor Forward(IReadOnlyList<LayerNode> chain, Tensor input)
+    public static Tensor Forward(IReadOnlyList<LayerNode> chain, Tensor input) => Walk(chain, input, null);
+
+    /// <summary>The one walker of layer chains: runs <paramref name="chain"/> forward from <paramref name="input"/>, telling
+    /// <paramref name="visitor"/> each layer's input and each concatenation's branches; returns the chain's output.</summary>
+    public static Tensor Walk(IReadOnlyList<LayerNode> chain, Tensor input, ILayerVisitor? visitor)
     {
         Tensor x = input;
         foreach (var node in chain)
         {
-            Tensor next = node switch
+            switch (node)
             {
-                ModuleNode m => m.Module.forward(x),
-                ConcatNode c => torch.cat(c.Branches.Select(b => Forward(b, x)).ToArray(), 1),
-                GraphNode g => Forward(g, x),
-                _ => throw new InvalidOperationException($"unknown layer node {node}"),
-            };
-            x = next;
+                case ModuleNode m:
+                    visitor?.Layer(m, x);
+                    x = m.Module.forward(x);
+                    break;
+                case ConcatNode c:
+                {
+                    var outputs = new Tensor[c.Branches.Count];
+                    for (int b = 0; b < outputs.Length; b++)
+                    {
+                        visitor?.BeginBranch(c, b);
+                        outputs[b] = Walk(c.Branches[b], x, visitor);
+                    }
+                    visitor?.EndConcat(c);
+                    x = torch.cat(outputs, 1);
+                    break;
+                }
+                case GraphNode g:
+                    visitor?.Graph(g, x);
+                    x = Forward(g, x);
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown layer node {node}");
+            }
         }
         return x;
     }

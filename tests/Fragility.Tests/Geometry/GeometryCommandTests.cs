@@ -1,6 +1,7 @@
 using System.Globalization;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
+using Fragility.Experiments.Geometry;
 using Fragility.Geometry;
 using Fragility.Models;
 using Fragility.Reporting;

@@ -46,6 +46,20 @@ internal static class GeometryTestModels
         return w1.TransposeThisAndMultiply(Matrix<double>.Build.DenseOfDiagonalVector(d)) * w1 / (Std * Std);
     }
 
+    /// <summary>The exact input gradient of score_y of <see cref="Mlp"/> at x (one image, flattened):
+    /// <c>(1/s) W1^T (W2[y] * sig(beta u))</c>, softplus_beta'(u) = sig(beta u).</summary>
+    public static Vector<double> ExactGradient(Classifier model, double[] x, int y, double beta)
+    {
+        var linear1 = (Linear)((Sequential)model.Network).named_children().Single(c => c.name == "1").module;
+        var linear2 = (Linear)((Sequential)model.Network).named_children().Single(c => c.name == "3").module;
+        var w1 = ToMatrix(linear1.weight!);
+        var w2 = ToMatrix(linear2.weight!);
+        var z = Vector<double>.Build.DenseOfEnumerable(x.Select(v => (v - (double)(float)Mean) / Std));
+        var u = w1 * z + Vector<double>.Build.DenseOfArray(linear1.bias!.data<double>().ToArray());
+        var d = Vector<double>.Build.Dense(u.Count, j => w2[y, j] / (1 + Math.Exp(-beta * u[j])));
+        return w1.TransposeThisAndMultiply(d) / Std;
+    }
+
     public static Matrix<double> ToMatrix(Tensor t)
     {
         var values = t.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();

@@ -70,7 +70,7 @@ public sealed class HessianTests : OneTorchThread
         using var start = torch.randn([2, GeometryTestModels.Dimension], dtype: ScalarType.Float64, generator: g);
 
         // Lanczos with m = D is exact: every Ritz value is an eigenvalue.
-        using (var full = Lanczos.Run(operatorHessian.Apply, start, steps: GeometryTestModels.Dimension, count: 5))
+        using (var full = Lanczos.Run(operatorHessian, start, steps: GeometryTestModels.Dimension, count: 5))
         {
             for (int i = 0; i < 2; i++)
             {
@@ -81,7 +81,7 @@ public sealed class HessianTests : OneTorchThread
             }
         }
         // Few steps still find the extreme eigenvalue of largest magnitude, with its eigenvector.
-        using (var few = Lanczos.Run(operatorHessian.Apply, start, steps: 20, count: 1))
+        using (var few = Lanczos.Run(operatorHessian, start, steps: 20, count: 1))
         {
             for (int i = 0; i < 2; i++)
             {
@@ -93,7 +93,7 @@ public sealed class HessianTests : OneTorchThread
                 Assert.True(Math.Abs(vector.DotProduct(truth)) > 1 - 1e-6, $"image {i}: |cos| to the exact eigenvector {Math.Abs(vector.DotProduct(truth))}");
             }
         }
-        using var power = PowerIteration.Run(operatorHessian.Apply, start, iterations: 2000, tolerance: 1e-13);
+        using var power = PowerIteration.Run(operatorHessian, start, iterations: 2000, tolerance: 1e-13);
         for (int i = 0; i < 2; i++)
         {
             double dominant = exact[i].Values.MaxBy(Math.Abs);
@@ -114,7 +114,7 @@ public sealed class HessianTests : OneTorchThread
         using var target = torch.zeros(2, dtype: ScalarType.Int64);
         using var hessian = new InputHessian(model, x, target);
         using var start = torch.ones([2, GeometryTestModels.Dimension], dtype: ScalarType.Float64);
-        using var lanczos = Lanczos.Run(hessian.Apply, start, steps: 5, count: 1);
+        using var lanczos = Lanczos.Run(hessian, start, steps: 5, count: 1);
         var angles = AngleMeasurement.Angles(hessian.Gradient, lanczos.DominantVectors, acute: true);
         Assert.All(angles, a => Assert.True(a < 1e-4, $"angle {a}"));
         // The Krylov space of a rank-one operator from a generic start has dimension 2: Lanczos stops there.

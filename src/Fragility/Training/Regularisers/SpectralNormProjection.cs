@@ -93,47 +93,22 @@ public sealed class SpectralNormProjection : ITrainingRegulariser
 
     /// <summary>
     /// The spectral norm of an affine layer (Linear, Conv2d) as a linear map of inputs of <paramref name="inputShape"/>,
-    /// by power iteration on A^T A with A u = layer(u) - layer(0) and A^T v from autograd; stops when sigma changes by
-    /// less than <paramref name="tolerance"/> (relative) or after <paramref name="iterations"/>. Returns sigma (a lower
-    /// bound that converges to the norm) and the last unit vector u (owned by the caller, outside any dispose scope).
+    /// by the library's power iteration on A^T A (<see cref="Geometry.OperatorNorm.OfLinearMap(Func{Tensor, Tensor}, Func{Tensor, Tensor}, Tensor, int, double, Geometry.PowerEstimate)"/>)
+    /// (its singular-value step) with A u = layer(u) - layer(0) and A^T v from autograd; stops when sigma changes by less than
+    /// <paramref name="tolerance"/> (relative) or after <paramref name="iterations"/>. Returns sigma (a lower bound that
+    /// converges to the norm) and the last unit vector u (owned by the caller, outside any dispose scope).
     /// </summary>
     public static (double Sigma, Tensor Vector) OperatorNorm(nn.Module<Tensor, Tensor> layer, long[] inputShape, int iterations = 100,
         double tolerance = 1e-6, Tensor? start = null, torch.Generator? generator = null)
     {
         var weight = layer.parameters().First();
-        Tensor u;
-        using (var init = torch.NewDisposeScope())
-        {
-            u = (start is not null && start.shape.SequenceEqual(inputShape)
-                ? start.clone()
-                : torch.randn(inputShape, dtype: weight.dtype, device: torch.CPU, generator: generator).to(weight.device)).MoveToOuterDisposeScope();
-        }
-        double sigma = 0;
-        for (int it = 0; it < iterations; it++)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var enable = torch.enable_grad();
-            var x = (u / u.norm().clamp_min(1e-30)).detach().requires_grad_(true);
-            var zero = layer.forward(torch.zeros_like(x)).detach();
-            var au = layer.forward(x) - zero;
-            double norm = au.norm().to(ScalarType.Float64).item<double>();
-            if (norm == 0) { sigma = 0; break; }
-            var atv = torch.autograd.grad([(au * (au.detach() / norm)).sum()], [x])[0];   // A^T v, v = A u / ||A u||
-            double next = atv.norm().to(ScalarType.Float64).item<double>();
-            var replacement = atv.detach().clone().MoveToOuterDisposeScope();
-            u.Dispose();
-            u = replacement;
-            bool converged = it > 0 && Math.Abs(next - sigma) <= tolerance * next;
-            sigma = next;
-            if (converged) break;
-        }
-        using (var final = torch.NewDisposeScope())
-        {
-            var unit = (u / u.norm().clamp_min(1e-30)).detach().MoveToOuterDisposeScope();
-            u.Dispose();
-            u = unit;
-        }
-        return (sigma, u.DetachFromDisposeScope());
+        using var scope = torch.NewDisposeScope();
+        var from = start is not null && start.shape.SequenceEqual(inputShape)
+            ? start
+            : torch.randn(inputShape, dtype: weight.dtype, device: torch.CPU, generator: generator).to(weight.device);
+        Tensor Linear(Tensor u) => layer.forward(u) - layer.forward(torch.zeros_like(u));
+        return Geometry.OperatorNorm.OfLinearMap(Linear, Geometry.OperatorNorm.TransposeByAutograd(layer.forward, inputShape), from, iterations, tolerance,
+            Geometry.PowerEstimate.SingularValue);
     }
 
     /// <summary>The convolution and dense layers of <paramref name="model"/>'s network in forward order, with the input
@@ -146,7 +121,7 @@ public sealed class SpectralNormProjection : ITrainingRegulariser
         using var noGrad = torch.no_grad();
         var dtype = model.parameters().FirstOrDefault()?.dtype ?? ScalarType.Float32;
         var x = torch.zeros([1, p.Channels, p.Height, p.Width], dtype: dtype);
-        Walk(model.Layers, x, found);
+        LayerChain.Walk(model.Layers, x, new AffineVisitor(found));
         var seen = new HashSet<nn.Module>(found.Select(l => (nn.Module)l.Module), ReferenceEqualityComparer.Instance);
         var missed = model.Network.named_modules().Where(m => m.module is Conv2d or Linear && !seen.Contains(m.module)).Select(m => m.name).ToList();
         if (missed.Count > 0)
@@ -154,23 +129,14 @@ public sealed class SpectralNormProjection : ITrainingRegulariser
         return found;
     }
 
-    private static Tensor Walk(IReadOnlyList<LayerNode> chain, Tensor x, List<AffineLayer> found)
+    /// <summary>Collects each convolution and dense layer with the input shape it sees.</summary>
+    private sealed class AffineVisitor(List<AffineLayer> found) : ILayerVisitor
     {
-        foreach (var node in chain)
+        public void Layer(ModuleNode node, Tensor input)
         {
-            switch (node)
-            {
-                case ModuleNode m:
-                    if (m.Module is Conv2d or Linear && !found.Any(f => ReferenceEquals(f.Module, m.Module)))
-                        found.Add(new AffineLayer(m.Name, m.Module, x.shape.ToArray()));
-                    x = m.Module.forward(x);
-                    break;
-                case ConcatNode c:
-                    x = torch.cat(c.Branches.Select(b => Walk(b, x, found)).ToArray(), 1);
-                    break;
-            }
+            if (node.Module is Conv2d or Linear && !found.Any(f => ReferenceEquals(f.Module, node.Module)))
+                found.Add(new AffineLayer(node.Name, node.Module, input.shape.ToArray()));
         }
-        return x;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,4 @@
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>One target model of <see cref="TransferExperiment"/>: how much the perturbations found on the source model's
 /// explanation, and random sign noise of the same epsilon, move the target's maps.</summary>

@@ -1,26 +1,50 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
 using Fragility.Experiments;
+using Fragility.Geometry;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Runtime;
 using TorchSharp;
-using static Fragility.Geometry.GeometryFiles;
 using static TorchSharp.torch;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Transfer of attacks on explanations: the perturbations delta = x_adv - x found by attacking model A's explanation
 /// (top-k or mass-center attack, its label kept on A) are applied to other models B (another seed, another architecture,
 /// an imported model, a model trained on another data set of the same input size), and B's map at x + delta is compared
 /// with B's map at x, for B's own predicted label at x; the baseline is random sign noise <c>eps sign(u)</c> of the same
-/// epsilon (clipped to [0, 1]). A row for A itself gives the white-box reference. Writes <c>transfer.csv</c> (the table),
-/// <c>per-image/transfer.csv</c>, <c>transfer.png</c> and <c>section.json</c>.
+/// epsilon (clipped to [0, 1]). A row for A itself gives the white-box reference. <see cref="Measure"/> gives the
+/// numbers; <see cref="TransferWriter"/> writes <c>transfer.csv</c> (the table), <c>per-image/transfer.csv</c>,
+/// <c>transfer.png</c> and <c>section.json</c>.
 /// </summary>
 public static class TransferExperiment
 {
-    /// <summary>Runs the experiment.</summary>
+    /// <summary>Loads the target models B with their names: each path a model file, or "shipped" for the shipped model.
+    /// The caller disposes the models.</summary>
+    /// <exception cref="FragilityException">A model file does not exist (models loaded so far are disposed).</exception>
+    public static IReadOnlyList<(Classifier Model, string Name)> LoadTargets(IReadOnlyList<string> paths)
+    {
+        var loaded = new List<(Classifier, string)>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                bool shipped = path.Equals("shipped", StringComparison.OrdinalIgnoreCase);
+                if (!shipped && !File.Exists(path)) throw new FragilityException($"Target model '{path}' does not exist. Check --targets.");
+                loaded.Add((ModelStore.Load(shipped ? null : path), shipped ? ModelStore.ShippedModelFile : Path.GetFileName(path)));
+            }
+            return loaded;
+        }
+        catch
+        {
+            foreach (var (m, _) in loaded) m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Attacks the source and compares every model's maps.</summary>
     /// <param name="source">Model A.</param>
     /// <param name="sourceName">Its file name.</param>
     /// <param name="targets">Models B with their file names; each must take A's input size.</param>
@@ -28,12 +52,11 @@ public static class TransferExperiment
     /// <param name="attack">"topk" or "mass_center".</param>
     /// <param name="method">Explanation method (on A for the attack, on each B for the comparison).</param>
     /// <param name="settings">The attack's settings (epsilon, iterations, step, beta, k, seed).</param>
-    /// <param name="outDir">Output folder.</param>
     /// <param name="batchSize">Images per batch.</param>
     /// <param name="progress">Receives "attack" and "targets" updates.</param>
     /// <param name="cancellation">Stops between batches.</param>
-    public static ExperimentSummary Run(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
-        string attack, IAttributionMethod method, AttackSettings settings, string outDir, int batchSize = 32, IProgress<ProgressUpdate>? progress = null,
+    public static TransferResult Measure(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
+        string attack, IAttributionMethod method, AttackSettings settings, int batchSize = 32, IProgress<ProgressUpdate>? progress = null,
         CancellationToken cancellation = default)
     {
         var p = source.Metadata.Preprocessing;
@@ -64,7 +87,7 @@ public static class TransferExperiment
         var all = new List<(Classifier Model, string Name)> { (source, sourceName) };
         all.AddRange(targets);
         var rows = new List<TransferRow>();
-        var detail = new List<object?[]>();
+        var detail = new List<TransferImage>();
         for (int t = 0; t < all.Count; t++)
         {
             var (model, name) = all[t];
@@ -74,43 +97,18 @@ public static class TransferExperiment
             rows.Add(new TransferRow(name, relation, model.Metadata.Dataset, n, topkA.Average(), topkR.Average(), rhoA.Average(), rhoR.Average(),
                 keptA.Count(b => b) / (double)n, keptR.Count(b => b) / (double)n));
             for (int i = 0; i < n; i++)
-                detail.Add([name, inputs.Indices[i], topkA[i], topkR[i], rhoA[i], rhoR[i], keptA[i], keptR[i], sourceKept[i]]);
+                detail.Add(new TransferImage(name, inputs.Indices[i], topkA[i], topkR[i], rhoA[i], rhoR[i], keptA[i], keptR[i], sourceKept[i]));
             progress?.Report(new ProgressUpdate("targets", t + 1, all.Count, name));
         }
-        WriteCsv(Path.Combine(outDir, "transfer.csv"),
-            ["model", "relation", "trained_on", "images", "transfer_topk", "random_topk", "transfer_spearman", "random_spearman", "transfer_label_kept", "random_label_kept"],
-            rows.Select(r => new object?[] { r.Model, r.Relation, r.Dataset, r.Images, r.TransferTopK, r.RandomTopK, r.TransferSpearman, r.RandomSpearman, r.TransferLabelKept, r.RandomLabelKept }));
-        WriteCsv(Path.Combine(outDir, DetailFolder, "transfer.csv"),
-            ["model", "image", "transfer_topk", "random_topk", "transfer_spearman", "random_spearman", "transfer_label_kept", "random_label_kept", "source_attack_succeeded"], detail);
-
-        var plot = GeometryPlots.New($"Transfer of the {DisplayName(attack)} attack from {Path.GetFileNameWithoutExtension(sourceName)}", "", "mean top-k intersection on the model");
-        var positions = Enumerable.Range(0, rows.Count).Select(i => (double)i).ToArray();
-        var transferBars = plot.Add.Bars(positions.Select(x => x - 0.2).ToArray(), rows.Select(r => r.TransferTopK).ToArray());
-        var randomBars = plot.Add.Bars(positions.Select(x => x + 0.2).ToArray(), rows.Select(r => r.RandomTopK).ToArray());
-        foreach (var bar in transferBars.Bars) { bar.Size = 0.38; bar.FillColor = GeometryPlots.Colour(1); bar.LineWidth = 0; }
-        foreach (var bar in randomBars.Bars) { bar.Size = 0.38; bar.FillColor = GeometryPlots.Colour(0); bar.LineWidth = 0; }
-        transferBars.LegendText = $"perturbation from the {DisplayName(attack)} attack on the source";
-        randomBars.LegendText = "random sign noise, same ε";
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, rows.Select(r => Path.GetFileNameWithoutExtension(r.Model) + "\n" + r.Relation).ToArray());
-        plot.Axes.SetLimitsY(0, 1.15);
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        GeometryPlots.SaveRow(Path.Combine(outDir, "transfer.png"), [plot], Math.Max(520, 170 * rows.Count), 420);
-
-        var lines = rows.Select(r => $"{r.Model} ({r.Relation}, trained on {r.Dataset}): top-k {Num(r.TransferTopK, "F3")} under the transferred perturbation vs {Num(r.RandomTopK, "F3")} under random noise; Spearman {Num(r.TransferSpearman, "F3")} vs {Num(r.RandomSpearman, "F3")}; label kept {Num(100 * r.TransferLabelKept, "F0")}% vs {Num(100 * r.RandomLabelKept, "F0")}%.").ToList();
-        var numbers = new Dictionary<string, double>();
-        foreach (var r in rows) { numbers[$"transfer_topk:{r.Model}"] = r.TransferTopK; numbers[$"random_topk:{r.Model}"] = r.RandomTopK; }
-        WriteSection(outDir, "Geometry: transfer of attacks on explanations",
-            $"Source {sourceName}: {DisplayName(attack)} attack on the {method.Name} map, ε = {Num(settings.Epsilon)}/255, {settings.Iterations} iterations, β = {Num(settings.Beta)}, k = {k}, on {n} test images it classifies correctly. " +
-            "Each perturbation is applied to every model; its map (for its own label at the clean image) is compared before and after, against random sign noise of the same ε. " + string.Join(" ", lines),
-            new Dictionary<string, string>
-            {
-                ["transfer.png"] = "Mean top-k intersection of each model's maps under the transferred perturbations and under random noise of the same ε (lower: the map moved more).",
-                ["transfer.csv"] = "Transfer table: top-k intersection, Spearman correlation and label kept on each model.",
-            });
-        return new ExperimentSummary(outDir, lines, numbers);
+        return new TransferResult(sourceName, attack, method.Name, settings, k, n, rows, detail);
     }
 
-    private static string DisplayName(string attack) => AttackNames.Canonical(attack) == AttackNames.MassCenter ? "mass-center" : "top-k";
+    /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="TransferWriter"/>
+    /// through <see cref="GeometryFiles.Write"/>).</summary>
+    public static ExperimentSummary Run(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
+        string attack, IAttributionMethod method, AttackSettings settings, string outDir, int batchSize = 32, IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default) =>
+        GeometryFiles.Write(Measure(source, sourceName, targets, inputs, attack, method, settings, batchSize, progress, cancellation), outDir, new TransferWriter());
 
     /// <summary>How a target model relates to the source, from their metadata.</summary>
     private static string Relation(ModelMetadata a, ModelMetadata b)

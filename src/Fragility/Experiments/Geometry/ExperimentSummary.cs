@@ -1,4 +1,4 @@
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>What a geometry experiment wrote and its headline numbers, for the command line and the README.</summary>
 /// <param name="Folder">The experiment folder (section.json, figures, CSV files).</param>

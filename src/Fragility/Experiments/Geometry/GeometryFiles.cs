@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Fragility.Geometry;
 using Fragility.IO;
 using Fragility.Reporting;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// Writes an experiment folder in the layout the HTML report's <see cref="FolderSection"/> reads: <c>section.json</c>
@@ -19,6 +20,17 @@ public static class GeometryFiles
     public const string DetailFolder = "per-image";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Writes a study's folder with its <paramref name="writer"/>: tables, figures, then <c>section.json</c>
+    /// with the summary; returns the summary.</summary>
+    public static ExperimentSummary Write<TResult>(TResult result, string outDir, IGeometryStudyWriter<TResult> writer)
+    {
+        writer.WriteTables(result, outDir);
+        writer.WriteFigures(result, outDir);
+        var summary = writer.Summarise(result, outDir);
+        WriteSection(outDir, writer.Title, writer.Description(result, summary), writer.Captions);
+        return summary;
+    }
 
     /// <summary>Writes <c>section.json</c> into <paramref name="folder"/>.</summary>
     /// <param name="folder">The experiment folder.</param>

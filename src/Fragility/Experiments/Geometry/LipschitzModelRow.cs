@@ -1,4 +1,6 @@
-namespace Fragility.Geometry;
+using Fragility.Geometry;
+
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>One model of <see cref="LipschitzExperiment"/>: its description, its Lipschitz constants and its fragility.</summary>
 /// <param name="Model">Model file name.</param>

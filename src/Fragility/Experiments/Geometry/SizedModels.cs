@@ -1,11 +1,12 @@
 using System.Globalization;
 using Fragility.Data;
+using Fragility.Geometry;
 using Fragility.Models;
 using Fragility.Runtime;
 using Fragility.Training;
 using TorchSharp;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>
 /// The same model family trained on the same data resized to another input size, for the dimension-scaling experiment

@@ -1,8 +1,9 @@
 using Fragility.Data;
 using Fragility.Experiments;
+using Fragility.Geometry;
 using Fragility.Models;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>Chooses the test images of a geometry experiment: the first N, in data-set order, that the model
 /// classifies correctly (as the sweeps do), resized to the model's input size when the data set's images have another

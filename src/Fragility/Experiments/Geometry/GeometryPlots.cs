@@ -1,9 +1,10 @@
 using System.Globalization;
+using Fragility.Geometry;
 using Fragility.Reporting;
 using ScottPlot;
 using SkiaSharp;
 
-namespace Fragility.Geometry;
+namespace Fragility.Experiments.Geometry;
 
 /// <summary>ScottPlot helpers shared by the geometry figures: a styled plot, log-scaled axes (ScottPlot 5 has none, so
 /// values are plotted as log10 with power-of-ten labels), histograms and side-by-side panels on one PNG.</summary>
