@@ -39,11 +39,11 @@ public sealed class GeometryCommand : ICliCommand
 
     private static Command Toy()
     {
-        var dims = new Option<string>("--dimensions") { Description = "Input dimensions d, comma-separated. Default: 10,100,1000,10000,100000,1000000 (five orders of magnitude).", DefaultValueFactory = _ => "10,100,1000,10000,100000,1000000" };
-        var units = new Option<string>("--units") { Description = "Numbers of units m of f(x) = sum_j a_j softplus(w_j.x + b_j), comma-separated; 1 is the paper's rank-one toy. Default: 1,8.", DefaultValueFactory = _ => "1,8" };
+        var dims = new Option<string>("--dimensions") { Description = "Input dimensions d, comma-separated; the default spans five orders of magnitude.", DefaultValueFactory = _ => "10,100,1000,10000,100000,1000000" };
+        var units = new Option<string>("--units") { Description = "Numbers of units m of f(x) = sum_j a_j softplus(w_j.x + b_j), comma-separated; 1 is the paper's rank-one toy.", DefaultValueFactory = _ => "1,8" };
         var eps = Epsilon();
-        var scale = new Option<double>("--scale") { Description = "Per-coordinate standard deviation s of the weights (w_ji ~ N(0, s^2)). Default: 0.01.", DefaultValueFactory = _ => 0.01 };
-        var draws = new Option<int>("--draws") { Description = "Random draws per dimension. Default: 5.", DefaultValueFactory = _ => 5 }.AtLeast(1);
+        var scale = new Option<double>("--scale") { Description = "Per-coordinate standard deviation s of the weights (w_ji ~ N(0, s^2)).", DefaultValueFactory = _ => 0.01 };
+        var draws = new Option<int>("--draws") { Description = "Random draws per dimension.", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("geometry-toy");
         var runtime = new RuntimeCliOptions();
@@ -64,7 +64,7 @@ public sealed class GeometryCommand : ICliCommand
     private static Command Angles()
     {
         var common = new Common("geometry-angles", images: 1000);
-        var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image for the top Hessian eigenvector. Default: 20.", DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image for the top Hessian eigenvector.", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var cmd = new Command("angles", "Per image, on the softplus twin: the angle between grad_x score_y (the direction that changes the prediction most) and grad_x D of the top-k and mass-center objectives " +
             "(the directions that change the simple-gradient map most), and the angle to the top eigenvector of the input Hessian of score_y. Writes angles.csv, angles.png (histograms), per-image/angles.csv, section.json.")
         { lanczos };
@@ -83,9 +83,9 @@ public sealed class GeometryCommand : ICliCommand
     private static Command Spectrum()
     {
         var common = new Common("geometry-spectrum", images: 200);
-        var betas = new Option<string>("--betas") { Description = "Softplus betas of the twin whose input-Hessian spectra are measured, comma-separated (the attack's --beta is added). Default: 1,2,5,10.", DefaultValueFactory = _ => "1,2,5,10" }.NumbersAbove(0, double.MaxValue);
-        var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image and beta. Default: 30.", DefaultValueFactory = _ => 30 }.AtLeast(1);
-        var count = new Option<int>("--eigenvalues") { Description = "Largest eigenvalues kept per image. Default: 5.", DefaultValueFactory = _ => 5 }.AtLeast(1);
+        var betas = new Option<string>("--betas") { Description = "Softplus betas of the twin whose input-Hessian spectra are measured, comma-separated (the attack's --beta is added).", DefaultValueFactory = _ => "1,2,5,10" }.NumbersAbove(0, double.MaxValue);
+        var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image and beta.", DefaultValueFactory = _ => 30 }.AtLeast(1);
+        var count = new Option<int>("--eigenvalues") { Description = "Largest eigenvalues kept per image.", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var cmd = new Command("spectrum", "Top eigenvalues of the Hessian of score_y with respect to the input (Lanczos on Hessian-vector products, double backward, no dense Hessian) on the softplus twin at several beta; " +
             "per image, the relation between the top eigenvalue and how far the top-k attack moves the simple-gradient map (scatter plot and Spearman correlation over images). Writes spectrum.csv, spectrum.png, per-image/spectrum.csv, section.json.")
         { betas, lanczos, count };
@@ -107,10 +107,10 @@ public sealed class GeometryCommand : ICliCommand
         var models = new Option<string>("--models")
         {
             Description = "Model files to compare, comma-separated (e.g. small-cnn trained with other seeds, widths, weight decay, softplus); 'shipped' is the shipped model. At least two. " +
-                          "Default: the shipped model and every .safetensors file given with --model-dir.",
+                          "Without it: the shipped model and every .safetensors file given with --model-dir.",
         };
         var modelDir = new Option<string?>("--model-dir") { Description = "Folder whose .safetensors models are added to --models." };
-        var ascent = new Option<int>("--ascent-iterations") { Description = "Iterations of the projected gradient-norm ascent in the epsilon ball (empirical Lipschitz constant). Default: 20.", DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var ascent = new Option<int>("--ascent-iterations") { Description = "Iterations of the projected gradient-norm ascent in the epsilon ball (empirical Lipschitz constant).", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var cmd = new Command("lipschitz", "Across several trained models: a certified upper bound of the network's Lipschitz constant (product of per-layer spectral norms; convolutions by power iteration on the operator and its transpose), " +
             "an empirical local constant (largest gradient norm found by projected ascent in the eps ball), the local Lipschitz estimate of the saliency map, and the fragility of the simple-gradient map under the top-k attack; " +
             "correlations across models. Writes lipschitz.csv, lipschitz-correlations.csv, lipschitz.png, per-image/layers.csv, section.json.")
@@ -131,8 +131,8 @@ public sealed class GeometryCommand : ICliCommand
     {
         var common = new Common("geometry-transfer", images: 100);
         var targets = new Option<string>("--targets") { Description = "Model files B to transfer to, comma-separated (another seed, another architecture, an imported model, a model trained on another data set of the same input size). Required." };
-        var attack = new Option<string>("--attack", "-a") { Description = "Attack on the source model's explanation: topk or mass_center. Default: topk.", DefaultValueFactory = _ => "topk" };
-        var method = new Option<string>("--method") { Description = "Explanation method (attacked on the source, compared on every model). Default: gradient.", DefaultValueFactory = _ => "gradient" };
+        var attack = new Option<string>("--attack", "-a") { Description = "Attack on the source model's explanation: topk or mass_center.", DefaultValueFactory = _ => "topk" };
+        var method = new Option<string>("--method") { Description = "Explanation method (attacked on the source, compared on every model).", DefaultValueFactory = _ => "gradient" };
         var cmd = new Command("transfer", "Perturbations found by attacking the explanation of --model (A) are applied to other models (--targets), compared with random sign noise of the same epsilon: " +
             "a table of top-k intersection, Spearman correlation and label kept on each model. Writes transfer.csv, transfer.png, per-image/transfer.csv, section.json.")
         { targets, attack, method };
@@ -163,8 +163,8 @@ public sealed class GeometryCommand : ICliCommand
 
     private static Command Digits()
     {
-        var train = new Option<int>("--train") { Description = "Training images. Default: 12000.", DefaultValueFactory = _ => 12000 }.AtLeast(1);
-        var test = new Option<int>("--test") { Description = "Test images. Default: 2000.", DefaultValueFactory = _ => 2000 }.AtLeast(1);
+        var train = new Option<int>("--train") { Description = "Training images.", DefaultValueFactory = _ => 12000 }.AtLeast(1);
+        var test = new Option<int>("--test") { Description = "Test images.", DefaultValueFactory = _ => 2000 }.AtLeast(1);
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("synthetic-digits");
         var cmd = new Command("digits", "Helper for cross-data-set transfer when MNIST is not installed: writes a synthetic 28x28 digit data set (digits 0-9 drawn with the installed fonts at random size, rotation, offset " +
@@ -183,11 +183,11 @@ public sealed class GeometryCommand : ICliCommand
     private static Command Dimension()
     {
         var common = new Common("geometry-dimension", images: 100);
-        var sizes = new Option<string>("--sizes") { Description = "Input sizes in pixels (square), comma-separated: the data set is resized (area averaging down, bilinear up). Default: 14,28,56.", DefaultValueFactory = _ => "14,28,56" };
-        var modelsDir = new Option<string?>("--models-dir") { Description = "Folder of the trained models, one per size; a missing one is trained and saved there. Default: OUT/models." };
-        var arch = new Option<string>("--arch") { Description = $"Architecture of the family: {string.Join(", ", ModelRegistry.Names)}. Default: small-cnn.", DefaultValueFactory = _ => ModelRegistry.SmallCnn };
-        var trainImages = new Option<int>("--train-images") { Description = "Training images per model (the first N of the training split). Default: 10000.", DefaultValueFactory = _ => 10000 }.AtLeast(1);
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs per model. Default: 1.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+        var sizes = new Option<string>("--sizes") { Description = "Input sizes in pixels (square), comma-separated: the data set is resized (area averaging down, bilinear up).", DefaultValueFactory = _ => "14,28,56" };
+        var modelsDir = new Option<string?>("--models-dir") { Description = "Folder of the trained models, one per size; a missing one is trained and saved there. Without it: OUT/models." };
+        var arch = new Option<string>("--arch") { Description = $"Architecture of the family: {string.Join(", ", ModelRegistry.Names)}.", DefaultValueFactory = _ => ModelRegistry.SmallCnn };
+        var trainImages = new Option<int>("--train-images") { Description = "Training images per model (the first N of the training split).", DefaultValueFactory = _ => 10000 }.AtLeast(1);
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs per model.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var cmd = new Command("dimension", "Finding 5 on trained networks: the same architecture trained on the data set resized to several input sizes, each attacked with the same epsilon (top-k attack and random sign " +
             "on the simple-gradient map, k = 10% of the pixels); fragility against input size. --model is not used: the models are the family. Writes dimension.csv, dimension.png, per-image/dimension.csv, section.json.")
         { sizes, modelsDir, arch, trainImages, epochs };
@@ -213,11 +213,7 @@ public sealed class GeometryCommand : ICliCommand
         return 0;
     }
 
-    internal static Option<double> Epsilon() => new("--epsilon", "-e")
-    {
-        Description = "L-infinity size of the perturbation in pixel units of the 0-255 scale (8 means 8/255 for [0, 1] inputs). Default: 8.",
-        DefaultValueFactory = _ => 8.0,
-    };
+    internal static Option<double> Epsilon() => CommonOptions.Epsilon("The perturbation's size.");
 
     /// <summary>A comma-separated list of positive whole numbers (<see cref="Lists.Split"/>).</summary>
     internal static int[] Ints(string value, string option) => Lists.Split(value, option).Select(s =>
@@ -230,13 +226,13 @@ public sealed class GeometryCommand : ICliCommand
         public Option<string?> Model { get; } = CommonOptions.Model();
         public Option<string> Dataset { get; } = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
         public Option<string?> Data { get; } = CommonOptions.Data();
-        public Option<int> Images { get; } = new Option<int>("--images", "-n") { Description = $"Number of test images: the first N, in data-set order, that the model classifies correctly. Default: {images}.", DefaultValueFactory = _ => images }.AtLeast(1);
+        public Option<int> Images { get; } = new Option<int>("--images", "-n") { Description = $"Number of test images: the first N, in data-set order, that the model classifies correctly.", DefaultValueFactory = _ => images }.AtLeast(1);
         public Option<double> Epsilon { get; } = GeometryCommand.Epsilon();
-        public Option<double> Beta { get; } = new("--beta") { Description = "Softplus beta of the smooth twin used for second derivatives (softplus_beta(z) = log(1 + exp(beta z)) / beta). Default: 1 (the paper's).", DefaultValueFactory = _ => 1.0 };
-        public Option<int> Iterations { get; } = new("--iterations") { Description = "Attack iterations P. Default: 50.", DefaultValueFactory = _ => 50 };
-        public Option<double> Step { get; } = new("--step") { Description = "Attack step size alpha in pixel units of the 0-255 scale. Default: 0.5 (the paper's).", DefaultValueFactory = _ => 0.5 };
-        public Option<int?> K { get; } = new("--k") { Description = "k of the top-k objective and metric, in pixels. Default: 10% of the pixels for small images (78 for 28x28)." };
-        public Option<int> BatchSize { get; } = new Option<int>("--batch-size") { Description = "Images per batch. Default: 32.", DefaultValueFactory = _ => 32 }.AtLeast(1);
+        public Option<double> Beta { get; } = CommonOptions.Beta();
+        public Option<int> Iterations { get; } = new Option<int>("--iterations") { Description = "Attack iterations P.", DefaultValueFactory = _ => 50 }.AtLeast(1);
+        public Option<double> Step { get; } = CommonOptions.Step();
+        public Option<int?> K { get; } = CommonOptions.K();
+        public Option<int> BatchSize { get; } = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 32 }.AtLeast(1);
         public Option<int> Seed { get; } = CommonOptions.Seed();
         public Option<string> Output { get; } = CommonOptions.Out(defaultOut);
         public RuntimeCliOptions Runtime { get; } = new();

@@ -22,10 +22,10 @@ public sealed class ServeCommand : ICliCommand
         {
             Description = "A folder of model files (.safetensors) the page offers too, by file name; no other file is ever opened.",
         };
-        var port = new Option<int>("--port") { Description = "TCP port. Default: 5117.", DefaultValueFactory = _ => 5117 };
+        var port = new Option<int>("--port") { Description = "TCP port.", DefaultValueFactory = _ => 5117 }.Between(1, 65535);
         var host = new Option<string>("--host")
         {
-            Description = $"IP address to listen on. Default: {ServeOptions.Loopback} (this machine only). Anything else lets other machines reach the page: it has no login.",
+            Description = $"IP address to listen on; the default, {ServeOptions.Loopback}, is this machine only. Anything else lets other machines reach the page: it has no login.",
             DefaultValueFactory = _ => ServeOptions.Loopback,
         };
         var threads = CommonOptions.Threads();
@@ -36,7 +36,7 @@ public sealed class ServeCommand : ICliCommand
         {
             model, models, port, host, threads,
         };
-        cmd.SetAction(pr => CliRunner.Run(() =>
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads));
             var options = new ServeOptions
@@ -45,7 +45,7 @@ public sealed class ServeCommand : ICliCommand
                 Host = pr.GetValue(host)!,
             };
             if (options.Host != ServeOptions.Loopback)
-                AnsiConsole.MarkupLine(Markup.Escape($"warning: listening on {options.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine."));
+                console.Line(($"warning: listening on {options.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine."));
             using var stop = new CancellationTokenSource();
             // Ctrl+C and SIGTERM (a service manager, a container) both stop the server cleanly, deleting its temporary folder.
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -53,9 +53,9 @@ public sealed class ServeCommand : ICliCommand
             var server = FragilityServer.StartAsync(options).GetAwaiter().GetResult();
             try
             {
-                AnsiConsole.MarkupLine($"Serving on [green]{Markup.Escape(server.Address.ToString())}[/]: open it in a browser. Ctrl+C stops.");
+                console.Markup($"Serving on [green]{Markup.Escape(server.Address.ToString())}[/]: open it in a browser. Ctrl+C stops.");
                 stop.Token.WaitHandle.WaitOne();
-                AnsiConsole.MarkupLine("Stopping.");
+                console.Line("Stopping.");
             }
             finally
             {

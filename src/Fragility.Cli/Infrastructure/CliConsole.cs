@@ -41,9 +41,6 @@ public sealed class CliConsole
         return Consoles.GetValue(pr, static p => Create(p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
     }
 
-    /// <summary>The process's standard output and error.</summary>
-    public static CliConsole Standard => Create(Console.Out, Console.Error);
-
     /// <summary>A console over <paramref name="output"/> and <paramref name="error"/>; the process's own streams give
     /// Spectre's terminal console.</summary>
     public static CliConsole Create(TextWriter output, TextWriter error)

@@ -41,9 +41,6 @@ public static class CliRunner
         return Run(console.Error, () => body(console));
     }
 
-    /// <summary>Runs a command body, turning exceptions into one-line messages on standard error.</summary>
-    public static int Run(Func<int> body) => Run(Console.Error, body);
-
     private static int Run(TextWriter error, Func<int> body)
     {
         try

@@ -19,12 +19,6 @@ public static class ConsoleProgress
     /// <summary>Seconds between plain lines while nothing finishes.</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary><see cref="CliConsole.Say"/> on the process's console (for commands not yet given theirs).</summary>
-    public static void Say(string text) => CliConsole.Standard.Say(text);
-
-    /// <summary>Runs <paramref name="work"/> on the process's console (for commands not yet given theirs).</summary>
-    public static T Run<T>(string title, Func<IProgress<ProgressUpdate>, T> work) => Run(CliConsole.Standard, title, work);
-
     /// <summary>Runs <paramref name="work"/>, rendering the progress it reports on <paramref name="console"/>.</summary>
     public static T Run<T>(CliConsole console, string title, Func<IProgress<ProgressUpdate>, T> work)
     {

@@ -61,6 +61,16 @@ public partial class OptionConsistencyTests
     private static string? DefaultOf(Option option) =>
         option.HasDefaultValue ? option.GetDefaultValue()?.ToString() : null;
 
+    [Fact]
+    public void DefaultsAreStatedOnce_ByTheOptionNotByItsDescription()
+    {
+        // Help prints "[default: X]" for an option with a default; a "Default: X" in its text states it a second time,
+        // which is how the two drift apart.
+        var twice = AllCommands(CliApp.BuildRoot()).SelectMany(c => c.Options.Where(o => o.HasDefaultValue && (o.Description ?? "").Contains("Default:", StringComparison.Ordinal))
+            .Select(o => $"{c.Name} {o.Name}")).Distinct().ToList();
+        Assert.True(twice.Count == 0, "default stated in the description too: " + string.Join(", ", twice));
+    }
+
     [Theory]
     [InlineData("attack", "--iterations", "0")]
     [InlineData("attack", "--step", "-1")]
