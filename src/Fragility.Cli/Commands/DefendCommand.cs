@@ -3,7 +3,9 @@ using System.Globalization;
 using Fragility.Cli.Infrastructure;
 using Fragility.Data;
 using Fragility.Defences;
+using Fragility.Experiments.Sharding;
 using Fragility.Models;
+using Fragility.Runtime;
 using Spectre.Console;
 
 namespace Fragility.Cli.Commands;
@@ -27,19 +29,27 @@ public sealed class DefendCommand : ICliCommand
         var options = new DefendCliOptions();
         var output = CommonOptions.Out("defend");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier run in --out instead of resuming it." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Compute only shard I of N of the model x method pairs (e.g. 2/4; without it: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, as sweep), " +
+                "into --out beside the other shards; then the same command without --shard reads every row back and writes the tables.",
+        };
+        var jobs = CommonOptions.Jobs();
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("defend",
             "Evaluate defences of explanations: one row per model x method x defence with test accuracy, top-k intersection, Spearman and centre shift after ADAPTIVE top-k and mass-center attacks (and the non-adaptive transfer), " +
             "label-kept rate, deletion/insertion AUC, the parameter-randomisation check and the cost per map and per training epoch. Writes DIR/defences.csv, defences.md, eps_curve.csv, per_image.csv, " +
             "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.")
         {
-            models, dataset, data, output, overwrite,
+            models, dataset, data, output, overwrite, shard, jobs,
         };
         options.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            runtime.Initialize(pr);
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
+            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(runtime.Threads), pr.GetValue(runtime.Device));
             var paths = ModelStore.ExistingPaths(pr.GetValue(models) ?? []);
             var settings = options.Bind(pr);
             ImageDataset test;
@@ -48,28 +58,32 @@ public sealed class DefendCommand : ICliCommand
             var evaluation = new DefenceEvaluation(paths, test, settings, CliCommandLine.Of(pr))
             {
                 ExplanationDefenceModels = pr.GetValue(options.DefendModels) is string only ? Lists.Split(only, "--defend-models") : null,
+                Shard = part,
             };
+            // A worker owns whole model x method pairs: a pair's defended rows reuse its undefended row's perturbations.
+            int workers = part is null ? Math.Min(jobCount, paths.Count * settings.Methods.Count) : 1;
             string outDir = pr.GetValue(output)!;
             console.Line($"{paths.Count} model(s) x {settings.Methods.Count} method(s) x defences {string.Join(", ", settings.Defences)}; {settings.Images} images, " +
                 $"{settings.Iterations} iterations of {CommonOptions.Number(settings.Step)}/255, epsilon {CommonOptions.Number(settings.TableEpsilon)}/255 (curve {string.Join(",", settings.CurveEpsilons.Select(CommonOptions.Number))}).");
             return CliCancellation.Run(console, $"finished rows are kept in {Path.Combine(outDir, DefenceEvaluation.RowsFolder)}", cancel =>
             {
-                var outcome = ConsoleProgress.Run(console, "defend", p => evaluation.Run(outDir, pr.GetValue(overwrite), p, cancel));
-                var table = new Table().AddColumn("row").AddColumn(new TableColumn("acc").RightAligned()).AddColumn(new TableColumn("top-k ∩").RightAligned())
-                    .AddColumn(new TableColumn("transfer ∩").RightAligned()).AddColumn(new TableColumn("shift mc (px)").RightAligned())
-                    .AddColumn(new TableColumn("del/ins AUC").RightAligned()).AddColumn(new TableColumn("rand ρ").RightAligned());
-                foreach (var r in outcome.Rows)
-                    table.AddRow(Markup.Escape(r.Label), F(100 * r.Accuracy, "0.0"), F(r.TopKAfterTopK, "0.000"), F(r.TopKAfterTransferTopK, "0.000"),
-                        F(r.ShiftAfterMassCenter, "0.00"), $"{F(r.DeletionAuc, "0.000")}/{F(r.InsertionAuc, "0.000")}", F(r.RandomisationSpearman, "0.00"));
-                console.Out.Write(table);
-                console.Notes(outcome.Notes);
-                console.Line($"{outcome.Rows.Count} rows ({outcome.RowsRun} run, {outcome.RowsResumed} resumed) on {outcome.ImageIndices.Count} images; wrote {Path.GetFullPath(outDir)} " +
-                    $"({DefenceEvaluation.TableMarkdown}, {DefenceEvaluation.TableCsv}, {DefenceEvaluation.FrontierFigure}, {DefenceEvaluation.FaithfulnessFigure}, {DefenceEvaluation.CurveFigure}).");
+                if (workers > 1)
+                {
+                    // The workers get no --overwrite: the folder is cleared here once, and each resumes the others' rows.
+                    if (pr.GetValue(overwrite)) DefenceEvaluation.DeleteRun(outDir);
+                    int code = WorkerPool.RunShards(console, pr, workers, $"the {paths.Count * settings.Methods.Count} model x method pairs", [jobs, runtime.Threads, overwrite, shard], 0, "defend", cancel);
+                    if (code != 0) return code;
+                }
+                var outcome = ConsoleProgress.Run(console, "defend", p => evaluation.Run(outDir, pr.GetValue(overwrite) && workers == 1, p, cancel));
+                if (part is not null)
+                {
+                    console.Say($"Shard {part} done: {outcome.RowsRun} rows run, {outcome.RowsResumed} resumed. When every shard is: this command without --shard writes the tables.");
+                    return 0;
+                }
+                DefenceText.Write(console, outcome, outDir);
                 return 0;
             });
         }));
         return cmd;
     }
-
-    private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 }

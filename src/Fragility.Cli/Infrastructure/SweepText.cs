@@ -34,9 +34,7 @@ internal static class SweepText
     {
         // The workers get no --overwrite: each would clear only its own shard, and the folder is cleared here once.
         if (overwrite) WorkerPool.ClearSweep(outDir);
-        console.Say($"Running {workers} worker processes, each a shard of the grid on one thread (--jobs; --jobs 1 runs in this process).");
-        var arguments = WorkerPool.WorkerArguments(pr, drop);
-        int code = ConsoleProgress.Run(console, "sweep", progress => WorkerPool.Run(arguments, workers, CliCommandLine.Of(pr), total, progress, cancellation, console.Error));
+        int code = WorkerPool.RunShards(console, pr, workers, "the grid", drop, total, "sweep", cancellation);
         if (code != 0) return code;
         var merged = SweepMerge.Run([outDir], outDir);
         console.Say($"{workers} workers done; merged their {merged.Cells} cells into {Path.GetFullPath(outDir)} ({SweepFiles.ResultsFile}, {SweepFiles.SummaryFile}, {SweepFiles.FigureFile}).");

@@ -124,6 +124,17 @@ public static class WorkerPool
         return wanted;
     }
 
+    /// <summary>Runs <paramref name="workers"/> workers of the command <paramref name="pr"/> parsed, each a shard of
+    /// <paramref name="unit"/>, telling the user and folding their progress under <paramref name="title"/>.</summary>
+    /// <returns>0, or the exit code of a failed worker.</returns>
+    internal static int RunShards(CliConsole console, ParseResult pr, int workers, string unit, IEnumerable<Option> drop, long total, string title,
+        CancellationToken cancellation)
+    {
+        console.Say($"Running {workers} worker processes, each a shard of {unit} on one thread (--jobs; --jobs 1 runs in this process).");
+        var arguments = WorkerArguments(pr, drop);
+        return ConsoleProgress.Run(console, title, p => Run(arguments, workers, CliCommandLine.Of(pr), total, p, cancellation, console.Error));
+    }
+
     /// <summary>The attack grid of an audit <paramref name="plan"/> on worker processes, merged into
     /// <paramref name="directory"/>; nothing when one process is enough (the caller's own run then does the grid).</summary>
     /// <param name="console">Where to tell what happens.</param>
@@ -144,7 +155,7 @@ public static class WorkerPool
         if (workers <= 1) return 0;
         var arguments = WorkerArguments(pr, drop);
         arguments.AddRange(extra);
-        console.Say($"Running the attack grid on {workers} worker processes, each a shard on one thread (--jobs; --jobs 1 runs in this process).");
+        console.Say($"Running {workers} worker processes, each a shard of the attack grid on one thread (--jobs; --jobs 1 runs in this process).");
         long total = (long)plan.Inputs.Count * sweep.Methods.Count * sweep.Attacks.Count * sweep.Epsilons.Count;
         int code = ConsoleProgress.Run(console, "audit", p => Run(arguments, workers, CliCommandLine.Of(pr), total, p, cancellation, console.Error));
         if (code != 0) return code;

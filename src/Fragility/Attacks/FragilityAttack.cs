@@ -1,5 +1,6 @@
 using Fragility.Attribution;
 using Fragility.Models;
+using Fragility.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -112,6 +113,7 @@ public sealed class FragilityAttack : IMapAttack
             }
             tracker.Consider(next, t + 1, observer);
             using (torch.no_grad()) x.copy_(next);
+            if ((t + 1) % NativeMemory.Interval == 0) NativeMemory.ReturnFreed();
         }
         return tracker.Finish(Name, iterations);
     }

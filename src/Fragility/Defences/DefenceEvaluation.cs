@@ -2,6 +2,7 @@ using Fragility.Attribution;
 using Fragility.Data;
 using Fragility.Experiments;
 using Fragility.Metrics;
+using Fragility.Experiments.Sharding;
 using Fragility.Models;
 using Fragility.Runtime;
 using static TorchSharp.torch;
@@ -91,6 +92,19 @@ public sealed class DefenceEvaluation
     /// The others get only the undefended row.</summary>
     public IReadOnlyCollection<string>? ExplanationDefenceModels { get; init; }
 
+    /// <summary>Compute only this shard's model x method pairs and write no tables (<c>defend --shard</c>, or a worker of
+    /// <c>--jobs</c>); the run without a shard then reads every row back and writes the outputs. Null: everything.</summary>
+    public SweepShard? Shard { get; init; }
+
+    /// <summary>Deletes an earlier run's rows and manifest in <paramref name="directory"/> (what --overwrite replaces),
+    /// before workers of <c>--jobs</c> start on it.</summary>
+    public static void DeleteRun(string directory)
+    {
+        string rows = Path.Combine(directory, RowsFolder);
+        if (Directory.Exists(rows)) Directory.Delete(rows, recursive: true);
+        File.Delete(Path.Combine(directory, RunFile));
+    }
+
     /// <summary>The row name of a model file: its file name without extension.</summary>
     public static string ModelName(string path) => Path.GetFileNameWithoutExtension(path);
 
@@ -101,9 +115,9 @@ public sealed class DefenceEvaluation
     /// <param name="cancellation">Stops between attacks; finished rows are kept.</param>
     public DefenceOutcome Run(string directory, bool overwrite = false, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
-        using var folder = IO.FolderLock.Take(directory, "defend", "defence run");
+        using var folder = IO.FolderLock.Take(directory, Shard is null ? "defend" : $"defend.{Shard.Tag}", "defence run");
         progress?.Report(new ProgressUpdate("defend", 0, 1, "selecting images every model classifies correctly"));
-        var plan = DefencePlan.Make(_modelPaths, _test, _settings, _defences, ExplanationDefenceModels);
+        var plan = DefencePlan.Make(_modelPaths, _test, _settings, _defences, ExplanationDefenceModels, Shard);
         var store = new DefenceRowStore(directory);
         store.Prepare(plan.Manifest(_command), overwrite);
 
@@ -111,7 +125,7 @@ public sealed class DefenceEvaluation
         var run = new RunState(plan, store, new DefenceProgress(plan, progress), cancellation);
         for (int m = 0; m < _modelPaths.Count; m++) EvaluateModel(run, m, selected.Images);
 
-        DefenceOutputs.Write(directory, plan, run.Results, run.Notes);
+        if (Shard is null) DefenceOutputs.Write(directory, plan, run.Results, run.Notes);
         return new DefenceOutcome(directory, run.Results.Select(r => r.Row).ToList(), plan.Indices, run.RowsRun, run.RowsResumed, run.Notes);
     }
 
@@ -119,13 +133,14 @@ public sealed class DefenceEvaluation
     private static void EvaluateModel(RunState run, int m, Tensor inputs)
     {
         var settings = run.Plan.Settings;
+        if (!settings.Methods.Any(method => run.Plan.Owns(m, method))) return;
         string path = run.Plan.ModelPaths[m];
         using var model = ModelStore.Load(path);
         using var randomised = ModelStore.Load(path);
         ParameterRandomisation.Randomise(randomised, settings.Seed + 1000L * m + 7);
         var rows = new ModelRows(run, m, model, new DefenceRowEvaluator(settings, model, randomised, inputs, run.Plan.Indices, run.Plan.K));
         var factory = SweepMethods.Create(model, settings.Reference, settings.IgRule);
-        foreach (string method in settings.Methods) EvaluateMethod(run, rows, method, factory(method, settings.IgSteps));
+        foreach (string method in settings.Methods.Where(method => run.Plan.Owns(m, method))) EvaluateMethod(run, rows, method, factory(method, settings.IgSteps));
     }
 
     /// <summary>The rows of one model and method, "none" first: its perturbations are the transfer attack of the others

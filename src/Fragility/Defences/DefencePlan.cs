@@ -7,6 +7,7 @@ using Fragility.Attribution;
 using Fragility.Data;
 using Fragility.Metrics;
 using Fragility.Models;
+using Fragility.Experiments.Sharding;
 using Fragility.Training;
 using TorchSharp;
 
@@ -22,8 +23,9 @@ internal sealed class DefencePlan
     private readonly IReadOnlyCollection<string>? _explanationDefenceModels;
 
     private DefencePlan(IReadOnlyList<string> modelPaths, ImageDataset test, DefenceSettings settings, IReadOnlyList<ExplanationDefence> defences,
-        IReadOnlyCollection<string>? explanationDefenceModels, IReadOnlyList<int> indices, double[] accuracy, ModelMetadata[] metadata)
+        IReadOnlyCollection<string>? explanationDefenceModels, IReadOnlyList<int> indices, double[] accuracy, ModelMetadata[] metadata, SweepShard? shard)
     {
+        Shard = shard;
         ModelPaths = modelPaths;
         Test = test;
         Settings = settings;
@@ -38,7 +40,7 @@ internal sealed class DefencePlan
         for (int m = 0; m < modelPaths.Count; m++)
             foreach (string method in settings.Methods)
                 foreach (var d in defences)
-                    if (Includes(m, d)) rows.Add((m, method, d));
+                    if (Includes(m, d) && Owns(m, method)) rows.Add((m, method, d));
         Rows = rows;
         int batches = (indices.Count + settings.BatchSize - 1) / settings.BatchSize;
         AttacksPerRow = (settings.CurveEpsilons.Count + 2) * batches;
@@ -78,7 +80,7 @@ internal sealed class DefencePlan
     /// <exception cref="FragilityException">A model expects other images, the split has no labels, or too few images
     /// are classified correctly by every model.</exception>
     public static DefencePlan Make(IReadOnlyList<string> modelPaths, ImageDataset test, DefenceSettings settings, IReadOnlyList<ExplanationDefence> defences,
-        IReadOnlyCollection<string>? explanationDefenceModels)
+        IReadOnlyCollection<string>? explanationDefenceModels, SweepShard? shard = null)
     {
         int n = test.Count;
         var allCorrect = Enumerable.Repeat(true, n).ToArray();
@@ -114,8 +116,20 @@ internal sealed class DefencePlan
         var indices = Enumerable.Range(0, n).Where(i => allCorrect[i]).Take(settings.Images).ToArray();
         if (indices.Length < settings.Images)
             throw new FragilityException($"Only {indices.Length} test images are classified correctly by every model, fewer than --images {settings.Images}: ask for fewer images or drop the weakest model.");
-        return new DefencePlan(modelPaths, test, settings, defences, explanationDefenceModels, indices, accuracy, metadata);
+        return new DefencePlan(modelPaths, test, settings, defences, explanationDefenceModels, indices, accuracy, metadata, shard);
     }
+
+    /// <summary>The shard this run computes (null: every row).</summary>
+    public SweepShard? Shard { get; }
+
+    /// <summary>Model x method pairs: the unit a shard owns, since a pair's defended rows reuse its undefended row's
+    /// perturbations (the transfer attack).</summary>
+    public int Pairs => ModelPaths.Count * Settings.Methods.Count;
+
+    /// <summary>Whether this run computes the rows of <paramref name="model"/> and <paramref name="method"/>: every pair
+    /// without a shard, else pair p when p mod N = I - 1.</summary>
+    public bool Owns(int model, string method) =>
+        Shard is null || (model * Settings.Methods.Count + Settings.Methods.ToList().IndexOf(method)) % Shard.Count == Shard.Index - 1;
 
     /// <summary>Whether model <paramref name="model"/> gets <paramref name="defence"/>: every model gets "none", the
     /// explanation-side defences only the models named for them (all when none are named).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Fragility.Attribution;
 using Fragility.Data;
 using Fragility.Defences;
+using Fragility.Experiments.Sharding;
 using Fragility.IO;
 using Fragility.Metrics;
 using Fragility.Models;
@@ -173,6 +174,33 @@ public sealed class DefenceEvaluationTests : OneTorchThread
         Assert.Throws<FragilityException>(() => Run());
         var fresh = Run(overwrite: true);
         Assert.Equal((2, 0), (fresh.RowsRun, fresh.RowsResumed));
+    }
+
+    [Fact]
+    public void Shards_ComputeDisjointPairs_AndTogetherGiveTheSingleRunsRows()
+    {
+        string baseline = TrainModel("baseline", null);
+        var (images, labels) = AttackTestModels.Blobs(40, seed: 22, size: Size);
+        using var test = new ImageDataset("blobs-test", images, labels, ["a", "b", "c"]);
+        var settings = Settings with { Methods = ["gradient", "grad_x_input"], Defences = ["none", "beta:2"] };
+        DefenceEvaluation Evaluation(SweepShard? shard = null) => new([baseline], test, settings, "test") { Shard = shard };
+        string single = Path.Combine(_dir, "single"), sharded = Path.Combine(_dir, "sharded");
+        var whole = Evaluation().Run(single);
+
+        // Two shards, one model x method pair each: each computes its pair's rows and writes no table.
+        var first = Evaluation(new SweepShard(1, 2)).Run(sharded);
+        var second = Evaluation(new SweepShard(2, 2)).Run(sharded);
+        Assert.Equal(["gradient"], first.Rows.Select(r => r.Method).Distinct());
+        Assert.Equal(["grad_x_input"], second.Rows.Select(r => r.Method).Distinct());
+        Assert.False(File.Exists(Path.Combine(sharded, DefenceEvaluation.TableCsv)));
+
+        // The run without a shard reads every row back and writes the table: the single run's, but for timings.
+        var joined = Evaluation().Run(sharded);
+        Assert.Equal((0, whole.Rows.Count), (joined.RowsRun, joined.RowsResumed));
+        static string Values(DefenceRow r) => string.Join("|", r.Label, r.Accuracy, r.TopKAfterTopK, r.TopKAfterTransferTopK, r.ShiftAfterMassCenter,
+            r.DeletionAuc, r.InsertionAuc, r.RandomisationSpearman, string.Join(",", r.TopKCurve.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value}")));
+        Assert.Equal(whole.Rows.Select(Values), joined.Rows.Select(Values));
+        Assert.True(File.Exists(Path.Combine(sharded, DefenceEvaluation.TableCsv)));
     }
 
     [Fact]

@@ -53,6 +53,30 @@ public sealed partial class JobsTests : IDisposable
     }
 
     [Fact]
+    public void Defend_TwoWorkers_OwnOnePairEach_AndWriteTheSingleProcessTable()
+    {
+        // One model x two methods: two pairs, one per worker; the shipped model on four sample images.
+        string[] defend = ["defend", "--dataset", "sample", "--images", "4", "--methods", "gradient,grad_x_input", "--defences", "none,beta:2",
+            "--epsilons", "8", "--iterations", "2", "--batch-size", "4", "--faithfulness-steps", "4", "--threads", "1"];
+        string one = Path.Combine(_root, "defend-one"), two = Path.Combine(_root, "defend-two");
+        var single = CliHarness.Run([.. defend, "--jobs", "1", "--out", one]);
+        Assert.True(single.Code == 0, single.Out + single.Err);
+        var jobs = CliHarness.Run([.. defend, "--jobs", "2", "--out", two]);
+        Assert.True(jobs.Code == 0, jobs.Out + jobs.Err);
+        Assert.Contains("Running 2 worker processes, each a shard of the 2 model x method pairs", jobs.Out);
+        Assert.Contains("4 rows (0 run, 4 resumed)", jobs.Out);
+        // The table's values are the single run's; only the measured times differ.
+        static IEnumerable<string> Values(string dir)
+        {
+            var lines = File.ReadAllLines(Path.Combine(dir, "defences.csv"));
+            var header = lines[0].Split(',');
+            var kept = Enumerable.Range(0, header.Length).Where(i => !header[i].Contains("ms", StringComparison.Ordinal) && !header[i].Contains("seconds", StringComparison.Ordinal)).ToList();
+            return lines.Select(l => string.Join(",", kept.Select(i => l.Split(',')[i])));
+        }
+        Assert.Equal(Values(one), Values(two));
+    }
+
+    [Fact]
     public void Cancelled_KillsTheWorkers_AndTheSameCommandResumesTheirShards()
     {
         string dir = Path.Combine(_root, "cancelled");
