@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Globalization;
+using Fragility.Attacks;
+using Fragility.Cli.Infrastructure;
+using Fragility.Data;
+using Fragility.Experiments.Geometry;
+using Fragility.Geometry;
+using Fragility.Models;
+using Spectre.Console;
+
+namespace Fragility.Cli.Commands.Geometry;
+
+/// <summary><c>fragility geometry spectrum: input-Hessian eigenvalues vs attack success.</c></summary>
+internal static class GeometrySpectrum
+{
+    public static Command Build()
+    {
+        var common = new GeometryCliOptions("geometry-spectrum", images: 200);
+        var betas = new Option<string>("--betas") { Description = "Softplus betas of the twin whose input-Hessian spectra are measured, comma-separated (the attack's --beta is added).", DefaultValueFactory = _ => "1,2,5,10" }.NumbersAbove(0, double.MaxValue);
+        var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image and beta.", DefaultValueFactory = _ => 30 }.AtLeast(1);
+        var count = new Option<int>("--eigenvalues") { Description = "Largest eigenvalues kept per image.", DefaultValueFactory = _ => 5 }.AtLeast(1);
+        var cmd = new Command("spectrum", "Top eigenvalues of the Hessian of score_y with respect to the input (Lanczos on Hessian-vector products, double backward, no dense Hessian) on the softplus twin at several beta; " +
+            "per image, the relation between the top eigenvalue and how far the top-k attack moves the simple-gradient map (scatter plot and Spearman correlation over images). Writes spectrum.csv, spectrum.png, per-image/spectrum.csv, section.json.")
+        { betas, lanczos, count };
+        common.AddTo(cmd);
+        cmd.SetAction(pr => CliRunner.Run(pr, console =>
+        {
+            using var model = common.LoadModel(pr, out string name);
+            using var inputs = common.LoadInputs(console, pr, model);
+            var summary = ConsoleProgress.Run(console, "spectrum", p => SpectrumExperiment.Run(model, inputs, Lists.Numbers(pr.GetValue(betas)!, "--betas"), common.Settings(pr),
+                pr.GetValue(common.Output)!, name, pr.GetValue(lanczos), pr.GetValue(count), pr.GetValue(common.BatchSize), p));
+            return GeometryCliOptions.Print(console, summary);
+        }));
+        return cmd;
+    }
+}
