@@ -1,11 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using Fragility.Attacks;
 using Fragility.Cli.Infrastructure;
-using Fragility.Data;
-using Fragility.Experiments.Geometry;
 using Fragility.Geometry;
-using Fragility.Models;
 using Spectre.Console;
 
 namespace Fragility.Cli.Commands.Geometry;
