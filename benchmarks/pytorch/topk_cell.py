@@ -54,7 +54,7 @@ def read_idx(path):
 
 
 class SmallCnn:
-    """ModelRegistry's small-cnn behind ChannelNormalization: conv16-act-pool, conv32-act-pool, fc128-act, fc."""
+    """ModelRegistry's small-cnn behind ChannelNormalisation: conv16-act-pool, conv32-act-pool, fc128-act, fc."""
 
     def __init__(self, w, mean, std):
         self.w = w

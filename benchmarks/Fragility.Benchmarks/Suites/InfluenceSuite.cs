@@ -56,11 +56,11 @@ public sealed class InfluenceSuite : IBenchmarkSuite
             var labels = s.TestLabels.Take(b).ToArray();
             bench.Measure(Name, $"attack step: grad_x D, normalized, batch {b}", () =>
             {
-                using var g = attack.ObjectiveGradient(images, labels, InfluenceObjective.Normalized);
+                using var g = attack.ObjectiveGradient(images, labels, InfluenceObjective.Normalised);
             }, b, "test points");
             bench.Measure(Name, $"attack step: evaluate iterate (ReLU influence + Spearman), batch {b}", () => attack.Evaluate(images, labels), b, "test points");
             bench.Measure(Name, $"single-step attack incl. clean and final evaluation, batch {b}", () => attack.Run(images, labels, Enumerable.Range(0, b).ToArray(), 8,
-                new InfluenceAttackOptions { Objective = InfluenceObjective.Normalized }), b, "test points");
+                new InfluenceAttackOptions { Objective = InfluenceObjective.Normalised }), b, "test points");
         }
     }
 }

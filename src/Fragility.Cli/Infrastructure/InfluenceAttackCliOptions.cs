@@ -49,7 +49,7 @@ internal sealed class InfluenceAttackCliOptions
     {
         double? softplus = pr.GetValue(Surrogate)!.Trim().Equals("softplus", StringComparison.OrdinalIgnoreCase) ? pr.GetValue(Beta) : null;
         var objectives = Lists.Split(pr.GetValue(Objectives)!, "--objectives")
-            .Select(o => o.Equals("raw", StringComparison.OrdinalIgnoreCase) ? InfluenceObjective.Raw : InfluenceObjective.Normalized).Distinct().ToList();
+            .Select(o => o.Equals("raw", StringComparison.OrdinalIgnoreCase) ? InfluenceObjective.Raw : InfluenceObjective.Normalised).Distinct().ToList();
         var list = new List<InfluenceAttackOptions>();
         foreach (string attack in Lists.Split(pr.GetValue(Attacks)!, "--attacks"))
         {

@@ -10,7 +10,7 @@ namespace Fragility.Attribution;
 /// decisions with deep Taylor decomposition"; the paper's "relevance propagation"): the relevance R = score_y at the
 /// target logit (zero at the others) is redistributed layer by layer with the z+ rule in every weighted layer after
 /// the first and the bounded z^B rule at the first, with bounds = the valid pixel range [0, 1] through the model's
-/// <see cref="ChannelNormalization"/>; max-pools are winner-take-all, average pools proportional (z rule), and
+/// <see cref="ChannelNormalisation"/>; max-pools are winner-take-all, average pools proportional (z rule), and
 /// activations and the input normalisation pass relevance unchanged (<see cref="Composite.DeepTaylor"/>). On a ReLU
 /// network without biases the relevance sums to score_y(x). Differentiable in x on the ReLU network.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class DeepTaylor : IAttributionMethod
     /// <summary>The rules for <paramref name="model"/> (the z^B box depends on its normalisation).</summary>
     public static Composite CompositeFor(Classifier model)
     {
-        var (low, high) = model.Normalization.NormalizedBounds(0.0, 1.0);
+        var (low, high) = model.Normalisation.NormalisedBounds(0.0, 1.0);
         return Composite.DeepTaylor(low, high);
     }
 

@@ -94,7 +94,7 @@ public static class LipschitzBound
         string kind = module.GetType().Name;
         switch (module)
         {
-            case ChannelNormalization n:
+            case ChannelNormalisation n:
                 return new(name, kind, 1.0 / n.Std.Min(), "1 / min(std)");
             case Conv2d conv:
                 return new(name, kind, OperatorNorm.OfConv2d(conv, shape, iterations: iterations), $"power iteration on conv2d / conv_transpose2d, input {size}");

@@ -12,5 +12,5 @@ public enum InfluenceObjective
 
     /// <summary>D = sum_(i in T) I_i / ||I||: the same on the influence vector normalised to unit length (as the authors'
     /// released code does), which removes the shared factor and can only grow by changing the ranking's shape.</summary>
-    Normalized,
+    Normalised,
 }

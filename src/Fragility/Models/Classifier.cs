@@ -13,7 +13,7 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
 #pragma warning disable IDE1006
     private readonly nn.Module<Tensor, Tensor> network;
 #pragma warning restore IDE1006
-    private readonly ChannelNormalization _normalization;
+    private readonly ChannelNormalisation _normalization;
     private readonly SwitchableActivation[] _activations;
 
     /// <summary>Wraps a registry network (or an imported one) with its metadata.</summary>
@@ -21,7 +21,7 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
     {
         this.network = network;
         Metadata = metadata;
-        _normalization = new ChannelNormalization(metadata.Preprocessing.Mean, metadata.Preprocessing.Std);
+        _normalization = new ChannelNormalisation(metadata.Preprocessing.Mean, metadata.Preprocessing.Std);
         register_module("network", network);
         _activations = network.modules().OfType<SwitchableActivation>().ToArray();
         eval();
@@ -34,7 +34,7 @@ public sealed class Classifier : nn.Module<Tensor, Tensor>, ILayerChain
     public ModelMetadata Metadata { get; }
 
     /// <summary>The normalisation applied before the network.</summary>
-    public ChannelNormalization Normalization => _normalization;
+    public ChannelNormalisation Normalisation => _normalization;
 
     /// <summary>Number of classes.</summary>
     public int ClassCount => Metadata.ClassNames.Count;

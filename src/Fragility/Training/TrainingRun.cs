@@ -29,7 +29,7 @@ public static class TrainingRun
         using var train = DatasetCatalog.Load(request.Dataset, DatasetSplit.Train, request.DataDir, load, request.TrainImages);
         using var test = DatasetCatalog.Load(request.Dataset, DatasetSplit.Test, request.DataDir, load);
         var (c, h, w) = train.ImageShape;
-        var (mean, std) = NormalizationStatistics.Compute(train);
+        var (mean, std) = NormalisationStatistics.Compute(train);
         float[]? pixelMean = null;
         if (h <= References.SmallImageSide && w <= References.SmallImageSide)
         {

@@ -107,7 +107,7 @@ public class RelevancePropagationTests(ITestOutputHelper output)
         using var target = TestModels.Predicted(model, x);
         using var lrp = new LrpEpsilon(1e-12).Attribute(model, x, target);
         using var g = new SimpleGradient().Attribute(model, x, target);
-        using var z = model.Normalization.forward(x);
+        using var z = model.Normalisation.forward(x);
         using var expected = g * 0.35 * z; // d score / d z = std * d score / d x
         Assert.True(lrp.allclose(expected, 1e-6, 1e-9));
         Assert.Equal("lrp_epsilon", new LrpEpsilon().Name);

@@ -71,7 +71,7 @@ public class OnnxNetworkTests
         ImportFixtures.AssertClose(y, reference, 1e-4, 1e-4, "vs PyTorch");
         // ONNX Runtime on the normalised input (the graph itself has no normalisation).
         using var first = pixels.narrow(0, 0, 1);
-        using var z = model.Normalization.forward(first);
+        using var z = model.Normalisation.forward(first);
         using var ort = ImportFixtures.OnnxRuntime("squeezenet1_1.onnx", z);
         using var y0 = y.narrow(0, 0, 1);
         ImportFixtures.AssertClose(y0, ort, 1e-4, 1e-4, "vs ONNX Runtime");

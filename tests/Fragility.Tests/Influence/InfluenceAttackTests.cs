@@ -61,9 +61,9 @@ public sealed class InfluenceAttackTests : IDisposable
 
     [Theory]
     [InlineData(InfluenceObjective.Raw, null)]
-    [InlineData(InfluenceObjective.Normalized, null)]
+    [InlineData(InfluenceObjective.Normalised, null)]
     [InlineData(InfluenceObjective.Raw, 2.0)]
-    [InlineData(InfluenceObjective.Normalized, 2.0)]
+    [InlineData(InfluenceObjective.Normalised, 2.0)]
     public void ObjectiveGradient_MatchesFloat64FiniteDifference(InfluenceObjective objective, double? beta)
     {
         var labels = Labels();
@@ -229,12 +229,12 @@ public sealed class InfluenceAttackTests : IDisposable
     {
         double[] influence = [-0.3, 0.1, -0.7, 0.25, -0.05];
         int[] targets = [2, 0];
-        var d = InfluenceAttack.ObjectiveDerivative(influence, targets, InfluenceObjective.Normalized);
+        var d = InfluenceAttack.ObjectiveDerivative(influence, targets, InfluenceObjective.Normalised);
         for (int i = 0; i < influence.Length; i++)
         {
             var p = (double[])influence.Clone(); p[i] += 1e-7;
             var m = (double[])influence.Clone(); m[i] -= 1e-7;
-            double fd = (InfluenceAttack.ObjectiveValue(p, targets, InfluenceObjective.Normalized) - InfluenceAttack.ObjectiveValue(m, targets, InfluenceObjective.Normalized)) / 2e-7;
+            double fd = (InfluenceAttack.ObjectiveValue(p, targets, InfluenceObjective.Normalised) - InfluenceAttack.ObjectiveValue(m, targets, InfluenceObjective.Normalised)) / 2e-7;
             Assert.Equal(fd, d[i], 7);
         }
     }

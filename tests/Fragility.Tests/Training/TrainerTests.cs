@@ -59,12 +59,12 @@ public class TrainerTests
     }
 
     [Fact]
-    public void NormalizationStatistics_MatchHandComputedValues()
+    public void NormalisationStatistics_MatchHandComputedValues()
     {
         // Two 1x1x2 images: values 0, 1, 0.5, 0.5 -> mean 0.5, population std sqrt(0.125).
         using var images = torch.tensor(new float[] { 0f, 1f, 0.5f, 0.5f }).reshape(2, 1, 1, 2);
         using var data = new ImageDataset("t", images.clone(), [0, 1], ["a", "b"]);
-        var (mean, std) = NormalizationStatistics.Compute(data);
+        var (mean, std) = NormalisationStatistics.Compute(data);
         Assert.Equal(0.5, mean[0], 12);
         Assert.Equal(Math.Sqrt(0.125), std[0], 7);
     }

@@ -82,7 +82,7 @@ public sealed class Composite
             (typeof(SwitchableActivation), RescaleRule.Instance), (typeof(ReLU), RescaleRule.Instance),
             (typeof(MaxPool2d), new DeepLiftMaxPoolRule(maxPool)),
             (typeof(Conv2d), LinearRule.Instance), (typeof(Linear), LinearRule.Instance),
-            (typeof(ChannelNormalization), LinearRule.Instance), (typeof(BatchNorm2d), LinearRule.Instance),
+            (typeof(ChannelNormalisation), LinearRule.Instance), (typeof(BatchNorm2d), LinearRule.Instance),
             (typeof(AvgPool2d), LinearRule.Instance), (typeof(AdaptiveAvgPool2d), LinearRule.Instance),
             (typeof(Flatten), LinearRule.Instance), (typeof(Dropout), LinearRule.Instance),
             (typeof(OnnxPiecewiseLinear), RescaleRule.Instance),
@@ -118,7 +118,7 @@ public sealed class Composite
         return
         [
             (typeof(SwitchableActivation), PassThroughRule.Instance), (typeof(ReLU), PassThroughRule.Instance),
-            (typeof(ChannelNormalization), PassThroughRule.Instance), (typeof(BatchNorm2d), PassThroughRule.Instance),
+            (typeof(ChannelNormalisation), PassThroughRule.Instance), (typeof(BatchNorm2d), PassThroughRule.Instance),
             (typeof(Dropout), PassThroughRule.Instance),
             (typeof(MaxPool2d), WinnerTakeAllRule.Instance),
             (typeof(AvgPool2d), zRule), (typeof(AdaptiveAvgPool2d), zRule),

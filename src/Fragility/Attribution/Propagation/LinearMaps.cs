@@ -65,7 +65,7 @@ internal static class LinearMaps
                 return s.reshape(inputShape);
             case Dropout:
                 return s.alias();
-            case ChannelNormalization:
+            case ChannelNormalisation:
                 // The module divides by its float32 copy of std; its own adjoint matches it to the last bit.
                 return Vjp(layer.forward, s, inputShape, layerName);
             case BatchNorm2d bn:
@@ -85,7 +85,7 @@ internal static class LinearMaps
 
     /// <summary>The error for a layer no rule covers.</summary>
     public static FragilityException Unsupported(nn.Module layer, string layerName) =>
-        new($"Layer '{layerName}' ({layer.GetType().Name}) is not supported by the propagation rules (DeepLIFT, LRP). Supported: Conv2d, Linear, ChannelNormalization, BatchNorm2d, ReLU/SwitchableActivation, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout and concatenated branches; use a gradient method for this model.");
+        new($"Layer '{layerName}' ({layer.GetType().Name}) is not supported by the propagation rules (DeepLIFT, LRP). Supported: Conv2d, Linear, ChannelNormalisation, BatchNorm2d, ReLU/SwitchableActivation, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout and concatenated branches; use a gradient method for this model.");
 
     /// <summary>Vector-Jacobian product of a linear map at zero input: (d map / d u)^T s. Used for pools whose
     /// adjoint has many cases (ceil mode, padding, adaptive windows) and for the input normalisation. Differentiable

@@ -8,7 +8,7 @@ namespace Fragility.Attribution.Propagation;
 /// (Montavon et al. 2017): z = W a - W+ l - W- h (biases ignored; z &gt;= 0 inside the box) and
 /// R_in = a * W^T s - l * W+^T s - h * W-^T s with s = R_out / z. Conserves relevance. Bounds are given per input
 /// channel in the layer's input units (for the model's first layer: pixel range [0, 1] through the model's
-/// normalisation, <see cref="Models.ChannelNormalization.NormalizedBounds"/>).
+/// normalisation, <see cref="Models.ChannelNormalisation.NormalisedBounds"/>).
 /// </summary>
 public sealed class ZBoxRule : IPropagationRule
 {

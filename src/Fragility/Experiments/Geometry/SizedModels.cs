@@ -41,7 +41,7 @@ public static class SizedModels
         using var train = Resampling.Resize(rawTrain, size);
         using var test = Resampling.Resize(rawTest, size);
         var (c, h, w) = train.ImageShape;
-        var (mean, std) = NormalizationStatistics.Compute(train);
+        var (mean, std) = NormalisationStatistics.Compute(train);
         using var pixelMean = MeanImages.PerPixel(train);
         torch.manual_seed(seed);
         var metadata = new ModelMetadata

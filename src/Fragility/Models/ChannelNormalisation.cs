@@ -7,13 +7,13 @@ namespace Fragility.Models;
 /// The model's own input normalisation, (x - mean[c]) / std[c] per channel, applied to pixel-scale input in
 /// [0, 1]. It holds no parameters or buffers, so it never appears in a state_dict (torchvision's keys stay exact).
 /// </summary>
-public sealed class ChannelNormalization : nn.Module<Tensor, Tensor>
+public sealed class ChannelNormalisation : nn.Module<Tensor, Tensor>
 {
     private readonly Tensor _mean;
     private readonly Tensor _std;
 
     /// <summary>Creates the normalisation; <paramref name="mean"/> and <paramref name="std"/> have one entry per channel.</summary>
-    public ChannelNormalization(IReadOnlyList<double> mean, IReadOnlyList<double> std) : base("normalization")
+    public ChannelNormalisation(IReadOnlyList<double> mean, IReadOnlyList<double> std) : base("normalization")
     {
         if (mean.Count != std.Count) throw new ArgumentException("mean and std need the same number of channels");
         if (std.Any(s => s <= 0)) throw new FragilityException("Preprocessing std must be positive in every channel; fix the model's metadata.");
@@ -40,7 +40,7 @@ public sealed class ChannelNormalization : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Maps a pixel-scale value range [lo, hi] to the normalised range, per channel.</summary>
-    public (double[] Low, double[] High) NormalizedBounds(double lo = 0.0, double hi = 1.0) =>
+    public (double[] Low, double[] High) NormalisedBounds(double lo = 0.0, double hi = 1.0) =>
         (Mean.Select((m, c) => (lo - m) / Std[c]).ToArray(), Mean.Select((m, c) => (hi - m) / Std[c]).ToArray());
 
     /// <inheritdoc />

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Fragility.Training;
 
 /// <summary>Per-channel mean and standard deviation of a training set: the normalisation a trained model applies.</summary>
-public static class NormalizationStatistics
+public static class NormalisationStatistics
 {
     /// <summary>Mean and (population) standard deviation per channel, pixel scale, computed in float64.</summary>
     public static (double[] Mean, double[] Std) Compute(ImageDataset data)
