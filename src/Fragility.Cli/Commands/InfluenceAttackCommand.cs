@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Fragility.Cli.Infrastructure;
+using Fragility.Experiments.Sharding;
 using Fragility.Influence;
 using Fragility.IO;
 using Fragility.Models;
+using Fragility.Runtime;
 using Spectre.Console;
 
 namespace Fragility.Cli.Commands;
@@ -20,19 +22,27 @@ public sealed class InfluenceAttackCommand : ICliCommand
         var task = new InfluenceCliOptions();
         var attacks = new InfluenceAttackCliOptions();
         var output = CommonOptions.Out("influence-attack-out");
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Attack only shard I of N of the test points (whole --batch batches, e.g. 2/4; without it: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, as sweep) " +
+                "into results.shard-I-of-N.jsonl; the same command without --shard then takes the shards' results and writes the outputs.",
+        };
+        var jobs = CommonOptions.Jobs();
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("influence-attack",
             "Attack influence-function explanations (Ghorbani, Abid & Zou 2019, §5): perturb each test image by x + eps * sign(grad_x D), D the summed influence I(z_i, z_t) of its top-3 " +
             "helpful training points (helpful: I < 0), oriented to make them less helpful, with network, head, Hessian and training set fixed; compare with random sign noise of the same eps. " +
             "Reports per test point and eps the Spearman correlation of the influence vectors before/after, how many of the top-5 helpful points stay, the head's and the network's labels, " +
             "the realised L-inf and the angle between grad_x of the test loss and the attack direction. Writes results.jsonl (re-running the same command resumes), summary.csv, " +
-            "influence-attack.png and report.html.") { output };
+            "influence-attack.png and report.html.") { output, shard, jobs };
         task.AddTo(cmd);
         attacks.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            runtime.Initialize(pr);
+            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
+            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
+            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(runtime.Threads), pr.GetValue(runtime.Device));
             var sweep = attacks.Bind(pr);
             string outDir = pr.GetValue(output)!;
             using var loaded = task.Load(console, pr);
@@ -45,19 +55,23 @@ public sealed class InfluenceAttackCommand : ICliCommand
             run["model_sha256"] = FileHash.Sha256(pr.GetValue(task.Model) is { Length: > 0 } m ? m : ModelStore.ShippedModelPath());
             run["dataset"] = pr.GetValue(task.Dataset);
             run["command"] = CliCommandLine.Of(pr);
-            var result = ConsoleProgress.Run(console, "influence-attack", p => InfluenceAttackSweep.Run(setup, sweep, outDir, run, p));
-            var table = new Table().Title("Influence attack summary (means over test points)")
-                .AddColumn("attack").AddColumn("eps").AddColumn("tests").AddColumn("Spearman").AddColumn($"top-{sweep.Attacks[0].KeepTop} kept").AddColumn("head label kept")
-                .AddColumn("network label kept").AddColumn("angle (deg)").AddColumn("dp(label)");
-            foreach (var r in result.Summary)
-                table.AddRow(Markup.Escape(r.Attack), r.Epsilon.ToString("G4", CultureInfo.InvariantCulture), r.Tests.ToString(CultureInfo.InvariantCulture),
-                    string.Create(CultureInfo.InvariantCulture, $"{r.SpearmanMean:F3} ± {r.SpearmanStd:F3}"), string.Create(CultureInfo.InvariantCulture, $"{r.TopKeptMean:F2} ± {r.TopKeptStd:F2}"),
-                    r.LabelKeptRate.ToString("P0", CultureInfo.InvariantCulture), r.NetworkLabelKeptRate.ToString("P0", CultureInfo.InvariantCulture),
-                    double.IsFinite(r.AngleGradientMean) ? r.AngleGradientMean.ToString("F1", CultureInfo.InvariantCulture) : "-", r.ProbabilityChangeMean.ToString("+0.000;-0.000", CultureInfo.InvariantCulture));
-            console.Out.Write(table);
-            console.Line($"{result.Computed} results computed, {result.Resumed} resumed{(result.DroppedBytes > 0 ? $", a truncated last line ({result.DroppedBytes} bytes) dropped" : "")}. " +
-                $"Wrote {outDir}: results.jsonl, summary.csv, influence-attack.png, report.html.");
-            return 0;
+            // A worker owns whole batches of test points, as the single run batches them.
+            int workers = part is null ? Math.Min(jobCount, (setup.TestIndices.Count + sweep.BatchSize - 1) / sweep.BatchSize) : 1;
+            return CliCancellation.Run(console, $"finished results are kept in {outDir}", cancel =>
+            {
+                if (workers > 1 && WorkerPool.RunShards(console, pr, workers, $"the {setup.TestIndices.Count} test points", [jobs, runtime.Threads, shard], 0, "influence-attack", cancel) is int code and not 0)
+                    return code;
+                var result = ConsoleProgress.Run(console, "influence-attack", p => InfluenceAttackSweep.Run(setup, sweep, outDir, run, p, part, cancel));
+                if (part is not null)
+                {
+                    console.Say($"Shard {part} done: {result.Computed} results computed, {result.Resumed} resumed. When every shard is: this command without --shard writes the outputs.");
+                    return 0;
+                }
+                InfluenceSummaryText.WriteAttackSummary(console, result, sweep.Attacks[0].KeepTop);
+                console.Line($"{result.Computed} results computed, {result.Resumed} resumed{(result.DroppedBytes > 0 ? $", a truncated last line ({result.DroppedBytes} bytes) dropped" : "")}. " +
+                    $"Wrote {outDir}: results.jsonl, summary.csv, influence-attack.png, report.html.");
+                return 0;
+            });
         }));
         return cmd;
     }

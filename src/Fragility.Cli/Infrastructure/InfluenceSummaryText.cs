@@ -44,4 +44,18 @@ internal static class InfluenceSummaryText
         foreach (var (_, r) in rows) console.Line(string.Create(Inv, $"loo_pearson l2={r.L2:G4} r={r.Pearson:F4}"));
         console.Markup($"Wrote [green]{Markup.Escape(csv)}[/].");
     }
+
+    /// <summary>The influence attack's summary table: one row per attack and epsilon, means over test points.</summary>
+    public static void WriteAttackSummary(CliConsole console, InfluenceSweepResult result, int keepTop)
+    {
+        var table = new Table().Title("Influence attack summary (means over test points)")
+            .AddColumn("attack").AddColumn("eps").AddColumn("tests").AddColumn("Spearman").AddColumn($"top-{keepTop} kept").AddColumn("head label kept")
+            .AddColumn("network label kept").AddColumn("angle (deg)").AddColumn("dp(label)");
+        foreach (var r in result.Summary)
+            table.AddRow(Markup.Escape(r.Attack), r.Epsilon.ToString("G4", Inv), r.Tests.ToString(Inv),
+                string.Create(Inv, $"{r.SpearmanMean:F3} ± {r.SpearmanStd:F3}"), string.Create(Inv, $"{r.TopKeptMean:F2} ± {r.TopKeptStd:F2}"),
+                r.LabelKeptRate.ToString("P0", Inv), r.NetworkLabelKeptRate.ToString("P0", Inv),
+                double.IsFinite(r.AngleGradientMean) ? r.AngleGradientMean.ToString("F1", Inv) : "-", r.ProbabilityChangeMean.ToString("+0.000;-0.000", Inv));
+        console.Out.Write(table);
+    }
 }

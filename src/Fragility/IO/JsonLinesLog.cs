@@ -48,18 +48,7 @@ public sealed class JsonLinesLog<T> : IDisposable
         {
             var bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);
-            int complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
-            var records = new List<T>();
-            int number = 0;
-            foreach (string line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n'))
-            {
-                number++;
-                if (line.Trim().Length == 0) continue;
-                T? record;
-                try { record = JsonSerializer.Deserialize<T>(line, options); }
-                catch (JsonException e) { throw new FragilityException($"Line {number} of '{path}' is not a record ({e.Message.Split('\n')[0]}). {fix}"); }
-                records.Add(record ?? throw new FragilityException($"Line {number} of '{path}' is null. {fix}"));
-            }
+            var records = Parse(bytes, path, options, fix, out int complete);
             if (complete < bytes.Length) stream.SetLength(complete);
             stream.Seek(0, SeekOrigin.End);
             return new JsonLinesLog<T>(stream, options, records, bytes.Length - complete);
@@ -69,6 +58,36 @@ public sealed class JsonLinesLog<T> : IDisposable
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The records of the log at <paramref name="path"/> by the same rule, read while another process may hold
+    /// it for writing (an incomplete last line is left out, not cut off); none when there is no file.</summary>
+    /// <exception cref="FragilityException">A complete line is not a record.</exception>
+    public static IReadOnlyList<T> Read(string path, JsonSerializerOptions options, string fix = "Delete the file to start over.")
+    {
+        if (!File.Exists(path)) return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return Parse(bytes, path, options, fix, out _);
+    }
+
+    /// <summary>The records of the complete lines of <paramref name="bytes"/>; <paramref name="complete"/> is their length.</summary>
+    private static List<T> Parse(byte[] bytes, string path, JsonSerializerOptions options, string fix, out int complete)
+    {
+        complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var records = new List<T>();
+        int number = 0;
+        foreach (string line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n'))
+        {
+            number++;
+            if (line.Trim().Length == 0) continue;
+            T? record;
+            try { record = JsonSerializer.Deserialize<T>(line, options); }
+            catch (JsonException e) { throw new FragilityException($"Line {number} of '{path}' is not a record ({e.Message.Split('\n')[0]}). {fix}"); }
+            records.Add(record ?? throw new FragilityException($"Line {number} of '{path}' is null. {fix}"));
+        }
+        return records;
     }
 
     /// <summary>Appends <paramref name="record"/> as one line and flushes it.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fragility.Data;
+using Fragility.Experiments.Sharding;
 using Fragility.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -53,16 +54,25 @@ public static class InfluenceAttackSweep
     /// <param name="outDir">Run folder (created).</param>
     /// <param name="run">Settings to record in run.json (see <see cref="Settings"/>) plus model, dataset and command.</param>
     /// <param name="progress">Reports test points done.</param>
-    public static InfluenceSweepResult Run(InfluenceSetup setup, InfluenceSweepOptions options, string outDir, JsonObject run, IProgress<ProgressUpdate>? progress = null)
+    /// <param name="shard">Compute only this shard's test points (whole batches of the single run, so each point's result is
+    /// the single run's bit for bit) into results.shard-I-of-N.jsonl, and write nothing else; a run without a shard
+    /// first takes the shards' results into results.jsonl, then computes what is missing and writes the outputs.</param>
+    /// <param name="cancellation">Stops between batches; finished results are kept.</param>
+    public static InfluenceSweepResult Run(InfluenceSetup setup, InfluenceSweepOptions options, string outDir, JsonObject run, IProgress<ProgressUpdate>? progress = null,
+        SweepShard? shard = null, CancellationToken cancellation = default)
     {
         options.Validate();
         if (options.Attacks.Select(a => (a.TopHelpful, a.KeepTop, a.Steps, a.StepSize, a.SoftplusBeta, a.Seed)).Distinct().Count() > 1)
             throw new FragilityException("All attacks of one run must share --top, --steps, --step-size, --beta and --seed.");
-        using var folder = IO.FolderLock.Take(outDir, "influence-attack", "influence attack run");
+        using var folder = IO.FolderLock.Take(outDir, shard is null ? "influence-attack" : $"influence-attack.{shard.Tag}", "influence attack run");
         CheckOrWriteRun(outDir, run);
-        using var results = InfluenceResultsFile.Open(Path.Combine(outDir, InfluenceResultsFile.FileName));
+        using var results = InfluenceResultsFile.Open(Path.Combine(outDir, shard is null ? InfluenceResultsFile.FileName : ShardFiles.ResultsFile(shard)));
+        if (shard is null) TakeShards(outDir, results);
+        // A shard skips what the whole run's file already holds (an earlier run's, merged), as well as its own.
+        var merged = shard is null ? null : InfluenceResultsFile.Keys(Path.Combine(outDir, InfluenceResultsFile.FileName));
         var attack = new InfluenceAttack(setup.Features, setup.Influence);
-        int tests = setup.TestIndices.Count;
+        var owned = Owned(setup.TestIndices.Count, options.BatchSize, shard);
+        int tests = owned.Count;
         long total = (long)options.Attacks.Count * options.Epsilons.Count * tests, done = 0;
         int computed = 0, resumed = 0;
         var (c, h, w) = setup.TestImages.ImageShape;
@@ -74,12 +84,13 @@ public static class InfluenceAttackSweep
         foreach (var a in options.Attacks)
         foreach (var eps in options.Epsilons)
         {
-            var pending = Enumerable.Range(0, tests).Where(t => !results.Contains(a.Name, eps, setup.TestIndices[t])).ToList();
+            var pending = owned.Where(t => !results.Contains(a.Name, eps, setup.TestIndices[t]) && merged?.Contains((a.Name, eps, setup.TestIndices[t])) != true).ToList();
             resumed += tests - pending.Count;
             done += tests - pending.Count;
             remaining[a.Name] -= tests - pending.Count;
             for (int start = 0; start < pending.Count; start += options.BatchSize)
             {
+                cancellation.ThrowIfCancellationRequested();
                 var batch = pending.Skip(start).Take(options.BatchSize).ToArray();
                 progress?.Report(Update(a, eps, a.Name));
                 using var scope = torch.NewDisposeScope();
@@ -96,6 +107,7 @@ public static class InfluenceAttackSweep
             }
         }
         progress?.Report(Update(options.Attacks[^1], options.Epsilons[^1], null));
+        if (shard is not null) return new InfluenceSweepResult([], computed, resumed, results.DroppedBytes, outDir);
         var names = options.Attacks.Select(a => a.Name).ToHashSet();
         var testSet = setup.TestIndices.ToHashSet();
         var grid = results.Records.Where(r => names.Contains(r.Attack) && options.Epsilons.Contains(r.Epsilon) && testSet.Contains(r.Test)).ToList();
@@ -106,6 +118,27 @@ public static class InfluenceAttackSweep
         InfluenceReport.Write(Path.Combine(outDir, InfluenceReport.FileName), section);
         WriteFolderSection(outDir, section);
         return new InfluenceSweepResult(summary, computed, resumed, results.DroppedBytes, outDir);
+    }
+
+    /// <summary>The test points (positions in the setup's test list) a shard computes: whole batches of
+    /// <paramref name="batchSize"/>, as <see cref="SweepShard.Batches"/> splits them; every one without a shard.</summary>
+    private static IReadOnlyList<int> Owned(int tests, int batchSize, SweepShard? shard)
+    {
+        if (shard is null) return Enumerable.Range(0, tests).ToList();
+        var (first, count) = shard.Batches((tests + batchSize - 1) / batchSize);
+        int start = first * batchSize, end = Math.Min(tests, (first + count) * batchSize);
+        return Enumerable.Range(start, Math.Max(0, end - start)).ToList();
+    }
+
+    /// <summary>Moves the results of shards (results.shard-I-of-N.jsonl beside it) into <paramref name="results"/>:
+    /// a key already there is not written twice, and a shard file is deleted once its lines are in.</summary>
+    private static void TakeShards(string outDir, InfluenceResultsFile results)
+    {
+        foreach (string path in Directory.EnumerateFiles(outDir, "results.shard-*-of-*.jsonl").Order(StringComparer.Ordinal))
+        {
+            using (var part = InfluenceResultsFile.Open(path)) results.Append(part.Records);
+            File.Delete(path);
+        }
     }
 
     /// <summary>Where the perturbed image of a gallery test point is saved.</summary>

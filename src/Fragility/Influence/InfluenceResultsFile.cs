@@ -44,6 +44,11 @@ public sealed class InfluenceResultsFile : IDisposable
     public static InfluenceResultsFile Open(string path) =>
         new(path, JsonLinesLog<InfluenceAttackRecord>.Open(path, Json, "The file is corrupt: delete it (or the run folder) and run again."));
 
+    /// <summary>The keys (attack, epsilon, test) of the results in the file at <paramref name="path"/>, read while
+    /// others may read it too (a shard of <c>--jobs</c> skips what the whole run already holds).</summary>
+    public static IReadOnlySet<(string Attack, double Epsilon, int Test)> Keys(string path) =>
+        JsonLinesLog<InfluenceAttackRecord>.Read(path, Json, "The file is corrupt: delete it (or the run folder) and run again.").Select(r => r.Key).ToHashSet();
+
     /// <summary>Appends the records whose key is not in the file yet, each as one flushed line; returns how many.</summary>
     public int Append(IEnumerable<InfluenceAttackRecord> records)
     {

@@ -129,6 +129,28 @@ public sealed class InfluenceCliTests : IDisposable
     }
 
     [Fact]
+    public void InfluenceAttack_TwoWorkers_GiveTheSingleProcessResults()
+    {
+        // Four test points in batches of two: one batch per worker, each a real process.
+        string[] args = ["influence-attack", "--model", _model, "--train-per-class", "15", "--tests", "4", "--batch", "2", "--epsilons", "8", "--attacks", "single-step,random", "--objectives", "raw", "--threads", "1"];
+        string one = Path.Combine(_dir, "one"), two = Path.Combine(_dir, "two");
+        var single = CliHarness.Run([.. args, "--jobs", "1", "--out", one]);
+        Assert.True(single.Code == 0, single.Err);
+        var jobs = CliHarness.Run([.. args, "--jobs", "2", "--out", two]);
+        Assert.True(jobs.Code == 0, jobs.Err);
+        Assert.Contains("Running 2 worker processes, each a shard of the 4 test points", jobs.Out);
+        Assert.Empty(Directory.GetFiles(two, "results.shard-*"));   // taken into results.jsonl
+        var expected = File.ReadAllLines(Path.Combine(one, "results.jsonl")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2 * 4, expected.Count);
+        Assert.Equal(expected, File.ReadAllLines(Path.Combine(two, "results.jsonl")).Order(StringComparer.Ordinal));
+        Assert.Equal(File.ReadAllText(Path.Combine(one, "summary.csv")), File.ReadAllText(Path.Combine(two, "summary.csv")));
+        // Again: everything is in results.jsonl, so the workers compute nothing.
+        var again = CliHarness.Run([.. args, "--jobs", "2", "--out", two]);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("0 results computed, 8 resumed", again.Out.Replace("\n", " "));
+    }
+
+    [Fact]
     public void BadClasses_IsOneLineErrorListingTheNames()
     {
         var (code, _, err) = CliHarness.Run(["influence", .. Task("--classes", "Sneaker,Boots")]);
