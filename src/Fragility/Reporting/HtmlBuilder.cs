@@ -9,8 +9,8 @@ namespace Fragility.Reporting;
 /// Writes HTML in which every piece of text is escaped: text and attribute values go through
 /// <see cref="WebUtility.HtmlEncode(string)"/>, tag and attribute names are checked, links can only point inside the
 /// page, inline styles can only set numbers, and images can only be embedded as PNG data URIs. It is the one HTML
-/// writer of the report (<see cref="HtmlReport"/> and every <see cref="IReportSection"/>). <see cref="Raw"/> is the one
-/// way around this, for markup the caller builds from constants.
+/// writer of the report (<see cref="HtmlReport"/> and every <see cref="IReportSection"/>), and there is no way around
+/// it: the only unescaped content it writes is the report's own style sheet and script, constant files of this assembly.
 /// </summary>
 public sealed class HtmlBuilder
 {
@@ -195,13 +195,6 @@ public sealed class HtmlBuilder
 
     /// <summary>Appends the report's own script (<see cref="HtmlReportAssets.Script"/>, a constant embedded file) as a script element.</summary>
     internal HtmlBuilder ReportScript() => Embedded("script", HtmlReportAssets.Script);
-
-    /// <summary>Appends markup as is. Only for markup built from constants: never pass text that came from a file or a user.</summary>
-    public HtmlBuilder Raw(string trustedHtml)
-    {
-        _sb.Append(trustedHtml);
-        return this;
-    }
 
     /// <summary>The HTML written so far.</summary>
     public override string ToString() => _sb.ToString();

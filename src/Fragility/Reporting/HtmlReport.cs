@@ -13,7 +13,7 @@ namespace Fragility.Reporting;
 /// figure, a gallery per input (clean and perturbed image, the perturbation amplified, the maps before and after,
 /// labels, confidences and metrics, at an epsilon chosen with a control), and any extra <see cref="Sections"/>.
 /// Images are embedded as PNG data URIs; style sheet and script are inline; nothing is loaded from elsewhere.
-/// Every string read from files is HTML-escaped.
+/// Every element is written through <see cref="HtmlBuilder"/>, so every string read from files is HTML-escaped.
 /// </summary>
 public sealed class HtmlReport
 {
