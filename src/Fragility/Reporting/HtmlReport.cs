@@ -13,7 +13,7 @@ namespace Fragility.Reporting;
 /// figure, a gallery per input (clean and perturbed image, the perturbation amplified, the maps before and after,
 /// labels, confidences and metrics, at an epsilon chosen with a control), and any extra <see cref="Sections"/>.
 /// Images are embedded as PNG data URIs; style sheet and script are inline; nothing is loaded from elsewhere.
-/// Every string read from files is HTML-escaped.
+/// Every element is written through <see cref="HtmlBuilder"/>, so every string read from files is HTML-escaped.
 /// </summary>
 public sealed class HtmlReport
 {
@@ -92,49 +92,59 @@ public sealed class HtmlReport
         notes.AddRange(results.Warnings);
         var summary = SweepSummary.Compute(results.Records, run.Methods, run.Attacks);
 
-        var body = new StringBuilder();
         var gallery = new GalleryWriter(this, sweepDir, run, results.Records, summary);
-        string galleryHtml = gallery.Write();
+        var galleryHtml = gallery.Write();
         notes.AddRange(gallery.Warnings);
         var lead = Render(LeadSections, "lead", notes);
         var sections = Render(Sections, "section", notes);
 
-        string title0 = Title ?? "Fragility report";
-        var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-          .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-          .Append("<title>").Append(E(title0)).Append(run.Model is string m0 ? " — " + E(m0) : "").Append("</title>\n")
-          .Append("<style>\n").Append(HtmlReportAssets.Css).Append("\n</style>\n</head>\n<body>\n");
-        WriteHeader(sb, title0, run, results.Records, lead, sections);
-        sb.Append("<main>\n");
-        foreach (var (id, title, html) in lead)
-            sb.Append("<h2 id=\"").Append(id).Append("\">").Append(E(title)).Append("</h2>\n<section class=\"block lead\">\n")
-              .Append(html).Append("</section>\n");
-        WriteIncomplete(sb, run, results.Records, summary);
-        WriteClaim(sb, run, results.Records, summary);
-        WriteOverview(sb, run, results.Records, summary, notes);
-        WriteFigure(sb, run, summary);
-        WriteSettings(sb, run);
-        WriteToolbar(sb, summary);
-        WriteSummary(sb, run, summary);
-        sb.Append(galleryHtml);
-        foreach (var (id, title, html) in sections)
-            sb.Append("<h2 id=\"").Append(id).Append("\">").Append(E(title)).Append("</h2>\n<section class=\"block extra\">\n")
-              .Append(html).Append("</section>\n");
-        string version = typeof(HtmlReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
-        sb.Append("<footer>Written by Fragility ").Append(E(version.Split('+')[0])).Append(" on ")
-          .Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", Inv)).Append(". One self-contained file: no external resources.</footer>\n");
-        sb.Append("</main>\n<script>\n").Append(HtmlReportAssets.Script).Append("\n</script>\n</body>\n</html>\n");
+        string title = Title ?? "Fragility report";
+        var html = new HtmlBuilder();
+        WriteHead(html, run.Model is string model ? title + " — " + model : title);
+        html.Open("body").Line();
+        WriteHeader(html, title, run, results.Records, lead, sections);
+        html.Open("main").Line();
+        WriteSections(html, lead, "block lead");
+        WriteIncomplete(html, run, results.Records);
+        WriteClaim(html, run, results.Records, summary);
+        WriteOverview(html, run, results.Records, summary, notes);
+        WriteFigure(html, run, summary);
+        WriteSettings(html, run);
+        WriteToolbar(html, summary);
+        WriteSummary(html, run, summary);
+        html.Append(galleryHtml);
+        WriteSections(html, sections, "block extra");
+        WriteFooter(html);
+        html.Close("main").ReportScript().Close("body").Close("html");
         warnings = notes;
-        return sb.ToString();
+        return html.ToString();
     }
 
-    private static string E(string? text) => HtmlBuilder.Encode(text);
+    private static void WriteHead(HtmlBuilder html, string title) =>
+        html.Doctype().Open("html", null, ("lang", "en")).Line().Open("head").Line()
+            .Open("meta", null, ("charset", "utf-8")).Line()
+            .Open("meta", null, ("name", "viewport"), ("content", "width=device-width, initial-scale=1")).Line()
+            .Element("title", null, title).Line()
+            .ReportStyleSheet().Close("head");
+
+    private static void WriteFooter(HtmlBuilder html)
+    {
+        string version = typeof(HtmlReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+        html.Element("footer", null, $"Written by Fragility {version.Split('+')[0]} on {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", Inv)}. "
+            + "One self-contained file: no external resources.").Line();
+    }
+
+    /// <summary>Each rendered section under its heading, in a block of class <paramref name="cssClass"/>.</summary>
+    private static void WriteSections(HtmlBuilder html, List<(string Id, string Title, HtmlBuilder Body)> sections, string cssClass)
+    {
+        foreach (var (id, title, body) in sections)
+            html.Element("h2", null, title, ("id", id)).Line().Open("section", cssClass).Line().Append(body).Close("section");
+    }
 
     /// <summary>Each section's title and body; a section that fails is replaced by a paragraph saying why (and a note).</summary>
-    private static List<(string Id, string Title, string Html)> Render(IList<IReportSection> sections, string idPrefix, List<string> notes)
+    private static List<(string Id, string Title, HtmlBuilder Body)> Render(IList<IReportSection> sections, string idPrefix, List<string> notes)
     {
-        var rendered = new List<(string Id, string Title, string Html)>();
+        var rendered = new List<(string Id, string Title, HtmlBuilder Body)>();
         for (int i = 0; i < sections.Count; i++)
         {
             var builder = new HtmlBuilder();
@@ -150,7 +160,7 @@ public sealed class HtmlReport
                 builder = new HtmlBuilder().Paragraph($"This section could not be written: {e.Message}");
                 notes.Add($"Section {i + 1} failed: {e.Message}");
             }
-            rendered.Add(($"{idPrefix}-{i + 1}", title, builder.ToString()));
+            rendered.Add(($"{idPrefix}-{i + 1}", title, builder));
         }
         return rendered;
     }
@@ -159,26 +169,34 @@ public sealed class HtmlReport
 
     internal static string Eps(double eps) => eps.ToString(Inv);
 
-    private static void WriteHeader(StringBuilder sb, string title, RunInfo run, IReadOnlyList<ResultRecord> records,
-        List<(string Id, string Title, string Html)> lead, List<(string Id, string Title, string Html)> sections)
+    private static void WriteHeader(HtmlBuilder html, string title, RunInfo run, IReadOnlyList<ResultRecord> records,
+        List<(string Id, string Title, HtmlBuilder Body)> lead, List<(string Id, string Title, HtmlBuilder Body)> sections)
     {
-        sb.Append("<header class=\"top\"><div class=\"inner\">\n<h1>").Append(E(title)).Append("</h1>\n<div class=\"sub\">");
-        var parts = new List<string>();
-        if (run.Model is string model) parts.Add("model <b>" + E(model) + "</b>" + (run.Architecture is string a ? " (" + E(a) + ")" : ""));
-        if (run.Dataset is string dataset) parts.Add("data <b>" + E(dataset) + "</b>");
+        html.Open("header", "top").Open("div", "inner").Line().Element("h1", null, title).Line().Open("div", "sub");
+        var parts = new List<Action>();
+        if (run.Model is string model)
+            parts.Add(() => html.Text("model ").Element("b", null, model).Text(run.Architecture is string a ? " (" + a + ")" : ""));
+        if (run.Dataset is string dataset) parts.Add(() => html.Text("data ").Element("b", null, dataset));
         int inputs = records.Select(r => r.Image).Distinct().Count();
-        parts.Add(inputs.ToString(Inv) + " inputs");
-        if (run.CreatedUtc is string created) parts.Add("run " + E(created));
-        sb.Append(string.Join(" · ", parts)).Append("</div>\n");
-        sb.Append("<p class=\"lead\">Can a perturbation too small to see, that keeps the predicted label, move an explanation map more than random noise ")
-          .Append("of the same size does? Maps of perturbed inputs are compared with the clean maps: <b>top-k intersection</b> (share of the k most ")
-          .Append("important pixels that stay in the top k), <b>Spearman</b> rank correlation, <b>centre-of-mass shift</b> in pixels; unchanged maps give 1, 1, 0. ")
-          .Append("Reproduces Ghorbani, Abid &amp; Zou, AAAI 2019 (arXiv:1710.10547).</p>\n");
-        sb.Append("<nav>");
-        foreach (var (id, t, _) in lead) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
-        sb.Append("<a href=\"#claim\">Claim</a><a href=\"#figure\">Figure</a><a href=\"#settings\">Settings</a><a href=\"#summary\">Table</a><a href=\"#gallery\">Gallery</a>");
-        foreach (var (id, t, _) in sections) sb.Append("<a href=\"#").Append(id).Append("\">").Append(E(t)).Append("</a>");
-        sb.Append("</nav>\n</div></header>\n");
+        parts.Add(() => html.Text(inputs.ToString(Inv) + " inputs"));
+        if (run.CreatedUtc is string created) parts.Add(() => html.Text("run " + created));
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (i > 0) html.Text(" · ");
+            parts[i]();
+        }
+        html.Close("div");
+        html.Open("p", "lead")
+            .Text("Can a perturbation too small to see, that keeps the predicted label, move an explanation map more than random noise ")
+            .Text("of the same size does? Maps of perturbed inputs are compared with the clean maps: ").Element("b", null, "top-k intersection")
+            .Text(" (share of the k most important pixels that stay in the top k), ").Element("b", null, "Spearman")
+            .Text(" rank correlation, ").Element("b", null, "centre-of-mass shift").Text(" in pixels; unchanged maps give 1, 1, 0. ")
+            .Text("Reproduces Ghorbani, Abid & Zou, AAAI 2019 (arXiv:1710.10547).").Close("p");
+        html.Open("nav");
+        foreach (var (id, t, _) in lead) html.Link(id, t);
+        html.Link("claim", "Claim").Link("figure", "Figure").Link("settings", "Settings").Link("summary", "Table").Link("gallery", "Gallery");
+        foreach (var (id, t, _) in sections) html.Link(id, t);
+        html.Close("nav").End("div").Close("header");
     }
 
     /// <summary>The planned grid (inputs, methods, attacks, epsilons) from run.json, or null when run.json does not say.</summary>
@@ -206,33 +224,33 @@ public sealed class HtmlReport
     }
 
     /// <summary>A banner when results.jsonl holds fewer results than run.json's grid: the numbers cover only part of the run.</summary>
-    private static void WriteIncomplete(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    private static void WriteIncomplete(HtmlBuilder html, RunInfo run, IReadOnlyList<ResultRecord> records)
     {
         if (PlannedGrid(run) is not var (pi, pm, pa, pe) || records.Count >= pi * pm * pa * pe) return;
         int planned = pi * pm * pa * pe;
-        sb.Append("<div class=\"incomplete\" id=\"incomplete\"><b>Incomplete run:</b> results.jsonl holds ").Append(records.Count.ToString(Inv))
-          .Append(" of the ").Append(planned.ToString(Inv)).Append(" planned results (").Append(E($"{pi} inputs × {pm} methods × {pa} attacks × {pe} ε")).Append("), ")
-          .Append((100.0 * records.Count / planned).ToString("0", Inv)).Append(" %. Everything below covers only the results present. ")
-          .Append("Run the same sweep command again (see Settings) to resume it.</div>\n");
+        html.Open("div", "incomplete", ("id", "incomplete")).Element("b", null, "Incomplete run:")
+            .Text($" results.jsonl holds {records.Count.ToString(Inv)} of the {planned.ToString(Inv)} planned results ({pi} inputs × {pm} methods × {pa} attacks × {pe} ε), ")
+            .Text((100.0 * records.Count / planned).ToString("0", Inv) + " %. Everything below covers only the results present. ")
+            .Text("Run the same sweep command again (see Settings) to resume it.").Close("div");
     }
 
-    private static void WriteOverview(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
+    private static void WriteOverview(HtmlBuilder html, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary, List<string> notes)
     {
-        sb.Append("<div class=\"tiles\">\n");
+        html.Open("div", "tiles").Line();
         var (value, detail) = GridText(run, records, summary);
-        Tile(sb, "Attacked maps", value, E(detail));
+        Tile(html, "Attacked maps", value, detail);
         var kept = records.Select(r => r.EffectiveLabelKept).Where(k => k is not null).ToList();
         int failures = records.Count(r => r.Failed);
-        Tile(sb, "Label kept", kept.Count == 0 ? "—" : (kept.Count(k => k == true) / (double)kept.Count).ToString("0.0%", Inv),
+        Tile(html, "Label kept", kept.Count == 0 ? "—" : (kept.Count(k => k == true) / (double)kept.Count).ToString("0.0%", Inv),
             $"{failures} failed attack{(failures == 1 ? "" : "s")} (clean input kept)");
         var ks = records.Select(r => r.K).Where(k => k is not null).Distinct().ToList();
-        if (ks.Count == 1) Tile(sb, "k (top-k pixels)", ks[0]!.Value.ToString(Inv), "the pixels the intersection compares");
-        sb.Append("</div>\n");
+        if (ks.Count == 1) Tile(html, "k (top-k pixels)", ks[0]!.Value.ToString(Inv), "the pixels the intersection compares");
+        html.Close("div");
         if (notes.Count > 0)
         {
-            sb.Append("<div class=\"warnings\"><b>Notes</b><ul>");
-            foreach (var n in notes) sb.Append("<li>").Append(E(n)).Append("</li>");
-            sb.Append("</ul></div>\n");
+            html.Open("div", "warnings").Element("b", null, "Notes").Open("ul");
+            foreach (var n in notes) html.Element("li", null, n);
+            html.End("ul").Close("div");
         }
     }
 
@@ -263,50 +281,53 @@ public sealed class HtmlReport
     /// The headline: per method, at the largest ε with both, the strongest attack (lowest mean top-k intersection)
     /// against random-sign noise of the same ε, with the paired 95 % t-interval of the per-input difference.
     /// </summary>
-    private static void WriteClaim(StringBuilder sb, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
+    private static void WriteClaim(HtmlBuilder html, RunInfo run, IReadOnlyList<ResultRecord> records, SweepSummary summary)
     {
         var rows = ClaimRows(records, summary);
-        sb.Append("<section class=\"claim\" id=\"claim\">\n");
+        html.Open("section", "claim", ("id", "claim")).Line();
         if (rows.Count == 0)
         {
-            sb.Append("<p class=\"empty\">No comparison with random noise yet: the run needs the random attack and another attack at the same ε.</p>")
-              .Append("<p class=\"budget\">").Append(E(BudgetText(run, summary))).Append("</p></section>\n");
+            html.Element("p", "empty", "No comparison with random noise yet: the run needs the random attack and another attack at the same ε.")
+                .Element("p", "budget", BudgetText(run, summary)).Close("section");
             return;
         }
         var beaten = rows.Where(r => r.TopkDiff.Upper < 0).Select(r => DisplayNames.Method(r.Method)).ToList();
         var notBeaten = rows.Where(r => !(r.TopkDiff.Upper < 0)).Select(r => DisplayNames.Method(r.Method)).ToList();
-        sb.Append("<p class=\"headline\">");
+        html.Open("p", "headline");
         if (notBeaten.Count == 0)
-            sb.Append("For every method below, the attack moves the top-k pixels further than random noise of the same size: ");
+            html.Text("For every method below, the attack moves the top-k pixels further than random noise of the same size: ");
         else if (beaten.Count == 0)
-            sb.Append("No method's map moved significantly more under the attack than under random noise of the same size: ");
+            html.Text("No method's map moved significantly more under the attack than under random noise of the same size: ");
         else
-            sb.Append("The attack moves the top-k pixels further than random noise of the same size for ").Append(E(string.Join(", ", beaten)))
-              .Append(", not significantly for ").Append(E(string.Join(", ", notBeaten))).Append(": ");
-        sb.Append("the paired 95 % interval of attacked − random lies below 0").Append(notBeaten.Count == 0 ? "" : " where significant").Append(".</p>\n");
-        sb.Append("<div class=\"table-wrap\"><table class=\"data claim-table\"><thead><tr><th>Method</th><th>Attack</th><th class=\"num\">ε</th><th class=\"num\">n</th>")
-          .Append("<th class=\"num grp\">Top-k ∩ attacked</th><th class=\"num\">random</th><th class=\"num\">difference [95 % CI]</th>")
-          .Append("<th class=\"num grp\">Spearman attacked</th><th class=\"num\">random</th><th class=\"num\">difference [95 % CI]</th></tr></thead><tbody>\n");
+            html.Text("The attack moves the top-k pixels further than random noise of the same size for " + string.Join(", ", beaten)
+                + ", not significantly for " + string.Join(", ", notBeaten) + ": ");
+        html.Text("the paired 95 % interval of attacked − random lies below 0" + (notBeaten.Count == 0 ? "" : " where significant") + ".").Close("p");
+        html.Open("div", "table-wrap").Open("table", "data claim-table").Open("thead").Open("tr")
+            .Element("th", null, "Method").Element("th", null, "Attack").Element("th", "num", "ε").Element("th", "num", "n")
+            .Element("th", "num grp", "Top-k ∩ attacked").Element("th", "num", "random").Element("th", "num", "difference [95 % CI]")
+            .Element("th", "num grp", "Spearman attacked").Element("th", "num", "random").Element("th", "num", "difference [95 % CI]")
+            .End("tr").End("thead").Open("tbody").Line();
         foreach (var r in rows)
         {
-            sb.Append("<tr><td class=\"meth\">").Append(E(DisplayNames.Method(r.Method))).Append("</td><td>").Append(E(DisplayNames.Attack(r.Attack)))
-              .Append("</td><td class=\"num\">").Append(E(Eps(r.Epsilon))).Append("</td><td class=\"num\">").Append(r.TopkDiff.Count.ToString(Inv)).Append("</td>");
-            ClaimCells(sb, r.TopkAttacked, r.TopkRandom, r.TopkDiff);
-            ClaimCells(sb, r.SpearmanAttacked, r.SpearmanRandom, r.SpearmanDiff);
-            sb.Append("</tr>\n");
+            html.Open("tr").Element("td", "meth", DisplayNames.Method(r.Method)).Element("td", null, DisplayNames.Attack(r.Attack))
+                .Element("td", "num", Eps(r.Epsilon)).Element("td", "num", r.TopkDiff.Count.ToString(Inv));
+            ClaimCells(html, r.TopkAttacked, r.TopkRandom, r.TopkDiff);
+            ClaimCells(html, r.SpearmanAttacked, r.SpearmanRandom, r.SpearmanDiff);
+            html.Close("tr");
         }
-        sb.Append("</tbody></table></div>\n<p class=\"muted small\">Means over the inputs that have both results. Difference = attacked − random, ")
-          .Append("paired per input; 95 % CI = Student-t interval of the mean of the per-input differences (mean ± t·s/√n). ")
-          .Append("Negative = the attack moved the map more. Failed attacks count with the clean input's values (1, 1).</p>\n")
-          .Append("<p class=\"budget\">").Append(E(BudgetText(run, summary))).Append("</p>\n</section>\n");
+        html.End("tbody").End("table").Close("div")
+            .Element("p", "muted small", "Means over the inputs that have both results. Difference = attacked − random, "
+                + "paired per input; 95 % CI = Student-t interval of the mean of the per-input differences (mean ± t·s/√n). "
+                + "Negative = the attack moved the map more. Failed attacks count with the clean input's values (1, 1).").Line()
+            .Element("p", "budget", BudgetText(run, summary)).Line().Close("section");
     }
 
-    private static void ClaimCells(StringBuilder sb, double attacked, double random, MeanInterval diff)
+    private static void ClaimCells(HtmlBuilder html, double attacked, double random, MeanInterval diff)
     {
-        sb.Append("<td class=\"num grp strong\">").Append(Num(attacked, "0.00")).Append("</td><td class=\"num\">").Append(Num(random, "0.00"))
-          .Append("</td><td class=\"num").Append(diff.Upper < 0 ? " sig" : "").Append("\">").Append(Num(diff.Mean, "+0.00;−0.00;0.00"))
-          .Append(" <span class=\"pm\">[").Append(Num(diff.Lower, "+0.00;−0.00;0.00")).Append(", ").Append(Num(diff.Upper, "+0.00;−0.00;0.00"))
-          .Append("]</span></td>");
+        const string Signed = "+0.00;−0.00;0.00";
+        html.Element("td", "num grp strong", Num(attacked, "0.00")).Element("td", "num", Num(random, "0.00"))
+            .Open("td", diff.Upper < 0 ? "num sig" : "num").Text(Num(diff.Mean, Signed) + " ")
+            .Element("span", "pm", "[" + Num(diff.Lower, Signed) + ", " + Num(diff.Upper, Signed) + "]").End("td");
     }
 
     /// <summary>One line of the headline table.</summary>
@@ -344,32 +365,31 @@ public sealed class HtmlReport
         return rows;
     }
 
-    private static void Tile(StringBuilder sb, string keyHtml, string valueText, string detailHtml) =>
-        sb.Append("<div class=\"tile\"><div class=\"k\">").Append(keyHtml).Append("</div><div class=\"v\">").Append(E(valueText))
-          .Append("</div><div class=\"d\">").Append(detailHtml).Append("</div></div>\n");
+    private static void Tile(HtmlBuilder html, string key, string value, string detail) =>
+        html.Open("div", "tile").Element("div", "k", key).Element("div", "v", value).Element("div", "d", detail).Close("div");
 
-    private static void WriteSettings(StringBuilder sb, RunInfo run)
+    private static void WriteSettings(HtmlBuilder html, RunInfo run)
     {
-        sb.Append("<h2 id=\"settings\">Run settings</h2>\n<section class=\"block\">\n");
+        html.Element("h2", null, "Run settings", ("id", "settings")).Line().Open("section", "block").Line();
         if (run.Command is string command)
-            sb.Append("<div class=\"cmd\"><div class=\"muted\" style=\"margin-bottom:4px\">Command that produced this run</div><pre><code>")
-              .Append(E(command)).Append("</code></pre></div>\n");
+            html.Open("div", "cmd").Element("div", "muted", "Command that produced this run", ("style", "margin-bottom:4px"))
+                .Open("pre").Element("code", null, command).End("pre").Close("div");
         var entries = run.Raw.Where(p => p.Key != "command").ToList();
-        if (entries.Count == 0) sb.Append("<p class=\"empty\">No settings recorded (run.json missing or empty).</p>\n");
+        if (entries.Count == 0) html.Element("p", "empty", "No settings recorded (run.json missing or empty).").Line();
         else
         {
-            sb.Append("<div class=\"settings\">");
+            html.Open("div", "settings");
             int half = (entries.Count + 1) / 2;
             foreach (var chunk in new[] { entries.Take(half), entries.Skip(half) })
             {
-                sb.Append("<table class=\"kv\"><tbody>");
+                html.Open("table", "kv").Open("tbody");
                 foreach (var (key, value) in chunk)
-                    sb.Append("<tr><th>").Append(E(key)).Append("</th><td>").Append(E(FormatSetting(key, value))).Append("</td></tr>");
-                sb.Append("</tbody></table>");
+                    html.Open("tr").Element("th", null, key).Element("td", null, FormatSetting(key, value)).End("tr");
+                html.End("tbody").End("table");
             }
-            sb.Append("</div>\n");
+            html.Close("div");
         }
-        sb.Append("</section>\n");
+        html.Close("section");
     }
 
     private static string FormatSetting(string key, JsonNode? value) => value switch
@@ -383,90 +403,104 @@ public sealed class HtmlReport
         _ => value.ToJsonString(),
     };
 
-    private static void WriteToolbar(StringBuilder sb, SweepSummary summary)
+    private static void WriteToolbar(HtmlBuilder html, SweepSummary summary)
     {
-        sb.Append("<div class=\"toolbar\" id=\"controls\">\n<div class=\"group\"><span class=\"label\">Method</span>");
-        foreach (var m in summary.Methods)
-            sb.Append("<label class=\"chip\"><input type=\"checkbox\" data-filter=\"method\" value=\"").Append(E(m)).Append("\" checked>")
-              .Append(E(DisplayNames.Method(m))).Append("</label>");
-        sb.Append("</div>\n<div class=\"group\"><span class=\"label\">Attack</span>");
-        foreach (var a in summary.Attacks)
-            sb.Append("<label class=\"chip\"><input type=\"checkbox\" data-filter=\"attack\" value=\"").Append(E(a)).Append("\" checked>")
-              .Append(E(DisplayNames.Attack(a))).Append("</label>");
-        sb.Append("</div>\n<div class=\"group\"><label class=\"label greek\" for=\"ctl-eps\">ε</label><select id=\"ctl-eps\">");
-        for (int i = 0; i < summary.Epsilons.Count; i++)
-            sb.Append("<option value=\"").Append(E(Eps(summary.Epsilons[i]))).Append('"')
-              .Append(i == summary.Epsilons.Count - 1 ? " selected" : "").Append('>').Append(E(Eps(summary.Epsilons[i]))).Append("</option>");
-        sb.Append("</select></div>\n<div class=\"group\"><label class=\"label\" for=\"ctl-sort\">Sort inputs</label><select id=\"ctl-sort\">")
-          .Append("<option value=\"index\">by index</option><option value=\"topk\">top-k intersection, lowest first</option>")
-          .Append("<option value=\"spearman\">Spearman, lowest first</option><option value=\"shift\">centre shift, largest first</option>")
-          .Append("</select></div>\n<span class=\"count\" id=\"ctl-count\"></span>\n</div>\n");
+        html.Open("div", "toolbar", ("id", "controls")).Line();
+        FilterGroup(html, "Method", "method", summary.Methods, DisplayNames.Method);
+        FilterGroup(html, "Attack", "attack", summary.Attacks, DisplayNames.Attack);
+        var epsilons = summary.Epsilons.Select((e, i) => (Eps(e), Eps(e), i == summary.Epsilons.Count - 1));
+        SelectGroup(html, "ctl-eps", "ε", "label greek", epsilons);
+        SelectGroup(html, "ctl-sort", "Sort inputs", "label", [
+            ("index", "by index", false), ("topk", "top-k intersection, lowest first", false),
+            ("spearman", "Spearman, lowest first", false), ("shift", "centre shift, largest first", false)]);
+        html.Element("span", "count", "", ("id", "ctl-count")).Line().Close("div");
     }
 
-    private static void WriteFigure(StringBuilder sb, RunInfo run, SweepSummary summary)
+    /// <summary>A group of checked check boxes, one per value, that report.js reads through <c>data-filter</c>.</summary>
+    private static void FilterGroup(HtmlBuilder html, string label, string filter, IEnumerable<string> values, Func<string, string> displayName)
     {
-        sb.Append("<figure class=\"figure first-figure\" id=\"figure\">");
+        html.Open("div", "group").Element("span", "label", label);
+        foreach (var v in values)
+            html.Open("label", "chip").Open("input", null, ("type", "checkbox"), ("data-filter", filter), ("value", v), ("checked", HtmlBuilder.Flag(true)))
+                .Text(displayName(v)).End("label");
+        html.Close("div");
+    }
+
+    /// <summary>A labelled drop-down list with the given options (value, text, selected).</summary>
+    private static void SelectGroup(HtmlBuilder html, string id, string label, string labelClass, IEnumerable<(string Value, string Text, bool Selected)> options)
+    {
+        html.Open("div", "group").Element("label", labelClass, label, ("for", id)).Open("select", null, ("id", id));
+        foreach (var (value, text, selected) in options)
+            html.Element("option", null, text, ("value", value), ("selected", HtmlBuilder.Flag(selected)));
+        html.End("select").Close("div");
+    }
+
+    private static void WriteFigure(HtmlBuilder html, RunInfo run, SweepSummary summary)
+    {
+        html.Open("figure", "figure first-figure", ("id", "figure"));
         if (summary.Rows.Count > 0)
         {
             string title = string.Join(" on ", new[] { run.Model, run.Dataset }.Where(s => !string.IsNullOrEmpty(s)));
             byte[] png = PaperFigure.Render(summary, title.Length > 0 ? "Fragility of explanations: " + title : null);
-            sb.Append("<img src=\"").Append(HtmlBuilder.PngDataUri(png))
-              .Append("\" alt=\"Top-k intersection, Spearman correlation and centre-of-mass shift against epsilon, per method and attack\">")
-              .Append("<figcaption>Columns: explanation methods. Rows: top-k intersection, Spearman rank correlation and centre-of-mass shift ")
-              .Append("against ε (0–255 scale; ε = 0 is the clean input). Lines are means over inputs; bands are 95 % confidence intervals of ")
-              .Append("those means (Student t), not the spread of single inputs; the random-sign baseline is dashed. Where a band of an attack ")
-              .Append("and the dashed band overlap, the paired intervals in the table above are the test.</figcaption>");
+            html.Img(png, "Top-k intersection, Spearman correlation and centre-of-mass shift against epsilon, per method and attack")
+                .Element("figcaption", null, "Columns: explanation methods. Rows: top-k intersection, Spearman rank correlation and centre-of-mass shift "
+                    + "against ε (0–255 scale; ε = 0 is the clean input). Lines are means over inputs; bands are 95 % confidence intervals of "
+                    + "those means (Student t), not the spread of single inputs; the random-sign baseline is dashed. Where a band of an attack "
+                    + "and the dashed band overlap, the paired intervals in the table above are the test.");
         }
-        else sb.Append("<p class=\"empty\">No results yet.</p>");
-        sb.Append("</figure>\n");
+        else html.Element("p", "empty", "No results yet.");
+        html.Close("figure");
     }
 
-    private static void WriteSummary(StringBuilder sb, RunInfo run, SweepSummary summary)
+    private static void WriteSummary(HtmlBuilder html, RunInfo run, SweepSummary summary)
     {
-        sb.Append("<h2 id=\"summary\">Summary table</h2>\n<section class=\"block\">\n");
+        html.Element("h2", null, "Summary table", ("id", "summary")).Line().Open("section", "block").Line();
 
         var ks = summary.Rows.Select(r => r.K).Where(k => k is not null).Distinct().ToList();
         bool kColumn = ks.Count > 1;
         string kNote = ks.Count == 1 ? $"k = {ks[0]!.Value.ToString(Inv)} pixels. " : run.K is int rk && ks.Count == 0 ? $"k = {rk.ToString(Inv)} pixels. " : "";
-        sb.Append("<p class=\"muted\">Mean <span class=\"pm\">± sample standard deviation</span> over inputs (the spread of single inputs, not a confidence interval). ").Append(kNote)
-          .Append("Failed attacks (no label-keeping perturbation found) return the clean input and count with its metrics (1, 1, 0); ")
-          .Append("they are also counted under Failures. Rows at the ε selected in the toolbar are highlighted.</p>\n");
+        html.Open("p", "muted").Text("Mean ").Element("span", "pm", "± sample standard deviation")
+            .Text(" over inputs (the spread of single inputs, not a confidence interval). " + kNote)
+            .Text("Failed attacks (no label-keeping perturbation found) return the clean input and count with its metrics (1, 1, 0); ")
+            .Text("they are also counted under Failures. Rows at the ε selected in the toolbar are highlighted.").Close("p");
         bool kendall = summary.Rows.Any(r => double.IsFinite(r.KendallMean));
-        sb.Append("<div class=\"table-wrap\"><table class=\"data\" id=\"summary-table\"><thead><tr><th>Method</th><th>Attack</th><th class=\"num\">ε</th><th class=\"num\">n</th>")
-          .Append("<th>Top-k intersection</th><th>Spearman ρ</th>").Append(kendall ? "<th>Kendall τ</th>" : "")
-          .Append("<th class=\"num\">Centre shift (px)</th><th class=\"num\">Label kept</th><th class=\"num\">Failures</th><th class=\"num\">Confidence</th>")
-          .Append(kColumn ? "<th class=\"num\">k</th>" : "").Append("</tr></thead><tbody>\n");
+        html.Open("div", "table-wrap").Open("table", "data", ("id", "summary-table")).Open("thead").Open("tr")
+            .Element("th", null, "Method").Element("th", null, "Attack").Element("th", "num", "ε").Element("th", "num", "n")
+            .Element("th", null, "Top-k intersection").Element("th", null, "Spearman ρ");
+        if (kendall) html.Element("th", null, "Kendall τ");
+        html.Element("th", "num", "Centre shift (px)").Element("th", "num", "Label kept").Element("th", "num", "Failures").Element("th", "num", "Confidence");
+        if (kColumn) html.Element("th", "num", "k");
+        html.End("tr").End("thead").Open("tbody").Line();
         string? lastMethod = null;
         foreach (var r in summary.Rows)
         {
             bool first = r.Method != lastMethod;
             lastMethod = r.Method;
-            sb.Append("<tr data-method=\"").Append(E(r.Method)).Append("\" data-attack=\"").Append(E(r.Attack))
-              .Append("\" data-eps=\"").Append(E(Eps(r.Epsilon))).Append('"').Append(first ? " class=\"first\"" : "").Append('>');
-            sb.Append("<td class=\"").Append(first ? "meth" : "meth rep").Append("\">").Append(E(DisplayNames.Method(r.Method))).Append("</td><td>")
-              .Append(E(DisplayNames.Attack(r.Attack))).Append("</td><td class=\"num\">").Append(E(Eps(r.Epsilon)))
-              .Append("</td><td class=\"num\">").Append(r.Images.ToString(Inv)).Append("</td>");
-            Cell(sb, r.TopkIntersectionMean, r.TopkIntersectionStd, "0.00", bar: true);
-            Cell(sb, r.SpearmanMean, r.SpearmanStd, "0.00", bar: true);
-            if (kendall) Cell(sb, r.KendallMean, r.KendallStd, "0.00", bar: false);
-            Cell(sb, r.CenterShiftMean, r.CenterShiftStd, "0.00", bar: false);
-            sb.Append("<td class=\"num\">").Append(double.IsFinite(r.LabelKeptRate) ? r.LabelKeptRate.ToString("0.0%", Inv) : "—").Append("</td>")
-              .Append("<td class=\"num").Append(r.Failures > 0 ? " warn" : "").Append("\">").Append(r.Failures.ToString(Inv)).Append("</td>")
-              .Append("<td class=\"num\">").Append(Num(r.ConfidenceBeforeMean, "0.00")).Append(" → ").Append(Num(r.ConfidenceAfterMean, "0.00")).Append("</td>");
-            if (kColumn) sb.Append("<td class=\"num\">").Append(r.K is int k ? k.ToString(Inv) : "—").Append("</td>");
-            sb.Append("</tr>\n");
+            // The class comes after the data attributes, as report.js and the tests find rows by "<tr data-method=".
+            html.Open("tr", null, ("data-method", r.Method), ("data-attack", r.Attack), ("data-eps", Eps(r.Epsilon)), ("class", first ? "first" : null))
+                .Element("td", first ? "meth" : "meth rep", DisplayNames.Method(r.Method)).Element("td", null, DisplayNames.Attack(r.Attack))
+                .Element("td", "num", Eps(r.Epsilon)).Element("td", "num", r.Images.ToString(Inv));
+            Cell(html, r.TopkIntersectionMean, r.TopkIntersectionStd, "0.00", bar: true);
+            Cell(html, r.SpearmanMean, r.SpearmanStd, "0.00", bar: true);
+            if (kendall) Cell(html, r.KendallMean, r.KendallStd, "0.00", bar: false);
+            Cell(html, r.CenterShiftMean, r.CenterShiftStd, "0.00", bar: false);
+            html.Element("td", "num", double.IsFinite(r.LabelKeptRate) ? r.LabelKeptRate.ToString("0.0%", Inv) : "—")
+                .Element("td", r.Failures > 0 ? "num warn" : "num", r.Failures.ToString(Inv))
+                .Element("td", "num", Num(r.ConfidenceBeforeMean, "0.00") + " → " + Num(r.ConfidenceAfterMean, "0.00"));
+            if (kColumn) html.Element("td", "num", r.K is int k ? k.ToString(Inv) : "—");
+            html.Close("tr");
         }
-        sb.Append("</tbody></table></div>\n</section>\n");
+        html.End("tbody").End("table").Close("div").Close("section");
     }
 
-    private static void Cell(StringBuilder sb, double mean, double std, string format, bool bar)
+    private static void Cell(HtmlBuilder html, double mean, double std, string format, bool bar)
     {
-        sb.Append("<td class=\"num\">");
+        html.Open("td", "num");
         if (bar && double.IsFinite(mean))
-            sb.Append("<span class=\"bar\" style=\"--v:").Append(Math.Clamp(mean, 0, 1).ToString("0.###", Inv)).Append("\"></span>");
-        sb.Append(Num(mean, format));
-        if (double.IsFinite(std)) sb.Append(" <span class=\"pm\">± ").Append(Num(std, format)).Append("</span>");
-        sb.Append("</td>");
+            html.Element("span", "bar", "", ("style", "--v:" + Math.Clamp(mean, 0, 1).ToString("0.###", Inv)));
+        html.Text(Num(mean, format));
+        if (double.IsFinite(std)) html.Text(" ").Element("span", "pm", "± " + Num(std, format));
+        html.End("td");
     }
 
     /// <summary>Writes the per-input gallery; loads and renders the arrays of the first inputs.</summary>
@@ -480,62 +514,70 @@ public sealed class HtmlReport
 
         public List<string> Warnings { get; } = [];
 
-        public string Write()
+        public HtmlBuilder Write()
         {
-            var sb = new StringBuilder();
+            var html = new HtmlBuilder();
             var images = records.Select(r => r.Image).Distinct().Order().ToList();
             var shown = images.Take(Math.Max(0, options.GalleryLimit)).ToList();
             string defaultEps = summary.Epsilons.Count > 0 ? Eps(summary.Epsilons[^1]) : "";
-            sb.Append("<h2 id=\"gallery\">Gallery</h2>\n");
-            sb.Append("<div class=\"legend\"><span>Showing ε = <b class=\"eps-value\">").Append(E(defaultEps)).Append("</b> (change it above)</span>")
-              .Append("<span>map: low").Append(ColourBar(options.MapColormap)).Append("high (the maps of one input and method share one scale, topped at the ")
-              .Append(E(options.MapClipPercentile.ToString("0.#", Inv))).Append("th percentile of the brightest)</span>")
-              .Append("<span><b class=\"mk-topk\">□</b> outline = top-k pixels</span><span><b class=\"mk-com\">+</b> centre of mass</span>")
-              .Append("<span>δ = perturbed − clean, amplified: −").Append(ColourBar(Colormaps.CoolWarm)).Append("+ (grey = unchanged)</span></div>\n");
+            html.Element("h2", null, "Gallery", ("id", "gallery")).Line();
+            WriteLegend(html, defaultEps);
             if (images.Count > shown.Count)
-                sb.Append("<p class=\"muted\">The first ").Append(shown.Count.ToString(Inv)).Append(" of ").Append(images.Count.ToString(Inv))
-                  .Append(" inputs are shown (HtmlReport.GalleryLimit).</p>\n");
-            sb.Append("<div id=\"gallery-list\">\n");
-            foreach (int image in shown) WriteInput(sb, image, defaultEps);
-            if (shown.Count == 0) sb.Append("<p class=\"empty\">No inputs yet.</p>");
-            sb.Append("</div>\n");
+                html.Element("p", "muted", $"The first {shown.Count.ToString(Inv)} of {images.Count.ToString(Inv)} inputs are shown (HtmlReport.GalleryLimit).").Line();
+            html.Open("div", null, ("id", "gallery-list")).Line();
+            foreach (int image in shown) WriteInput(html, image, defaultEps);
+            if (shown.Count == 0) html.Element("p", "empty", "No inputs yet.");
+            html.Close("div");
             if (_missing > 0)
                 Warnings.Add($"{_missing} array file(s) under arrays/ are missing; the gallery shows placeholders for them.");
             foreach (var c in _corrupt.Take(5)) Warnings.Add(c);
             if (_corrupt.Count > 5) Warnings.Add($"... and {_corrupt.Count - 5} more unreadable array files.");
-            return sb.ToString();
+            return html;
         }
 
-        private static string ColourBar(Colormap colormap)
+        private void WriteLegend(HtmlBuilder html, string defaultEps)
+        {
+            html.Open("div", "legend")
+                .Open("span").Text("Showing ε = ").Element("b", "eps-value", defaultEps).Text(" (change it above)").End("span")
+                .Open("span").Text("map: low").Img(ColourBar(options.MapColormap), "colour scale")
+                .Text("high (the maps of one input and method share one scale, topped at the "
+                    + options.MapClipPercentile.ToString("0.#", Inv) + "th percentile of the brightest)").End("span")
+                .Open("span").Element("b", "mk-topk", "□").Text(" outline = top-k pixels").End("span")
+                .Open("span").Element("b", "mk-com", "+").Text(" centre of mass").End("span")
+                .Open("span").Text("δ = perturbed − clean, amplified: −").Img(ColourBar(Colormaps.CoolWarm), "colour scale")
+                .Text("+ (grey = unchanged)").End("span")
+                .Close("div");
+        }
+
+        private static byte[] ColourBar(Colormap colormap)
         {
             var ramp = Enumerable.Range(0, 64).Select(i => i / 63f).ToArray();
-            byte[] png = HeatmapRenderer.RenderMap(ramp, 1, 64, new HeatmapOptions { Colormap = colormap, Scale = 1, Min = 0, Max = 1 });
-            return "<img src=\"" + HtmlBuilder.PngDataUri(png) + "\" alt=\"colour scale\">";
+            return HeatmapRenderer.RenderMap(ramp, 1, 64, new HeatmapOptions { Colormap = colormap, Scale = 1, Min = 0, Max = 1 });
         }
 
-        private void WriteInput(StringBuilder sb, int image, string defaultEps)
+        private void WriteInput(HtmlBuilder html, int image, string defaultEps)
         {
             var mine = records.Where(r => r.Image == image).ToList();
             var first = mine[0];
             string className = first.LabelName ?? (first.Label is int l ? ClassName(l) : "unknown class");
             var clean = LoadImage($"x_{image.ToString(Inv)}.npy");
             double? confidence = mine.Select(r => r.ConfidenceBefore).FirstOrDefault(c => c is not null);
+            string index = image.ToString(Inv);
 
-            sb.Append("<section class=\"input\" data-index=\"").Append(image.ToString(Inv)).Append("\" id=\"input-").Append(image.ToString(Inv)).Append("\">\n")
-              .Append("<div class=\"input-head\"><span class=\"idx\">#").Append(image.ToString(Inv)).Append("</span><span class=\"cls\">")
-              .Append(E(className)).Append("</span>");
+            html.Open("section", "input", ("data-index", index), ("id", "input-" + index)).Line()
+                .Open("div", "input-head").Element("span", "idx", "#" + index).Element("span", "cls", className);
             if (mine.Select(r => r.Item).FirstOrDefault(i => !string.IsNullOrEmpty(i)) is string item)
-                sb.Append("<span class=\"item\">").Append(E(item)).Append("</span>");
-            sb.Append("<span class=\"pred\">clean prediction ").Append(E(className));
-            if (confidence is double c0) sb.Append(" · confidence ").Append(Num(c0, "0.00"));
+                html.Element("span", "item", item);
+            html.Element("span", "pred", "clean prediction " + className + (confidence is double c0 ? " · confidence " + Num(c0, "0.00") : ""))
+                .Close("div");
             // Card width: label column, three image columns and gaps, so that cards never overflow.
             int card = 110 + 3 * ((clean is null ? options.GalleryDisplaySize : DisplayWidth(clean.W)) + 8) + 26;
-            sb.Append("</span></div>\n<div class=\"mcards\" style=\"--card:").Append(card.ToString(Inv)).Append("px\">\n");
+            html.Open("div", "mcards", ("style", "--card:" + card.ToString(Inv) + "px")).Line();
 
             foreach (var method in summary.Methods)
             {
                 if (!mine.Any(r => r.Method == method)) continue;
-                var before = LoadMap($"map_{image.ToString(Inv)}_{method}.npy");
+                var before = LoadMap($"map_{index}_{method}.npy");
                 // One colour scale for the clean map and every perturbed map of this input and method, so equal colours mean equal values.
                 var afters = new Dictionary<ResultRecord, Grid?>();
                 foreach (var rec in mine.Where(r => r.Method == method))
@@ -543,68 +585,75 @@ public sealed class HtmlReport
                 var maps = afters.Values.Append(before).OfType<Grid>().Select(g => g.Data).ToList();
                 _shared = maps.Count == 0 ? 1 : HeatmapRenderer.SharedMax(maps, options.MapClipPercentile);
                 _k = mine.Select(r => r.K).FirstOrDefault(k => k is not null) ?? run.K;
-                sb.Append("<article class=\"mcard\" data-method=\"").Append(E(method)).Append("\"><h4>").Append(E(DisplayNames.Method(method)))
-                  .Append("</h4><div class=\"mgrid\">")
-                  .Append("<div class=\"colhead\"></div><div class=\"colhead\">input</div><div class=\"colhead\">δ amplified</div><div class=\"colhead\">map</div>")
-                  .Append("<div class=\"rowlabel\"><span class=\"name\">Clean</span><span class=\"lab\">").Append(E(className));
-                if (confidence is double c1) sb.Append(" · ").Append(Num(c1, "0.00"));
-                sb.Append("</span></div>");
-                sb.Append(clean is null ? Missing() : Img(HeatmapRenderer.RenderImage(clean.Data, clean.C, clean.H, clean.W), clean.W, "clean input"));
-                sb.Append("<div></div>");
-                sb.Append(before is null ? Missing() : Img(RenderMap(before), before.W * MapScale(before), "map of the clean input"));
+                html.Open("article", "mcard", ("data-method", method)).Element("h4", null, DisplayNames.Method(method)).Open("div", "mgrid")
+                    .Element("div", "colhead", "").Element("div", "colhead", "input").Element("div", "colhead", "δ amplified").Element("div", "colhead", "map")
+                    .Open("div", "rowlabel").Element("span", "name", "Clean")
+                    .Element("span", "lab", className + (confidence is double c1 ? " · " + Num(c1, "0.00") : "")).End("div");
+                if (clean is null) Missing(html);
+                else Img(html, HeatmapRenderer.RenderImage(clean.Data, clean.C, clean.H, clean.W), clean.W, "clean input");
+                html.Element("div", null, "");
+                if (before is null) Missing(html);
+                else Img(html, RenderMap(before), before.W * MapScale(before), "map of the clean input");
 
                 foreach (var attack in summary.Attacks)
                     foreach (double eps in summary.Epsilons)
                         if (_byKey.TryGetValue((image, method, attack, eps), out var rec))
-                            WriteAttackRow(sb, rec, clean, defaultEps, afters.GetValueOrDefault(rec));
-                sb.Append("</div></article>\n");
+                            WriteAttackRow(html, rec, clean, defaultEps, afters.GetValueOrDefault(rec));
+                html.End("div").Close("article");
             }
-            sb.Append("</div>\n</section>\n");
+            html.Close("div").Close("section");
         }
 
-        private void WriteAttackRow(StringBuilder sb, ResultRecord rec, Grid? clean, string defaultEps, Grid? advMap)
+        private void WriteAttackRow(HtmlBuilder html, ResultRecord rec, Grid? clean, string defaultEps, Grid? advMap)
         {
             string eps = Eps(rec.Epsilon);
             string suffix = $"{rec.Image.ToString(Inv)}_{rec.Method}_{rec.Attack}_{eps}.npy";
-            sb.Append("<div class=\"arow\" data-attack=\"").Append(E(rec.Attack)).Append("\" data-eps=\"").Append(E(eps))
-              .Append("\" data-topk=\"").Append(Data(rec.TopkIntersection)).Append("\" data-spearman=\"").Append(Data(rec.Spearman))
-              .Append("\" data-shift=\"").Append(Data(rec.CenterShift)).Append('"').Append(eps == defaultEps ? "" : " hidden").Append('>');
+            // report.js filters rows by data-attack and data-eps and sorts inputs by the metric attributes.
+            html.Open("div", "arow", ("data-attack", rec.Attack), ("data-eps", eps), ("data-topk", Data(rec.TopkIntersection)),
+                ("data-spearman", Data(rec.Spearman)), ("data-shift", Data(rec.CenterShift)), ("hidden", HtmlBuilder.Flag(eps != defaultEps)));
 
-            sb.Append("<div class=\"rowlabel\"><span class=\"name\">").Append(E(DisplayNames.Attack(rec.Attack)));
-            if (rec.Failed) sb.Append("<span class=\"badge\" title=\"no label-keeping perturbation found; clean input kept\">failed</span>");
-            sb.Append("</span><span class=\"m\">∩ ").Append(Pill(rec.TopkIntersection)).Append(" ρ ").Append(Pill(rec.Spearman)).Append("</span>")
-              .Append("<span class=\"m\">");
-            if (rec.Kendall is double tau) sb.Append("τ ").Append(Num(tau, "0.00")).Append(" · ");
-            sb.Append("shift ").Append(rec.CenterShift is double s ? Num(s, "0.0") + " px" : "—").Append("</span>");
+            html.Open("div", "rowlabel").Open("span", "name").Text(DisplayNames.Attack(rec.Attack));
+            if (rec.Failed) html.Element("span", "badge", "failed", ("title", "no label-keeping perturbation found; clean input kept"));
+            html.End("span").Open("span", "m").Text("∩ ");
+            Pill(html, rec.TopkIntersection);
+            html.Text(" ρ ");
+            Pill(html, rec.Spearman);
+            html.End("span").Open("span", "m");
+            if (rec.Kendall is double tau) html.Text("τ " + Num(tau, "0.00") + " · ");
+            html.Text("shift " + (rec.CenterShift is double s ? Num(s, "0.0") + " px" : "—")).End("span");
             bool kept = rec.EffectiveLabelKept ?? true;
             string after = rec.LabelAfter is int la ? ClassName(la) : kept ? "same label" : "?";
-            sb.Append("<span class=\"lab").Append(kept ? "" : " bad").Append("\">→ ").Append(E(after));
-            if (rec.ConfidenceAfter is double ca) sb.Append(' ').Append(Num(ca, "0.00"));
-            sb.Append(kept ? " ✓" : " ✗ label changed");
-            if (rec.Linf is double linf) sb.Append(" · L∞ ").Append(Num(linf, "0.#"));
-            sb.Append("</span></div>");
+            html.Element("span", kept ? "lab" : "lab bad", "→ " + after
+                + (rec.ConfidenceAfter is double ca ? " " + Num(ca, "0.00") : "")
+                + (kept ? " ✓" : " ✗ label changed")
+                + (rec.Linf is double linf ? " · L∞ " + Num(linf, "0.#") : "")).End("div");
 
             var adv = LoadImage("adv_" + suffix);
-            sb.Append(adv is null ? Missing() : Img(HeatmapRenderer.RenderImage(adv.Data, adv.C, adv.H, adv.W), adv.W, "perturbed input"));
+            if (adv is null) Missing(html);
+            else Img(html, HeatmapRenderer.RenderImage(adv.Data, adv.C, adv.H, adv.W), adv.W, "perturbed input");
             if (adv is not null && clean is not null && adv.Data.Length == clean.Data.Length)
             {
                 double amp = HeatmapRenderer.MaxAbsDifference(clean.Data, adv.Data) * 255;
-                sb.Append(Img(HeatmapRenderer.RenderPerturbation(clean.Data, adv.Data, clean.C, clean.H, clean.W), clean.W,
-                    $"perturbation, largest change {amp.ToString("0.##", Inv)} of 255"));
+                Img(html, HeatmapRenderer.RenderPerturbation(clean.Data, adv.Data, clean.C, clean.H, clean.W), clean.W,
+                    $"perturbation, largest change {amp.ToString("0.##", Inv)} of 255");
             }
-            else sb.Append(Missing());
-            sb.Append(advMap is null ? Missing() : Img(RenderMap(advMap), advMap.W * MapScale(advMap), "map of the perturbed input"));
-            sb.Append("</div>");
+            else Missing(html);
+            if (advMap is null) Missing(html);
+            else Img(html, RenderMap(advMap), advMap.W * MapScale(advMap), "map of the perturbed input");
+            html.End("div");
         }
 
         private string ClassName(int label) =>
             label >= 0 && label < run.ClassNames.Count ? run.ClassNames[label] : "class " + label.ToString(Inv);
 
-        private static string Pill(double? v)
+        private static void Pill(HtmlBuilder html, double? v)
         {
-            if (v is not double x || !double.IsFinite(x)) return "—";
-            string cls = x >= 0.8 ? "hi" : x >= 0.5 ? "mid" : "lo";
-            return $"<span class=\"pill {cls}\">{x.ToString("0.00", Inv)}</span>";
+            if (v is not double x || !double.IsFinite(x))
+            {
+                html.Text("—");
+                return;
+            }
+            html.Element("span", "pill " + (x >= 0.8 ? "hi" : x >= 0.5 ? "mid" : "lo"), x.ToString("0.00", Inv));
         }
 
         private static string Data(double? v) => v is double x && double.IsFinite(x) ? x.ToString("R", Inv) : "";
@@ -623,17 +672,16 @@ public sealed class HtmlReport
             MarkCenterOfMass = true,
         });
 
-        private string Img(byte[] png, int nativeWidth, string alt)
+        private void Img(HtmlBuilder html, byte[] png, int nativeWidth, string alt)
         {
             int display = DisplayWidth(nativeWidth);
-            return "<img src=\"" + HtmlBuilder.PngDataUri(png) + "\" width=\"" + display.ToString(Inv) + "\" alt=\"" + E(alt) + "\" title=\"" + E(alt) + "\""
-                + (display > nativeWidth ? " class=\"px\"" : "") + ">";
+            html.Img(png, alt, ("width", display.ToString(Inv)), ("title", alt), ("class", display > nativeWidth ? "px" : null));
         }
 
-        private string Missing()
+        private void Missing(HtmlBuilder html)
         {
             int d = options.GalleryDisplaySize;
-            return $"<div class=\"missing\" style=\"width:{d}px;height:{d}px\">missing</div>";
+            html.Element("div", "missing", "missing", ("style", $"width:{d.ToString(Inv)}px;height:{d.ToString(Inv)}px"));
         }
 
         private int DisplayWidth(int nativeWidth) =>

@@ -6,12 +6,18 @@ namespace Fragility.Tests.Reporting;
 /// <summary>Writes a small hand-made sweep folder (run.json, results.jsonl with a truncated last line, arrays/).</summary>
 public static class SyntheticSweep
 {
-    /// <summary>A sweep folder: input 0 grey 8x8 (label 1 = the evil class), input 1 RGB 6x6, two methods, two attacks, two epsilons.</summary>
-    public static string Write(string sweep, string modelName, string evilClass, string evilItem, bool dropOneArray = false)
+    /// <summary>
+    /// A sweep folder: input 0 grey 8x8 (label 1 = the evil class), input 1 RGB 6x6, two methods (default gradient, ig),
+    /// two attacks (default random, topk), two epsilons. <paramref name="dropOneArray"/> leaves out the perturbed input 1
+    /// of the second method and attack at ε = 8.
+    /// </summary>
+    public static string Write(string sweep, string modelName, string evilClass, string evilItem, bool dropOneArray = false,
+        string[]? methods = null, string[]? attacks = null)
     {
         string arrays = Path.Combine(sweep, "arrays");
         Directory.CreateDirectory(arrays);
-        string[] methods = ["gradient", "ig"], attacks = ["random", "topk"];
+        methods ??= ["gradient", "ig"];
+        attacks ??= ["random", "topk"];
         double[] epsilons = [0.5, 8];
         var run = new Dictionary<string, object?>
         {
@@ -38,7 +44,7 @@ public static class SyntheticSweep
                     {
                         string e = eps.ToString(System.Globalization.CultureInfo.InvariantCulture);
                         var adv = x.Select(v => Math.Clamp(v + (float)(eps / 255 * (rng.Next(2) * 2 - 1)), 0f, 1f)).ToArray();
-                        if (!(dropOneArray && image == 1 && method == "ig" && attack == "topk" && eps == 8))
+                        if (!(dropOneArray && image == 1 && method == methods[1] && attack == attacks[1] && eps == 8))
                             NpyFile.Write(Path.Combine(arrays, $"adv_{image}_{method}_{attack}_{e}.npy"), adv, c, size, size);
                         NpyFile.Write(Path.Combine(arrays, $"advmap_{image}_{method}_{attack}_{e}.npy"),
                             Enumerable.Range(0, size * size).Select(i => (float)(size * size - i)).ToArray(), size, size);
