@@ -24,23 +24,20 @@ public sealed class AuditCommand : ICliCommand
         var audit = new AuditCliOptions();
         var output = CommonOptions.Out("audit");
         var failIf = new Option<string?>("--fail-if") { Description = "Exit with code 1 when the verdict is this or worse (fragile, very-fragile) or when the shown method keeps less than this share of its top-k under attack (a number such as 0.6): a gate for CI." };
-        var shard = new Option<string?>("--shard") { Description = "Run only shard I of N of the attack grid (e.g. 2/8; default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, as sweep). Then 'fragility merge DIR --out DIR' and the same audit without --shard writes the score card." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier audit in --out instead of resuming it." };
+        var scale = new ScaleOutCliOptions("the attack grid", "then 'fragility merge DIR --out DIR' and the same audit without --shard writes the score card.");
+        var overwrite = CommonOptions.Overwrite("an earlier audit");
         var runtime = new RuntimeCliOptions();
-        var jobs = CommonOptions.Jobs();
         var cmd = new Command("audit", "Can this model's explanations be trusted? Attacks every method's maps on your images within a time budget and writes a score card: " +
             "per method, how much of its top-k an imperceptible label-keeping change moves against random noise (95 % bootstrap intervals), a verdict, the sanity check and faithfulness, " +
-            "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.") { model, output, failIf, shard, overwrite, jobs };
+            "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.") { model, output, failIf, overwrite };
         import.AddTo(cmd);
         audit.AddTo(cmd);
+        scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
-            // With workers the calibration is timed on one thread, as each worker runs, so the plan fits the budget.
-            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(runtime.Threads), pr.GetValue(runtime.Device));
+            var (part, jobCount) = scale.Resolve(pr, runtime);
             string outDir = pr.GetValue(output)!, dataset = audit.DatasetName(pr);
             var gate = pr.GetValue(failIf) is string g ? VerdictThresholds.ParseGate(g) : ((Verdict?)null, (double?)null);
             var settings = audit.Bind(pr);
@@ -59,7 +56,7 @@ public sealed class AuditCommand : ICliCommand
             {
                 // A model imported above is given to workers as the file it became, so they do not import it again.
                 var workerModel = imported is null ? [] : import.All.Append(model).ToArray();
-                int code = WorkerPool.RunAuditGrid(console, pr, plan, outDir, part is null ? jobCount : null, [jobs, runtime.Threads, overwrite, shard, .. workerModel],
+                int code = WorkerPool.RunAuditGrid(console, pr, plan, outDir, part is null ? jobCount : null, scale.NotForWorkers(runtime, [overwrite, .. workerModel]),
                     imported is null ? [] : ["--model", loaded.Path], cancel);
                 if (code != 0) return code;
                 var card = ConsoleProgress.Run(console, "audit", p => robustness.Run(plan, p, cancel));

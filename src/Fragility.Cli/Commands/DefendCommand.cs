@@ -28,28 +28,22 @@ public sealed class DefendCommand : ICliCommand
         var data = CommonOptions.Data();
         var options = new DefendCliOptions();
         var output = CommonOptions.Out("defend");
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier run in --out instead of resuming it." };
-        var shard = new Option<string?>("--shard")
-        {
-            Description = "Compute only shard I of N of the model x method pairs (e.g. 2/4; without it: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, as sweep), " +
-                "into --out beside the other shards; then the same command without --shard reads every row back and writes the tables.",
-        };
-        var jobs = CommonOptions.Jobs();
+        var overwrite = CommonOptions.Overwrite("an earlier run's rows");
+        var scale = new ScaleOutCliOptions("the model x method pairs", "then the same command without --shard reads every row back and writes the tables.");
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("defend",
             "Evaluate defences of explanations: one row per model x method x defence with test accuracy, top-k intersection, Spearman and centre shift after ADAPTIVE top-k and mass-center attacks (and the non-adaptive transfer), " +
             "label-kept rate, deletion/insertion AUC, the parameter-randomisation check and the cost per map and per training epoch. Writes DIR/defences.csv, defences.md, eps_curve.csv, per_image.csv, " +
             "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.")
         {
-            models, dataset, data, output, overwrite, shard, jobs,
+            models, dataset, data, output, overwrite,
         };
         options.AddTo(cmd);
+        scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
-            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(runtime.Threads), pr.GetValue(runtime.Device));
+            var (part, jobCount) = scale.Resolve(pr, runtime);
             var paths = ModelStore.ExistingPaths(pr.GetValue(models) ?? []);
             var settings = options.Bind(pr);
             ImageDataset test;
@@ -71,7 +65,7 @@ public sealed class DefendCommand : ICliCommand
                 {
                     // The workers get no --overwrite: the folder is cleared here once, and each resumes the others' rows.
                     if (pr.GetValue(overwrite)) DefenceEvaluation.DeleteRun(outDir);
-                    int code = WorkerPool.RunShards(console, pr, workers, $"the {paths.Count * settings.Methods.Count} model x method pairs", [jobs, runtime.Threads, overwrite, shard], 0, "defend", cancel);
+                    int code = WorkerPool.RunShards(console, pr, workers, $"the {paths.Count * settings.Methods.Count} model x method pairs", scale.NotForWorkers(runtime, overwrite), 0, "defend", cancel);
                     if (code != 0) return code;
                 }
                 var outcome = ConsoleProgress.Run(console, "defend", p => evaluation.Run(outDir, pr.GetValue(overwrite) && workers == 1, p, cancel));

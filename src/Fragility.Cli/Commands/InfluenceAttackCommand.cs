@@ -22,27 +22,22 @@ public sealed class InfluenceAttackCommand : ICliCommand
         var task = new InfluenceCliOptions();
         var attacks = new InfluenceAttackCliOptions();
         var output = CommonOptions.Out("influence-attack-out");
-        var shard = new Option<string?>("--shard")
-        {
-            Description = "Attack only shard I of N of the test points (whole --batch batches, e.g. 2/4; without it: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, as sweep) " +
-                "into results.shard-I-of-N.jsonl; the same command without --shard then takes the shards' results and writes the outputs.",
-        };
-        var jobs = CommonOptions.Jobs();
+        var scale = new ScaleOutCliOptions("the test points (whole --batch batches, into results.shard-I-of-N.jsonl)",
+            "then the same command without --shard takes the shards' results and writes the outputs.");
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("influence-attack",
             "Attack influence-function explanations (Ghorbani, Abid & Zou 2019, §5): perturb each test image by x + eps * sign(grad_x D), D the summed influence I(z_i, z_t) of its top-3 " +
             "helpful training points (helpful: I < 0), oriented to make them less helpful, with network, head, Hessian and training set fixed; compare with random sign noise of the same eps. " +
             "Reports per test point and eps the Spearman correlation of the influence vectors before/after, how many of the top-5 helpful points stay, the head's and the network's labels, " +
             "the realised L-inf and the angle between grad_x of the test loss and the attack direction. Writes results.jsonl (re-running the same command resumes), summary.csv, " +
-            "influence-attack.png and report.html.") { output, shard, jobs };
+            "influence-attack.png and report.html.") { output };
         task.AddTo(cmd);
         attacks.AddTo(cmd);
+        scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
-            TorchRuntime.Initialize(jobCount > 1 ? 1 : pr.GetValue(runtime.Threads), pr.GetValue(runtime.Device));
+            var (part, jobCount) = scale.Resolve(pr, runtime);
             var sweep = attacks.Bind(pr);
             string outDir = pr.GetValue(output)!;
             using var loaded = task.Load(console, pr);
@@ -59,7 +54,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
             int workers = part is null ? Math.Min(jobCount, (setup.TestIndices.Count + sweep.BatchSize - 1) / sweep.BatchSize) : 1;
             return CliCancellation.Run(console, $"finished results are kept in {outDir}", cancel =>
             {
-                if (workers > 1 && WorkerPool.RunShards(console, pr, workers, $"the {setup.TestIndices.Count} test points", [jobs, runtime.Threads, shard], 0, "influence-attack", cancel) is int code and not 0)
+                if (workers > 1 && WorkerPool.RunShards(console, pr, workers, $"the {setup.TestIndices.Count} test points", scale.NotForWorkers(runtime), 0, "influence-attack", cancel) is int code and not 0)
                     return code;
                 var result = ConsoleProgress.Run(console, "influence-attack", p => InfluenceAttackSweep.Run(setup, sweep, outDir, run, p, part, cancel));
                 if (part is not null)

@@ -23,16 +23,10 @@ public sealed class SweepCommand : ICliCommand
         var data = CommonOptions.Data();
         var grid = new SweepCliOptions();
         var output = CommonOptions.Out("sweep");
-        var shard = new Option<string?>("--shard")
-        {
-            Description = "Run only shard I of N of the sweep (1-based, e.g. 2/8): whole batches of --batch-size images, into results.shard-I-of-N.jsonl and " +
-                "run.shard-I-of-N.json in --out, beside the other shards; join them with 'fragility merge'. Without it: read from the scheduler's environment, " +
-                "SLURM_ARRAY_TASK_ID within SLURM_ARRAY_TASK_MIN..MAX (with SLURM_ARRAY_TASK_STEP and SLURM_ARRAY_TASK_COUNT) for a Slurm job array, or " +
-                "JOB_COMPLETION_INDEX (0-based) with FRAGILITY_SHARD_COUNT for a Kubernetes Indexed Job; the whole sweep when none is set. See cluster/README.md.",
-        };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Delete a previous sweep's files in --out and start over, instead of resuming it." };
+        var scale = new ScaleOutCliOptions("the sweep (whole batches of --batch-size images, into results.shard-I-of-N.jsonl and run.shard-I-of-N.json)",
+            "join them with 'fragility merge'.");
+        var overwrite = CommonOptions.Overwrite("a previous sweep's files");
         var runtime = new RuntimeCliOptions();
-        var jobs = CommonOptions.Jobs();
         var cmd = new Command("sweep",
             "Run every method x attack x epsilon on the first N correctly classified test images and write DIR/run.json, DIR/results.jsonl (one line per input x method x attack x epsilon), " +
             "DIR/arrays/*.npy, DIR/summary.csv and DIR/figure.png. Re-running the same command resumes an interrupted sweep; different settings on the same DIR are refused.")
@@ -40,17 +34,17 @@ public sealed class SweepCommand : ICliCommand
             model, dataset, data,
         };
         grid.AddTo(cmd);
-        foreach (Option o in new Option[] { output, shard, overwrite, jobs }) cmd.Options.Add(o);
+        cmd.Options.Add(output);
+        cmd.Options.Add(overwrite);
+        scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            runtime.Initialize(pr);
+            var (part, jobCount) = scale.Resolve(pr, runtime);
             using var classifier = ModelStore.Load(pr.GetValue(model));
             var p = classifier.Metadata.Preprocessing;
             var settings = grid.Bind(pr);
             settings.Validate(p.Height, p.Width);
-            var part = pr.GetValue(shard) is string given ? SweepShard.Parse(given) : ShardEnvironment.Detect();
-            int jobCount = CommonOptions.Workers(pr, jobs, runtime.Threads, part, pr.GetValue(shard) is not null);
             var factory = grid.Attack.MethodFactory(pr, classifier);
             foreach (string m in settings.Methods) factory(m, settings.IgSteps);   // unknown names fail before any data is read
             string name = pr.GetValue(dataset)!, outDir = pr.GetValue(output)!;
@@ -58,12 +52,12 @@ public sealed class SweepCommand : ICliCommand
             using var inputs = SweepInputs.Load(classifier, name, pr.GetValue(data), CliData.OptionsFor(classifier), settings.Images);
             var sweep = new FragilitySweep(classifier, inputs, settings, factory, new SweepProvenance(CliCommandLine.Of(pr), pr.GetValue(model) ?? ModelStore.ShippedModelPath()), part);
             int workers = part is null ? WorkerPool.WorkersFor(outDir, jobCount, (inputs.Count + settings.BatchSize - 1) / settings.BatchSize, pr.GetValue(overwrite), console.Say) : 1;
-            SweepText.WritePlan(console, classifier, factory, sweep, inputs, settings, part, pr.GetValue(shard) is null, workers);
+            SweepText.WritePlan(console, classifier, factory, sweep, inputs, settings, part, !scale.ShardGiven(pr), workers);
             string kept = workers > 1 ? $"the workers' {Path.Combine(outDir, $"results.shard-I-of-{workers}.jsonl")}"
                 : Path.Combine(outDir, part is null ? SweepFiles.ResultsFile : ShardFiles.ResultsFile(part));
             return CliCancellation.Run(console, $"finished cells are kept in {kept}", cancel =>
             {
-                if (workers > 1) return SweepText.RunWorkers(console, pr, outDir, workers, sweep.TotalCells, pr.GetValue(overwrite), [jobs, runtime.Threads, overwrite, shard], cancel);
+                if (workers > 1) return SweepText.RunWorkers(console, pr, outDir, workers, sweep.TotalCells, pr.GetValue(overwrite), scale.NotForWorkers(runtime, overwrite), cancel);
                 var outcome = ConsoleProgress.Run(console, "sweep", progress => sweep.Run(outDir, pr.GetValue(overwrite), progress, cancel));
                 if (outcome.DroppedIncompleteLine) console.Line("note: dropped an incomplete last line of results.jsonl (an interrupted write); its cell was run again.");
                 console.Say($"{outcome.CellsRun} cells run, {outcome.CellsResumed} resumed, {outcome.TotalCells} in all; wrote {Path.GetFullPath(outDir)} " +

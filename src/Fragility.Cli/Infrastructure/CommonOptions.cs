@@ -122,6 +122,9 @@ public static class CommonOptions
     /// <summary>--batch-size images attacked together (default 16).</summary>
     public static Option<int> BatchSize() => new Option<int>("--batch-size") { Description = "Images attacked together (memory grows with it; results do not depend on it).", DefaultValueFactory = _ => 16 }.AtLeast(1);
 
+    /// <summary>--overwrite: start <paramref name="what"/> over instead of resuming it.</summary>
+    public static Option<bool> Overwrite(string what) => new("--overwrite") { Description = $"Delete {what} in --out and start over, instead of resuming it." };
+
     /// <summary>--epsilon E (default 8) in pixel units of the 0-255 scale, validated to (0, 255].</summary>
     public static Option<double> Epsilon(string what) => new Option<double>("--epsilon", "-e")
     {
