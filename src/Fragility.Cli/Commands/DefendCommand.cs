@@ -19,13 +19,6 @@ public sealed class DefendCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var models = new Option<string[]>("--model", "-m")
-        {
-            Description = "Model file(s) (.safetensors), e.g. one per 'fragility train --regularise ...'; repeat the option or separate with commas. A row is named by the file name without extension. Without it: the shipped Fashion-MNIST small-cnn.",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var dataset = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
-        var data = CommonOptions.Data();
         var options = new DefendCliOptions();
         var output = CommonOptions.Out("defend");
         var overwrite = CommonOptions.Overwrite("an earlier run's rows");
@@ -36,7 +29,7 @@ public sealed class DefendCommand : ICliCommand
             "label-kept rate, deletion/insertion AUC, the parameter-randomisation check and the cost per map and per training epoch. Writes DIR/defences.csv, defences.md, eps_curve.csv, per_image.csv, " +
             "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.")
         {
-            models, dataset, data, output, overwrite,
+            output, overwrite,
         };
         options.AddTo(cmd);
         scale.AddTo(cmd);
@@ -44,11 +37,9 @@ public sealed class DefendCommand : ICliCommand
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             var (part, jobCount) = scale.Resolve(pr, runtime);
-            var paths = ModelStore.ExistingPaths(pr.GetValue(models) ?? []);
+            var paths = options.ModelPaths(pr);
             var settings = options.Bind(pr);
-            ImageDataset test;
-            using (var first = ModelStore.Load(paths[0])) test = CliData.LoadForModel(first, pr.GetValue(dataset)!, DatasetSplit.Test, pr.GetValue(data));
-            using var _ = test;
+            using var test = options.TestSplit(pr, paths);
             var evaluation = new DefenceEvaluation(paths, test, settings, CliCommandLine.Of(pr))
             {
                 ExplanationDefenceModels = pr.GetValue(options.DefendModels) is string only ? Lists.Split(only, "--defend-models") : null,
@@ -57,8 +48,7 @@ public sealed class DefendCommand : ICliCommand
             // A worker owns whole model x method pairs: a pair's defended rows reuse its undefended row's perturbations.
             int workers = part is null ? Math.Min(jobCount, paths.Count * settings.Methods.Count) : 1;
             string outDir = pr.GetValue(output)!;
-            console.Line($"{paths.Count} model(s) x {settings.Methods.Count} method(s) x defences {string.Join(", ", settings.Defences)}; {settings.Images} images, " +
-                $"{settings.Iterations} iterations of {CommonOptions.Number(settings.Step)}/255, epsilon {CommonOptions.Number(settings.TableEpsilon)}/255 (curve {string.Join(",", settings.CurveEpsilons.Select(CommonOptions.Number))}).");
+            DefenceText.WritePlan(console, paths.Count, settings);
             return CliCancellation.Run(console, $"finished rows are kept in {Path.Combine(outDir, DefenceEvaluation.RowsFolder)}", cancel =>
             {
                 if (workers > 1)

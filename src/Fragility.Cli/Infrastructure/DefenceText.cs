@@ -7,6 +7,11 @@ namespace Fragility.Cli.Infrastructure;
 /// <summary>What <c>defend</c> tells at the end: one row per model x method x defence, the notes, the files.</summary>
 internal static class DefenceText
 {
+    /// <summary>What the run will compute.</summary>
+    public static void WritePlan(CliConsole console, int models, DefenceSettings settings) =>
+        console.Line($"{models} model(s) x {settings.Methods.Count} method(s) x defences {string.Join(", ", settings.Defences)}; {settings.Images} images, " +
+            $"{settings.Iterations} iterations of {CommonOptions.Number(settings.Step)}/255, epsilon {CommonOptions.Number(settings.TableEpsilon)}/255 (curve {string.Join(",", settings.CurveEpsilons.Select(CommonOptions.Number))}).");
+
     /// <summary>Writes <paramref name="outcome"/>'s table, notes and files.</summary>
     public static void Write(CliConsole console, DefenceOutcome outcome, string outDir)
     {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Fragility.Attribution;
+using Fragility.Data;
 using Fragility.Defences;
+using Fragility.Models;
 
 namespace Fragility.Cli.Infrastructure;
 
@@ -9,6 +11,14 @@ namespace Fragility.Cli.Infrastructure;
 internal sealed class DefendCliOptions
 {
     private static readonly DefenceSettings Defaults = new();
+
+    public Option<string[]> Models { get; } = new("--model", "-m")
+    {
+        Description = "Model file(s) (.safetensors), e.g. one per 'fragility train --regularise ...'; repeat the option or separate with commas. A row is named by the file name without extension. Without it: the shipped Fashion-MNIST small-cnn.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+    public Option<string> Dataset { get; } = CommonOptions.Dataset(DatasetCatalog.FashionMnist);
+    public Option<string?> Data { get; } = CommonOptions.Data();
 
     public Option<string> Methods { get; } = new Option<string>("--methods") { Description = $"Attribution methods, comma-separated: {string.Join(", ", AttributionMethods.Names)}.", DefaultValueFactory = _ => string.Join(",", Defaults.Methods) }.ListOf(AttributionMethods.Names);
     public Option<string> Defences { get; } = new("--defences")
@@ -35,9 +45,19 @@ internal sealed class DefendCliOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Methods, Defences, DefendModels, Images, Epsilons, Epsilon, Iterations, Step, K, Beta, Seed, BatchSize, FaithfulnessSteps, Deletion, Insertion })
+        foreach (Option o in new Option[] { Models, Dataset, Data, Methods, Defences, DefendModels, Images, Epsilons, Epsilon, Iterations, Step, K, Beta, Seed, BatchSize, FaithfulnessSteps, Deletion, Insertion })
             command.Options.Add(o);
         MethodSettings.AddTo(command);
+    }
+
+    /// <summary>The model files the options name (the shipped model without any), each checked to exist.</summary>
+    public IReadOnlyList<string> ModelPaths(ParseResult pr) => ModelStore.ExistingPaths(pr.GetValue(Models) ?? []);
+
+    /// <summary>The labelled test split of --dataset, in the first model's geometry.</summary>
+    public ImageDataset TestSplit(ParseResult pr, IReadOnlyList<string> paths)
+    {
+        using var first = ModelStore.Load(paths[0]);
+        return ModelData.Load(first, pr.GetValue(Dataset)!, DatasetSplit.Test, pr.GetValue(Data));
     }
 
     /// <summary>The settings the options say; bad method or defence names fail here, before any data are read.</summary>
