@@ -96,11 +96,17 @@ public sealed class FragilityAttack : IMapAttack
         var moving = Enumerable.Repeat(true, n).ToArray();
         double eps = Settings.EpsilonUnit, alpha = Settings.StepUnit;
         using var x = clean.Inputs.clone();
+        // Methods attacked through the ReLU network itself (DeepLIFT, LRP) make, for the gradient of step t, the very map
+        // the criterion scores iterate t with: that map is taken from the gradient's pass instead of being made twice.
+        bool share = ShareMaps && !_gradientMethod.NeedsSmoothTwinForAttack && SameMaps(_gradientMethod, _criterionMethod ?? _evaluationMethod);
+        int steps = 0;
         for (int t = 0; t < Settings.Iterations && moving.Any(m => m); t++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var gradient = ObjectiveGradient(x, clean.LabelTensor, objective);
+            var gradient = ObjectiveGradient(x, clean.LabelTensor, objective, out var maps);
+            // An observer may keep what it is shown; x changes in place below, so it is shown a copy.
+            if (share && t > 0) tracker.Consider(observer is null ? x : x.clone(), t, observer, maps);
             Tensor next;
             using (torch.no_grad())
                 next = Project(x + gradient.sign().mul(alpha), clean.Inputs, eps);
@@ -111,10 +117,13 @@ public sealed class FragilityAttack : IMapAttack
                 if (moved[i]) iterations[i]++;
                 else moving[i] = false;   // deterministic: a still iterate stays still
             }
-            tracker.Consider(next, t + 1, observer);
+            if (!share) tracker.Consider(next, t + 1, observer);
             using (torch.no_grad()) x.copy_(next);
-            if ((t + 1) % NativeMemory.Interval == 0) NativeMemory.ReturnFreed();
+            steps = t + 1;
+            if (steps % NativeMemory.Interval == 0) NativeMemory.ReturnFreed();
         }
+        // With shared maps the last iterate has had no gradient pass of its own.
+        if (share && steps > 0) tracker.Consider(x, steps, observer);
         return tracker.Finish(Name, iterations);
     }
 
@@ -126,12 +135,29 @@ public sealed class FragilityAttack : IMapAttack
     /// </summary>
     public Tensor ObjectiveGradient(Tensor x, Tensor target, IDissimilarityObjective objective)
     {
+        var g = ObjectiveGradient(x, target, objective, out var maps);
+        maps.Dispose();
+        return g;
+    }
+
+    /// <summary>Whether the ReLU-network methods take the criterion's maps from the gradient's pass (default true; the
+    /// attacks benchmark turns it off to measure the saving). The results are the same either way (tested).</summary>
+    public bool ShareMaps { get; init; } = true;
+
+    // Two method instances make the same maps when they are one object or describe the same settings.
+    private static bool SameMaps(IAttributionMethod a, IAttributionMethod b) => ReferenceEquals(a, b) || a.Description == b.Description;
+
+    /// <summary><see cref="ObjectiveGradient(Tensor, Tensor, IDissimilarityObjective)"/>, also returning the gradient
+    /// method's maps of <paramref name="x"/> (detached), made on the way.</summary>
+    private Tensor ObjectiveGradient(Tensor x, Tensor target, IDissimilarityObjective objective, out Tensor maps)
+    {
         using var scope = torch.NewDisposeScope();
         using var mode = _gradientMethod.NeedsSmoothTwinForAttack ? _model.UseSoftplus(Settings.Beta) : _model.UseRelu();
         using var enable = torch.enable_grad();
         var input = x.detach().requires_grad_(true);
-        var maps = SaliencyMaps.FromAttribution(_gradientMethod.Attribute(_model, input, target, createGraph: true));
-        var d = objective.Evaluate(maps);
+        var graphMaps = SaliencyMaps.FromAttribution(_gradientMethod.Attribute(_model, input, target, createGraph: true));
+        maps = graphMaps.detach().MoveToOuterDisposeScope();
+        var d = objective.Evaluate(graphMaps);
         // A D that does not depend on x (e.g. a linear model's gradient map) has no graph; autograd.grad would abort.
         if (!d.requires_grad) return torch.zeros_like(x).MoveToOuterDisposeScope();
         var g = torch.autograd.grad([d.sum()], [input], allow_unused: true)[0];

@@ -53,13 +53,14 @@ internal sealed class IterateTracker : IDisposable
     }
 
     /// <summary>Evaluates iterate <paramref name="x"/> [N, C, H, W] and keeps, per input, the better of it and the best so
-    /// far; <paramref name="observer"/> (if any) sees the evaluation as iterate number <paramref name="step"/>.</summary>
-    public void Consider(Tensor x, int step = 0, Action<AttackIterate>? observer = null)
+    /// far; <paramref name="observer"/> (if any) sees the evaluation as iterate number <paramref name="step"/>.
+    /// <paramref name="maps"/>, when given, are the criterion method's maps of <paramref name="x"/> already made.</summary>
+    public void Consider(Tensor x, int step = 0, Action<AttackIterate>? observer = null, Tensor? maps = null)
     {
         using var scope = torch.NewDisposeScope();
         using var relu = _model.UseRelu();
         var (labels, confidence) = Predictions.Of(_model, x);
-        var maps = SaliencyMaps.FromAttribution((_criterionMethod ?? _method).Attribute(_model, x, _clean.LabelTensor)).detach();
+        maps ??= SaliencyMaps.FromAttribution((_criterionMethod ?? _method).Attribute(_model, x, _clean.LabelTensor)).detach();
         var values = Evaluate(_criterionClean ?? _clean.Maps, maps);
         var take = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
