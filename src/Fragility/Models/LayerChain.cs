@@ -35,42 +35,58 @@ public static class LayerChain
     }
 
     /// <summary>Runs the chain forward; equals the module's own forward pass.</summary>
-    public static Tensor Forward(IReadOnlyList<LayerNode> chain, Tensor input) => Walk(chain, input, null);
+    public static Tensor Forward(IReadOnlyList<LayerNode> chain, Tensor input) => Walk(chain, input, (ILayerVisitor?)null);
 
-    /// <summary>The one walker of layer chains: runs <paramref name="chain"/> forward from <paramref name="input"/>, telling
-    /// <paramref name="visitor"/> each layer's input and each concatenation's branches; returns the chain's output.</summary>
-    public static Tensor Walk(IReadOnlyList<LayerNode> chain, Tensor input, ILayerVisitor? visitor)
+    /// <summary>The one walker of layer chains: runs <paramref name="chain"/> in order on <paramref name="input"/>,
+    /// each layer, concatenation (its branches walked by this same walker) and graph as <paramref name="runner"/> says.</summary>
+    public static T Walk<T>(IReadOnlyList<LayerNode> chain, T input, ILayerRunner<T> runner)
     {
-        Tensor x = input;
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(runner);
+        T x = input;
         foreach (var node in chain)
         {
-            switch (node)
+            x = node switch
             {
-                case ModuleNode m:
-                    visitor?.Layer(m, x);
-                    x = m.Module.forward(x);
-                    break;
-                case ConcatNode c:
-                {
-                    var outputs = new Tensor[c.Branches.Count];
-                    for (int b = 0; b < outputs.Length; b++)
-                    {
-                        visitor?.BeginBranch(c, b);
-                        outputs[b] = Walk(c.Branches[b], x, visitor);
-                    }
-                    visitor?.EndConcat(c);
-                    x = torch.cat(outputs, 1);
-                    break;
-                }
-                case GraphNode g:
-                    visitor?.Graph(g, x);
-                    x = Forward(g, x);
-                    break;
-                default:
-                    throw new InvalidOperationException($"unknown layer node {node}");
-            }
+                ModuleNode m => runner.Layer(m, x),
+                ConcatNode c => runner.Concat(c, x, (branch, value) => Walk(branch, value, runner)),
+                GraphNode g => runner.Graph(g, x),
+                _ => throw new InvalidOperationException($"unknown layer node {node}"),
+            };
         }
         return x;
+    }
+
+    /// <summary>Runs <paramref name="chain"/> forward from <paramref name="input"/>, telling <paramref name="visitor"/>
+    /// each layer's input and each concatenation's branches; returns the chain's output.</summary>
+    public static Tensor Walk(IReadOnlyList<LayerNode> chain, Tensor input, ILayerVisitor? visitor) => Walk(chain, input, new ForwardRunner(visitor));
+
+    /// <summary>A plain forward pass, shown to a visitor.</summary>
+    private sealed class ForwardRunner(ILayerVisitor? visitor) : ILayerRunner<Tensor>
+    {
+        public Tensor Layer(ModuleNode node, Tensor input)
+        {
+            visitor?.Layer(node, input);
+            return node.Module.forward(input);
+        }
+
+        public Tensor Concat(ConcatNode node, Tensor input, Func<IReadOnlyList<LayerNode>, Tensor, Tensor> walkBranch)
+        {
+            var outputs = new Tensor[node.Branches.Count];
+            for (int b = 0; b < outputs.Length; b++)
+            {
+                visitor?.BeginBranch(node, b);
+                outputs[b] = walkBranch(node.Branches[b], input);
+            }
+            visitor?.EndConcat(node);
+            return torch.cat(outputs, 1);
+        }
+
+        public Tensor Graph(GraphNode node, Tensor input)
+        {
+            visitor?.Graph(node, input);
+            return Forward(node, input);
+        }
     }
 
     /// <summary>Runs a graph forward, step by step in its (topological) order.</summary>

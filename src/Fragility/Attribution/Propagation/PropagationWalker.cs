@@ -33,8 +33,8 @@ public static class PropagationWalker
             throw new ArgumentException($"reference [{string.Join(",", reference.shape)}] must have the input's shape [{string.Join(",", input.shape)}]");
         using var canonical = composite.Canonize(chain);
         var steps = new List<Step>();
-        bool seenLinear = false;
-        var (output, referenceOutput) = Forward(canonical.Layers, input, reference, steps, ref seenLinear);
+        var end = LayerChain.Walk(canonical.Layers, new Flow(input, reference, steps, false), RecordingRunner.Instance);
+        var (output, referenceOutput) = (end.X, end.R);
         var signal = outputSignal(output, referenceOutput);
         if (!signal.shape.SequenceEqual(output.shape))
             throw new ArgumentException($"output signal [{string.Join(",", signal.shape)}] must have the output's shape [{string.Join(",", output.shape)}]");
@@ -50,50 +50,44 @@ public static class PropagationWalker
     /// <summary>A walked graph: per graph step its module step (layers) or its inputs on the path of x (joins).</summary>
     private sealed record GraphRun(GraphNode Node, ModuleStep?[] Modules, Tensor[][] Inputs, Tensor[] Outputs) : Step;
 
-    private static (Tensor X, Tensor? R) Forward(IReadOnlyList<LayerNode> chain, Tensor x, Tensor? r, List<Step> steps, ref bool seenLinear)
+    /// <summary>What flows through the chain on the way forward: x, r, the steps recorded so far (of this branch), and
+    /// whether a weighted layer lies between here and the input (the first one gets the z^B rule).</summary>
+    private sealed record Flow(Tensor X, Tensor? R, List<Step> Steps, bool SeenLinear);
+
+    /// <summary>Runs x and r through each layer with <see cref="LayerChain.Walk{T}"/>, recording the steps the backward
+    /// walk needs.</summary>
+    private sealed class RecordingRunner : ILayerRunner<Flow>
     {
-        foreach (var node in chain)
+        public static readonly RecordingRunner Instance = new();
+
+        public Flow Layer(ModuleNode m, Flow f)
         {
-            switch (node)
-            {
-                case ModuleNode m:
-                {
-                    bool first = !seenLinear && LinearMaps.IsWeighted(m.Module);
-                    seenLinear |= first;
-                    var y = m.Module.forward(x);
-                    var yr = r is null ? null : m.Module.forward(r);
-                    steps.Add(new ModuleStep(m, new LayerState(m.Name, x, y, r, yr), first));
-                    (x, r) = (y, yr);
-                    break;
-                }
-                case ConcatNode c:
-                {
-                    var branches = new List<Step>[c.Branches.Count];
-                    var outputs = new Tensor[c.Branches.Count];
-                    var referenceOutputs = new Tensor?[c.Branches.Count];
-                    bool seenAfter = seenLinear;
-                    for (int b = 0; b < branches.Length; b++)
-                    {
-                        // Every branch sees the same input, so each may hold a "first" weighted layer.
-                        bool seen = seenLinear;
-                        branches[b] = [];
-                        (outputs[b], referenceOutputs[b]) = Forward(c.Branches[b], x, r, branches[b], ref seen);
-                        seenAfter |= seen;
-                    }
-                    seenLinear = seenAfter;
-                    steps.Add(new ConcatStep(branches, outputs.Select(o => o.shape[1]).ToArray()));
-                    x = torch.cat(outputs, 1);
-                    r = r is null ? null : torch.cat(referenceOutputs.Select(t => t!).ToArray(), 1);
-                    break;
-                }
-                case GraphNode g:
-                    (x, r) = ForwardGraph(g, x, r, steps, ref seenLinear);
-                    break;
-                default:
-                    throw new InvalidOperationException($"unknown layer node {node}");
-            }
+            bool first = !f.SeenLinear && LinearMaps.IsWeighted(m.Module);
+            var y = m.Module.forward(f.X);
+            var yr = f.R is null ? null : m.Module.forward(f.R);
+            f.Steps.Add(new ModuleStep(m, new LayerState(m.Name, f.X, y, f.R, yr), first));
+            return f with { X = y, R = yr, SeenLinear = f.SeenLinear || first };
         }
-        return (x, r);
+
+        public Flow Concat(ConcatNode c, Flow f, Func<IReadOnlyList<LayerNode>, Flow, Flow> walkBranch)
+        {
+            // Every branch sees the same input and records its own steps, so each may hold a "first" weighted layer.
+            var ends = c.Branches.Select(branch => walkBranch(branch, f with { Steps = [] })).ToList();
+            f.Steps.Add(new ConcatStep(ends.Select(e => e.Steps).ToArray(), ends.Select(e => e.X.shape[1]).ToArray()));
+            return f with
+            {
+                X = torch.cat(ends.Select(e => e.X).ToArray(), 1),
+                R = f.R is null ? null : torch.cat(ends.Select(e => e.R!).ToArray(), 1),
+                SeenLinear = f.SeenLinear || ends.Any(e => e.SeenLinear),
+            };
+        }
+
+        public Flow Graph(GraphNode g, Flow f)
+        {
+            bool seen = f.SeenLinear;
+            var (x, r) = ForwardGraph(g, f.X, f.R, f.Steps, ref seen);
+            return f with { X = x, R = r, SeenLinear = seen };
+        }
     }
 
     private static (Tensor X, Tensor? R) ForwardGraph(GraphNode g, Tensor x, Tensor? r, List<Step> steps, ref bool seenLinear)
