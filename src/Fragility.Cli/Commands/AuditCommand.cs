@@ -67,8 +67,7 @@ public sealed class AuditCommand : ICliCommand
                 }
                 AuditSummary.WriteCard(console, card, outDir);
                 if (!plan.Reused) AuditSummary.WriteOverrun(console, clock.Elapsed, settings.Budget);
-                bool tripped = gate.Item1 is Verdict at ? card.Verdict >= at
-                    : gate.Item2 is double below && !(card.Methods.First(x => x.Method == card.ShownMethod).Robustness.Mean >= below);
+                bool tripped = VerdictThresholds.Trips(card, gate);
                 if (tripped) console.Fail($"audit gate: {card.ShownMethod} is {VerdictThresholds.Words(card.Verdict)}, which --fail-if {pr.GetValue(failIf)} refuses.");
                 return tripped ? GateFailed : 0;
             });

@@ -29,14 +29,7 @@ public sealed class InfluenceCommand : ICliCommand
         };
         var top = new Option<int>("--top") { Description = "Most helpful and most harmful training points listed and drawn per test point.", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var galleries = new Option<int>("--galleries") { Description = "Write a gallery PNG for the first N test points (default: all).", DefaultValueFactory = _ => int.MaxValue }.AtLeast(0);
-        var loo = new Option<bool>("--validate-loo")
-        {
-            Description = "Instead of explaining, check the approximation: for --loo-tests test points remove each of their --loo-points most helpful and most harmful " +
-                          "training points, retrain the head to convergence, and compare the actual test-loss change with -(1/n) I. Writes loo.csv and prints Pearson's r per lambda.",
-        };
-        var looTests = new Option<int>("--loo-tests") { Description = "Test points in the leave-one-out check.", DefaultValueFactory = _ => 5 };
-        var looPoints = new Option<int>("--loo-points") { Description = "Training points removed per test point (half most helpful, half most harmful).", DefaultValueFactory = _ => 40 };
-        var looL2 = new Option<string?>("--loo-l2") { Description = "Comma-separated lambdas for the leave-one-out check (without it: --l2), to see how weaker regularisation worsens the approximation." };
+        var loo = new LeaveOneOutCliOptions();
         var output = CommonOptions.Out("influence-out");
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("influence",
@@ -45,9 +38,10 @@ public sealed class InfluenceCommand : ICliCommand
             "(up-weighting it lowers the test loss) and HARMFUL when I > 0; removing z_i changes the test loss by about -(1/n) I. Writes head.json, influence.jsonl (one line per test point), " +
             "influence.npy [tests x training points] and gallery/*.png (test image, then the most helpful in green and most harmful in red, with their I).")
         {
-            tests, top, galleries, loo, looTests, looPoints, looL2, output,
+            tests, top, galleries, output,
         };
         task.AddTo(cmd);
+        loo.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
@@ -58,13 +52,7 @@ public sealed class InfluenceCommand : ICliCommand
             InfluenceSummaryText.WriteHead(console, setup);
             var points = pr.GetValue(tests) is { Length: > 0 } specs ? loaded.TestPoints(specs) : setup.DefaultTestPoints();
             Directory.CreateDirectory(outDir);
-            if (pr.GetValue(loo))
-            {
-                var lambdas = pr.GetValue(looL2) is string l ? Lists.Numbers(l, "--loo-l2") : null;
-                var rows = ConsoleProgress.Run(console, "loo", p => LeaveOneOutStudy.Run(setup, points, pr.GetValue(looTests), pr.GetValue(looPoints), lambdas, outDir, p));
-                InfluenceSummaryText.WriteLeaveOneOut(console, rows, Path.Combine(outDir, LeaveOneOutStudy.CsvFile));
-                return 0;
-            }
+            if (pr.GetValue(loo.Validate)) return loo.Run(console, pr, setup, points, outDir);
             var explanations = ConsoleProgress.Run(console, "influence", p => InfluenceOutputs.WriteExplanations(setup, points, outDir, pr.GetValue(task.Model), pr.GetValue(top), pr.GetValue(galleries), p));
             if (loaded.CompareWithExact(points, explanations) is var (worst, spearman))
                 console.Line($"Check against the exact solve: largest relative error {worst.ToString("G3", CultureInfo.InvariantCulture)}, smallest Spearman {spearman.ToString("F4", CultureInfo.InvariantCulture)} over {points.Count} test points.");

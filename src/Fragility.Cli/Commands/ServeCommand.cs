@@ -17,40 +17,27 @@ public sealed class ServeCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var model = CommonOptions.Model();
-        var models = new Option<string?>("--models")
-        {
-            Description = "A folder of model files (.safetensors) the page offers too, by file name; no other file is ever opened.",
-        };
-        var port = new Option<int>("--port") { Description = "TCP port.", DefaultValueFactory = _ => 5117 }.Between(1, 65535);
-        var host = new Option<string>("--host")
-        {
-            Description = $"IP address to listen on; the default, {ServeOptions.Loopback}, is this machine only. Anything else lets other machines reach the page: it has no login.",
-            DefaultValueFactory = _ => ServeOptions.Loopback,
-        };
+        var options = new ServeCliOptions();
         var threads = CommonOptions.Threads();
         var cmd = new Command("serve",
             "Start a local web page: drop an image (or pick one of the sample), see the prediction and the map of every method side by side, " +
             "then attack a method's map with an epsilon of your choice and watch each iterate's map, top-k intersection, Spearman correlation and label; " +
             "download the perturbed image (PNG and exact .npy) and the maps. Uploads up to 10 MB and 16 megapixels; runs until Ctrl+C.")
         {
-            model, models, port, host, threads,
+            threads,
         };
+        options.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             TorchRuntime.Initialize(pr.GetValue(threads));
-            var options = new ServeOptions
-            {
-                ModelPath = pr.GetValue(model), ModelsDirectory = pr.GetValue(models), Port = pr.GetValue(port),
-                Host = pr.GetValue(host)!,
-            };
-            if (options.Host != ServeOptions.Loopback)
-                console.Line(($"warning: listening on {options.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine."));
+            var settings = options.Bind(pr);
+            if (settings.Host != ServeOptions.Loopback)
+                console.Line($"warning: listening on {settings.Host}: other machines can reach this page, which has no login. Leave --host out to keep it to this machine.");
             using var stop = new CancellationTokenSource();
             // Ctrl+C and SIGTERM (a service manager, a container) both stop the server cleanly, deleting its temporary folder.
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            var server = FragilityServer.StartAsync(options).GetAwaiter().GetResult();
+            var server = FragilityServer.StartAsync(settings).GetAwaiter().GetResult();
             try
             {
                 console.Markup($"Serving on [green]{Markup.Escape(server.Address.ToString())}[/]: open it in a browser. Ctrl+C stops.");

@@ -43,4 +43,13 @@ public sealed record VerdictThresholds(double Robust = 0.7, double Fragile = 0.4
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && v <= 1) return (null, v);
         throw new FragilityException($"--fail-if '{text}' is neither a verdict (fragile, very-fragile) nor a top-k intersection in [0, 1] such as 0.6.");
     }
+
+    /// <summary>Whether <paramref name="card"/> trips a gate of <see cref="ParseGate"/>: its verdict is the gate's or worse,
+    /// or the shown method keeps less than the gate's share of its top-k under attack (an unknown share trips it).</summary>
+    public static bool Trips(ScoreCard card, (Verdict? AtOrWorse, double? Below) gate)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return gate.AtOrWorse is Verdict at ? card.Verdict >= at
+            : gate.Below is double below && !(card.Methods.First(m => m.Method == card.ShownMethod).Robustness.Mean >= below);
+    }
 }
