@@ -27,11 +27,10 @@ public sealed class DefendCommand : ICliCommand
         var cmd = new Command("defend",
             "Evaluate defences of explanations: one row per model x method x defence with test accuracy, top-k intersection, Spearman and centre shift after ADAPTIVE top-k and mass-center attacks (and the non-adaptive transfer), " +
             "label-kept rate, deletion/insertion AUC, the parameter-randomisation check and the cost per map and per training epoch. Writes DIR/defences.csv, defences.md, eps_curve.csv, per_image.csv, " +
-            "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.")
-        {
-            output, overwrite,
-        };
+            "frontier.png, faithfulness.png, eps_curve.png, notes.txt and section.json (the report's Defences section). Re-running the same command resumes.");
         options.AddTo(cmd);
+        cmd.Options.Add(output);
+        cmd.Options.Add(overwrite);
         scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
