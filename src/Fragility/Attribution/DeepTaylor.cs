@@ -1,6 +1,5 @@
 using Fragility.Attribution.Propagation;
 using Fragility.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Fragility.Attribution;

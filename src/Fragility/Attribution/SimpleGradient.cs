@@ -1,5 +1,4 @@
 using Fragility.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Fragility.Attribution;

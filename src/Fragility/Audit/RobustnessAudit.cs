@@ -9,7 +9,6 @@ using Fragility.Defences;
 using Fragility.Experiments;
 using Fragility.Experiments.Sharding;
 using Fragility.IO;
-using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Reporting;
 using Fragility.Runtime;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Fragility.Attacks;
 using Fragility.Attribution;
-using Fragility.Experiments;
 using Fragility.Metrics;
 using Fragility.Models;
 using TorchSharp;

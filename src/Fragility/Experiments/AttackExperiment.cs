@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Fragility.Attacks;
 using Fragility.Attribution;
 using Fragility.Data;

@@ -2,7 +2,6 @@ using Fragility.Attacks;
 using Fragility.Data;
 using Fragility.Models;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Fragility.Experiments;
 

@@ -4,7 +4,6 @@ using Fragility.Data;
 using Fragility.Experiments.Sharding;
 using Fragility.Runtime;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Fragility.Influence;
 

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Fragility.Reporting;
 
 /// <summary>The report's style sheet and script, kept as files (Reporting/Assets/report.css and report.js) and embedded

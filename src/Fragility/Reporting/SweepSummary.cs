@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Fragility.IO;
 using Fragility.Metrics;
 using MathNet.Numerics.Statistics;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
-using Fragility.Geometry;
 using Fragility.IO;
 using Fragility.Reporting;
 

@@ -1,5 +1,4 @@
 using Fragility.Data;
-using Fragility.Experiments;
 using Fragility.Geometry;
 using Fragility.Models;
 

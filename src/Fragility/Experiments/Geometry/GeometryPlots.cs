@@ -1,5 +1,4 @@
 using System.Globalization;
-using Fragility.Geometry;
 using Fragility.Reporting;
 using ScottPlot;
 using SkiaSharp;

@@ -1,7 +1,5 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
-using Fragility.Experiments;
-using Fragility.Geometry;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Runtime;
