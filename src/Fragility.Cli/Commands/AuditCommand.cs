@@ -19,19 +19,19 @@ public sealed class AuditCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var model = new Option<string?>("--model", "-m") { Description = "The model: a Fragility model file, or an ONNX (.onnx) or PyTorch (.pt/.pth with --arch) file imported on the fly into DIR/model.safetensors (with the options of 'fragility import'). Without it: the shipped Fashion-MNIST small-cnn." };
         var import = new ImportCliOptions();
         var audit = new AuditCliOptions();
         var output = CommonOptions.Out("audit");
-        var failIf = new Option<string?>("--fail-if") { Description = "Exit with code 1 when the verdict is this or worse (fragile, very-fragile) or when the shown method keeps less than this share of its top-k under attack (a number such as 0.6): a gate for CI." };
         var scale = new ScaleOutCliOptions("the attack grid", "then 'fragility merge DIR --out DIR' and the same audit without --shard writes the score card.");
         var overwrite = CommonOptions.Overwrite("an earlier audit");
         var runtime = new RuntimeCliOptions();
         var cmd = new Command("audit", "Can this model's explanations be trusted? Attacks every method's maps on your images within a time budget and writes a score card: " +
             "per method, how much of its top-k an imperceptible label-keeping change moves against random noise (95 % bootstrap intervals), a verdict, the sanity check and faithfulness, " +
-            "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.") { model, output, failIf, overwrite };
-        import.AddTo(cmd);
+            "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.");
         audit.AddTo(cmd);
+        import.AddTo(cmd);
+        cmd.Options.Add(output);
+        cmd.Options.Add(overwrite);
         scale.AddTo(cmd);
         runtime.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
@@ -39,14 +39,11 @@ public sealed class AuditCommand : ICliCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (part, jobCount) = scale.Resolve(pr, runtime);
             string outDir = pr.GetValue(output)!, dataset = audit.DatasetName(pr);
-            var gate = pr.GetValue(failIf) is string g ? VerdictThresholds.ParseGate(g) : ((Verdict?)null, (double?)null);
+            var gate = audit.Gate(pr);
             var settings = audit.Bind(pr);
-            string? file = pr.GetValue(model), dataDir = pr.GetValue(audit.Data);
-            var imported = file is not null && import.MustImport(pr, file) ? import.Bind(pr, file) : null;
-            var loaded = AuditedModel.Load(file, imported, outDir, dataset, dataDir);
+            var loaded = audit.Load(console, pr, import, outDir, out var imported);
             using var classifier = loaded.Model;
-            foreach (string message in loaded.Messages) console.Say(message);
-            using var images = CliData.Pool(console, classifier, dataset, dataDir, AuditedModel.PoolSize(classifier), pr.GetValue(audit.Strict));
+            using var images = CliData.Pool(console, classifier, dataset, pr.GetValue(audit.Data), AuditedModel.PoolSize(classifier), pr.GetValue(audit.Strict));
             var robustness = new RobustnessAudit(classifier, settings, loaded.Path, CliCommandLine.Of(pr));
             console.Say("Choosing images and timing a calibration step...");
             // The plan is made here once, before any worker starts; the workers read it back (audit.json).
@@ -55,7 +52,7 @@ public sealed class AuditCommand : ICliCommand
             return CliCancellation.Run(console, $"finished work is kept in {Path.GetFullPath(outDir)}", cancel =>
             {
                 // A model imported above is given to workers as the file it became, so they do not import it again.
-                var workerModel = imported is null ? [] : import.All.Append(model).ToArray();
+                var workerModel = imported is null ? [] : import.All.Append(audit.Model).ToArray();
                 int code = WorkerPool.RunAuditGrid(console, pr, plan, outDir, part is null ? jobCount : null, scale.NotForWorkers(runtime, [overwrite, .. workerModel]),
                     imported is null ? [] : ["--model", loaded.Path], cancel);
                 if (code != 0) return code;
@@ -68,7 +65,7 @@ public sealed class AuditCommand : ICliCommand
                 AuditSummary.WriteCard(console, card, outDir);
                 if (!plan.Reused) AuditSummary.WriteOverrun(console, clock.Elapsed, settings.Budget);
                 bool tripped = VerdictThresholds.Trips(card, gate);
-                if (tripped) console.Fail($"audit gate: {card.ShownMethod} is {VerdictThresholds.Words(card.Verdict)}, which --fail-if {pr.GetValue(failIf)} refuses.");
+                if (tripped) console.Fail($"audit gate: {card.ShownMethod} is {VerdictThresholds.Words(card.Verdict)}, which --fail-if {pr.GetValue(audit.FailIf)} refuses.");
                 return tripped ? GateFailed : 0;
             });
         }));
