@@ -30,7 +30,8 @@ namespace Fragility.Experiments;
 /// </summary>
 public sealed class FragilitySweep
 {
-    private static readonly string[] FingerprintKeys =
+    /// <summary>The run.json keys that change results: its fingerprint is taken over them (<see cref="RunManifest"/>).</summary>
+    public static IReadOnlyList<string> FingerprintKeys { get; } =
     [
         "model_sha256", "architecture", "dataset", "images", "image_indices", "methods", "method_descriptions", "attacks",
         "epsilons", "iterations", "step", "k", "beta", "seed", "ig_steps", "attack_steps", "criterion", "target", "criterion_ig",
@@ -96,11 +97,6 @@ public sealed class FragilitySweep
             return (Name: name, Evaluation: evaluation, Gradient: gradient);
         }).ToArray();
         var manifest = Manifest(methods.Select(m => Describe(m.Evaluation, m.Gradient)).ToArray(), methods.Any(m => _settings.CriterionFor(m.Evaluation) is not null));
-        if (_shard is not null)
-            manifest[ShardFiles.ShardKey] = new JsonObject
-            {
-                ["index"] = _shard.Index, ["count"] = _shard.Count, ["first_position"] = _first, ["images"] = _owned,
-            };
         PrepareRunFile(directory, manifest, RunFileName, ResultsFileName);
         string arrays = Path.Combine(directory, SweepFiles.ArraysFolder);
         Directory.CreateDirectory(arrays);
@@ -255,29 +251,29 @@ public sealed class FragilitySweep
 
     private JsonObject Manifest(string[] methodDescriptions, bool cheapCriterion)
     {
-        var names = _inputs.Images.ClassNames;
-        var o = new JsonObject
+        var (metrics, metricSettings) = _metrics.Manifest();
+        var manifest = new SweepManifest
         {
-            ["command"] = _provenance.Command,
-            ["model"] = string.IsNullOrEmpty(_provenance.ModelPath) ? _model.Metadata.Architecture : Path.GetFileName(_provenance.ModelPath),
-            ["model_path"] = string.IsNullOrEmpty(_provenance.ModelPath) ? "" : Path.GetFullPath(_provenance.ModelPath),
-            ["architecture"] = _model.Metadata.Architecture,
-            ["dataset"] = _inputs.Dataset,
-            ["images"] = _inputs.Count,
-            ["methods"] = Array(_settings.Methods),
-            ["attacks"] = Array(_settings.Attacks),
-            ["epsilons"] = new JsonArray(_settings.Epsilons.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
-            ["iterations"] = _settings.Iterations,
-            ["step"] = _settings.Step,
-            ["k"] = K,
-            ["beta"] = _settings.Beta,
-            ["smooth_twin"] = $"{_model.SmoothTwinSummary} (beta {_settings.Beta.ToString("R", CultureInfo.InvariantCulture)}; for the attack gradients of gradient-based maps)",
-            ["seed"] = _settings.Seed,
-            ["batch_size"] = _settings.BatchSize,
-            ["ig_steps"] = _settings.IgSteps,
-            ["attack_steps"] = _settings.AttackSteps,
-            ["class_names"] = Array(names),
-            ["versions"] = new JsonObject
+            Command = _provenance.Command,
+            Model = string.IsNullOrEmpty(_provenance.ModelPath) ? _model.Metadata.Architecture : Path.GetFileName(_provenance.ModelPath),
+            ModelPath = string.IsNullOrEmpty(_provenance.ModelPath) ? "" : Path.GetFullPath(_provenance.ModelPath),
+            Architecture = _model.Metadata.Architecture,
+            Dataset = _inputs.Dataset,
+            Images = _inputs.Count,
+            Methods = _settings.Methods,
+            Attacks = _settings.Attacks,
+            Epsilons = _settings.Epsilons,
+            Iterations = _settings.Iterations,
+            Step = _settings.Step,
+            K = K,
+            Beta = _settings.Beta,
+            SmoothTwin = $"{_model.SmoothTwinSummary} (beta {_settings.Beta.ToString("R", CultureInfo.InvariantCulture)}; for the attack gradients of gradient-based maps)",
+            Seed = _settings.Seed,
+            BatchSize = _settings.BatchSize,
+            IgSteps = _settings.IgSteps,
+            AttackSteps = _settings.AttackSteps,
+            ClassNames = _inputs.Images.ClassNames,
+            Versions = new Dictionary<string, string?>
             {
                 ["fragility"] = typeof(FragilitySweep).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
                     ?? typeof(FragilitySweep).Assembly.GetName().Version?.ToString(),
@@ -285,22 +281,23 @@ public sealed class FragilitySweep
                 ["libtorch"] = torch.__version__,
                 ["dotnet"] = RuntimeInformation.FrameworkDescription,
             },
-            ["created_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["criterion"] = AttackNames.Of(_settings.Criterion),
-            ["target"] = _settings.Target?.Description,
-            ["method_descriptions"] = Array(methodDescriptions),
-            ["image_indices"] = new JsonArray(_inputs.Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()),
-            ["array_images"] = _settings.ArrayImages,
-            ["model_sha256"] = ModelHash(_model),
+            CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            Criterion = AttackNames.Of(_settings.Criterion),
+            Target = _settings.Target?.Description,
+            MethodDescriptions = methodDescriptions,
+            ImageIndices = _inputs.Indices,
+            ArrayImages = _settings.ArrayImages,
+            ModelSha256 = ModelHash(_model),
+            // Only when some method scores with it, so sweeps with the paper's criterion keep their earlier fingerprint.
+            CriterionIg = cheapCriterion ? _settings.CriterionIg!.ToString() : null,
+            Metrics = metrics,
+            MetricSettings = metricSettings,
+            Shard = _shard is null ? null : new SweepManifestShard(_shard.Index, _shard.Count, _first, _owned),
         };
-        // Only when some method scores with it, so sweeps with the paper's criterion keep their earlier fingerprint.
-        if (cheapCriterion) o["criterion_ig"] = _settings.CriterionIg!.ToString();
-        _metrics.Manifest(o);
+        var o = manifest.ToJson();
         RunManifest.Stamp(o, FingerprintKeys);
         return o;
     }
-
-    private static JsonArray Array(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
     /// <summary>SHA-256 of the architecture, preprocessing and every weight (names, shapes, float bytes).</summary>
     private static string ModelHash(Classifier model)

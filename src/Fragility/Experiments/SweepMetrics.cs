@@ -113,11 +113,10 @@ internal sealed class SweepMetrics
     /// fingerprint stay as they were), else "metrics" and, when a clean-explanation metric is chosen,
     /// "metric_settings" with the settings of the remarks.
     /// </summary>
-    public void Manifest(JsonObject manifest)
+    public (IReadOnlyList<string>? Metrics, JsonObject? Settings) Manifest()
     {
-        if (MetricCatalogue.IsDefault(Names)) return;
-        manifest[MetricsKey] = new JsonArray(Names.Select(n => (JsonNode)JsonValue.Create(n)).ToArray());
-        if (_clean.Count == 0) return;
+        if (MetricCatalogue.IsDefault(Names)) return (null, null);
+        if (_clean.Count == 0) return (Names, null);
         var s = new JsonObject();
         if (_clean.Any(m => m.Category == MetricCategory.Robustness))
         {
@@ -133,7 +132,7 @@ internal sealed class SweepMetrics
             s["insertion_baseline"] = new BlurredReference(InsertionBlurSigma).Name;
         }
         if (Chosen(MetricCatalogue.RandomisationSpearman)) s["randomisation_seed"] = (long)_settings.Seed + RandomisationSeedOffset;
-        manifest[SettingsKey] = s;
+        return (Names, s);
     }
 
     /// <summary>run.json key of the chosen metrics (absent for the default choice).</summary>
