@@ -159,21 +159,17 @@ internal sealed class DefencePlan
     /// over <see cref="FingerprintKeys"/> by <see cref="IO.RunManifest"/>.</summary>
     public JsonObject Manifest(string command)
     {
-        var settings = JsonSerializer.SerializeToNode(Settings with { Defences = Defences.Select(d => d.Name).ToArray() }, DefenceRowStore.Json)!.AsObject();
         var hashes = ModelPaths.Select(IO.FileHash.Sha256).ToList();
-        var manifest = new JsonObject
+        var manifest = new DefenceManifest
         {
-            ["command"] = command, ["dataset"] = Test.Name,
-            ["models"] = new JsonArray(ModelPaths.Select((p, i) => (JsonNode)new JsonObject
-            {
-                ["name"] = DefenceEvaluation.ModelName(p), ["path"] = Path.GetFullPath(p), ["sha256"] = hashes[i],
-            }).ToArray()),
-            ["model_sha256"] = new JsonArray(hashes.Select(h => (JsonNode)JsonValue.Create(h)).ToArray()),
-            ["settings"] = settings,
-            ["explanation_defence_models"] = _explanationDefenceModels is null ? null : new JsonArray(_explanationDefenceModels.Order(StringComparer.Ordinal).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
-            ["images"] = new JsonArray(Indices.Select(i => (JsonNode)JsonValue.Create(i)).ToArray()),
-            ["created_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-        };
+            Command = command, Dataset = Test.Name,
+            Models = ModelPaths.Select((p, i) => new DefenceManifestModel(DefenceEvaluation.ModelName(p), Path.GetFullPath(p), hashes[i])).ToList(),
+            ModelSha256 = hashes,
+            Settings = Settings with { Defences = Defences.Select(d => d.Name).ToArray() },
+            ExplanationDefenceModels = _explanationDefenceModels?.Order(StringComparer.Ordinal).ToList(),
+            Images = Indices,
+            CreatedUtc = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+        }.ToJson();
         IO.RunManifest.Stamp(manifest, FingerprintKeys);
         return manifest;
     }
