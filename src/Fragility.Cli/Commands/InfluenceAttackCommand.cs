@@ -45,11 +45,8 @@ public sealed class InfluenceAttackCommand : ICliCommand
             console.Line($"Head on {setup.Features.LastLayerName} input ({setup.Features.Dimension} features), {string.Join(" vs ", setup.ClassNames)}, " +
                 $"{setup.TrainingCount} training images, lambda {setup.Settings.L2.ToString(CultureInfo.InvariantCulture)}: train accuracy {setup.TrainAccuracy.ToString("P2", CultureInfo.InvariantCulture)}, " +
                 $"test accuracy {setup.TestAccuracy.ToString("P2", CultureInfo.InvariantCulture)}; {setup.TestIndices.Count} test points.");
-            var run = InfluenceAttackSweep.Settings(setup, sweep);
-            run["model"] = pr.GetValue(task.Model) ?? "(shipped)";
-            run["model_sha256"] = FileHash.Sha256(pr.GetValue(task.Model) is { Length: > 0 } m ? m : ModelStore.ShippedModelPath());
-            run["dataset"] = pr.GetValue(task.Dataset);
-            run["command"] = CliCommandLine.Of(pr);
+            var run = InfluenceAttackSweep.Manifest(setup, sweep, pr.GetValue(task.Model) ?? "(shipped)",
+                FileHash.Sha256(pr.GetValue(task.Model) is { Length: > 0 } m ? m : ModelStore.ShippedModelPath()), pr.GetValue(task.Dataset)!, CliCommandLine.Of(pr));
             // A worker owns whole batches of test points, as the single run batches them.
             int workers = part is null ? Math.Min(jobCount, (setup.TestIndices.Count + sweep.BatchSize - 1) / sweep.BatchSize) : 1;
             return CliCancellation.Run(console, $"finished results are kept in {outDir}", cancel =>

@@ -23,27 +23,19 @@ public static class InfluenceAttackSweep
     public static IReadOnlyList<string> FingerprintKeys { get; } =
         ["model_sha256", "dataset", "classes", "train_per_class", "l2", "solver", "top", "keep_top", "steps", "step_size", "surrogate", "seed"];
 
-    /// <summary>The settings of a run as JSON (caller adds "model", "model_sha256", "dataset" and "command").</summary>
-    public static JsonObject Settings(InfluenceSetup setup, InfluenceSweepOptions options)
+    /// <summary>The manifest of a run of <paramref name="options"/> on <paramref name="setup"/>.</summary>
+    public static InfluenceAttackManifest Manifest(InfluenceSetup setup, InfluenceSweepOptions options, string model, string modelSha256, string dataset, string command)
     {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
         var a = options.Attacks[0];
-        return new JsonObject
+        return new InfluenceAttackManifest
         {
-            ["classes"] = string.Join(",", setup.ClassNames),
-            ["train_per_class"] = setup.Settings.TrainPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["l2"] = setup.Settings.L2.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["solver"] = setup.Influence.Solver.Name,
-            ["top"] = a.TopHelpful.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["keep_top"] = a.KeepTop.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["steps"] = a.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["step_size"] = a.StepSize.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["surrogate"] = a.SoftplusBeta is double b ? "softplus:" + b.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "relu",
-            ["seed"] = a.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["tests"] = setup.TestIndices.Count,
-            ["attacks"] = string.Join(",", options.Attacks.Select(x => x.Name)),
-            ["epsilons"] = string.Join(",", options.Epsilons.Select(e => e.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
-            ["train_accuracy"] = setup.TrainAccuracy,
-            ["test_accuracy"] = setup.TestAccuracy,
+            Classes = string.Join(",", setup.ClassNames), TrainPerClass = setup.Settings.TrainPerClass.ToString(inv), L2 = setup.Settings.L2.ToString("R", inv),
+            Solver = setup.Influence.Solver.Name, Top = a.TopHelpful.ToString(inv), KeepTop = a.KeepTop.ToString(inv), Steps = a.Steps.ToString(inv),
+            StepSize = a.StepSize.ToString("R", inv), Surrogate = a.SoftplusBeta is double b ? "softplus:" + b.ToString("R", inv) : "relu", Seed = a.Seed.ToString(inv),
+            Tests = setup.TestIndices.Count, Attacks = string.Join(",", options.Attacks.Select(x => x.Name)),
+            Epsilons = string.Join(",", options.Epsilons.Select(e => e.ToString("R", inv))), TrainAccuracy = setup.TrainAccuracy, TestAccuracy = setup.TestAccuracy,
+            Model = model, ModelSha256 = modelSha256, Dataset = dataset, Command = command,
         };
     }
 
@@ -51,19 +43,20 @@ public static class InfluenceAttackSweep
     /// <param name="setup">The experiment.</param>
     /// <param name="options">Attacks, epsilons, batch size.</param>
     /// <param name="outDir">Run folder (created).</param>
-    /// <param name="run">Settings to record in run.json (see <see cref="Settings"/>) plus model, dataset and command.</param>
+    /// <param name="manifest">What run.json records (<see cref="Manifest"/>).</param>
     /// <param name="progress">Reports test points done.</param>
     /// <param name="shard">Compute only this shard's test points (whole batches of the single run, so each point's result is
     /// the single run's bit for bit) into results.shard-I-of-N.jsonl, and write nothing else; a run without a shard
     /// first takes the shards' results into results.jsonl, then computes what is missing and writes the outputs.</param>
     /// <param name="cancellation">Stops between batches; finished results are kept.</param>
-    public static InfluenceSweepResult Run(InfluenceSetup setup, InfluenceSweepOptions options, string outDir, JsonObject run, IProgress<ProgressUpdate>? progress = null,
+    public static InfluenceSweepResult Run(InfluenceSetup setup, InfluenceSweepOptions options, string outDir, InfluenceAttackManifest manifest, IProgress<ProgressUpdate>? progress = null,
         SweepShard? shard = null, CancellationToken cancellation = default)
     {
         options.Validate();
         if (options.Attacks.Select(a => (a.TopHelpful, a.KeepTop, a.Steps, a.StepSize, a.SoftplusBeta, a.Seed)).Distinct().Count() > 1)
             throw new FragilityException("All attacks of one run must share --top, --steps, --step-size, --beta and --seed.");
         using var folder = IO.FolderLock.Take(outDir, shard is null ? "influence-attack" : $"influence-attack.{shard.Tag}", "influence attack run");
+        var run = manifest.ToJson();
         CheckOrWriteRun(outDir, run);
         using var results = InfluenceResultsFile.Open(Path.Combine(outDir, shard is null ? InfluenceResultsFile.FileName : ShardFiles.ResultsFile(shard)));
         if (shard is null) TakeShards(outDir, results);
