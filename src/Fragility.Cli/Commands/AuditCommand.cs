@@ -21,24 +21,18 @@ public sealed class AuditCommand : ICliCommand
     {
         var import = new ImportCliOptions();
         var audit = new AuditCliOptions();
-        var output = CommonOptions.Out("audit");
-        var scale = new ScaleOutCliOptions("the attack grid", "then 'fragility merge DIR --out DIR' and the same audit without --shard writes the score card.");
-        var overwrite = CommonOptions.Overwrite("an earlier audit");
-        var runtime = new RuntimeCliOptions();
+        var run = new RunFolderCliOptions("audit", "an earlier audit", "the attack grid", "then 'fragility merge DIR --out DIR' and the same audit without --shard writes the score card.");
         var cmd = new Command("audit", "Can this model's explanations be trusted? Attacks every method's maps on your images within a time budget and writes a score card: " +
             "per method, how much of its top-k an imperceptible label-keeping change moves against random noise (95 % bootstrap intervals), a verdict, the sanity check and faithfulness, " +
             "the defences under adaptive attacks, and a recommendation. Writes DIR/scorecard.json, scorecard.md and report.html; resumes when run again.");
         audit.AddTo(cmd);
         import.AddTo(cmd);
-        cmd.Options.Add(output);
-        cmd.Options.Add(overwrite);
-        scale.AddTo(cmd);
-        runtime.AddTo(cmd);
+        run.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (part, jobCount) = scale.Resolve(pr, runtime);
-            string outDir = pr.GetValue(output)!, dataset = audit.DatasetName(pr);
+            var (part, jobCount) = run.Resolve(pr);
+            string outDir = run.Folder(pr), dataset = audit.DatasetName(pr);
             var gate = audit.Gate(pr);
             var settings = audit.Bind(pr);
             var loaded = audit.Load(console, pr, import, outDir, out var imported);
@@ -47,13 +41,13 @@ public sealed class AuditCommand : ICliCommand
             var robustness = new RobustnessAudit(classifier, settings, loaded.Path, CliCommandLine.Of(pr));
             console.Say("Choosing images and timing a calibration step...");
             // The plan is made here once, before any worker starts; the workers read it back (audit.json).
-            using var plan = ConsoleProgress.Run(console, "audit", p => robustness.Plan(images, outDir, part, pr.GetValue(overwrite), part is null ? jobCount : 1, p));
+            using var plan = ConsoleProgress.Run(console, "audit", p => robustness.Plan(images, outDir, part, run.Overwriting(pr), part is null ? jobCount : 1, p));
             AuditSummary.WritePlan(console, plan);
             return CliCancellation.Run(console, $"finished work is kept in {Path.GetFullPath(outDir)}", cancel =>
             {
                 // A model imported above is given to workers as the file it became, so they do not import it again.
                 var workerModel = imported is null ? [] : import.All.Append(audit.Model).ToArray();
-                int code = WorkerPool.RunAuditGrid(console, pr, plan, outDir, part is null ? jobCount : null, scale.NotForWorkers(runtime, [overwrite, .. workerModel]),
+                int code = WorkerPool.RunAuditGrid(console, pr, plan, outDir, part is null ? jobCount : null, run.NotForWorkers(workerModel),
                     imported is null ? [] : ["--model", loaded.Path], cancel);
                 if (code != 0) return code;
                 var card = ConsoleProgress.Run(console, "audit", p => robustness.Run(plan, p, cancel));

@@ -21,25 +21,22 @@ public sealed class InfluenceAttackCommand : ICliCommand
     {
         var task = new InfluenceCliOptions();
         var attacks = new InfluenceAttackCliOptions();
-        var output = CommonOptions.Out("influence-attack-out");
-        var scale = new ScaleOutCliOptions("the test points (whole --batch batches, into results.shard-I-of-N.jsonl)",
+        var folder = new RunFolderCliOptions("influence-attack-out", null, "the test points (whole --batch batches, into results.shard-I-of-N.jsonl)",
             "then the same command without --shard takes the shards' results and writes the outputs.");
-        var runtime = new RuntimeCliOptions();
         var cmd = new Command("influence-attack",
             "Attack influence-function explanations (Ghorbani, Abid & Zou 2019, §5): perturb each test image by x + eps * sign(grad_x D), D the summed influence I(z_i, z_t) of its top-3 " +
             "helpful training points (helpful: I < 0), oriented to make them less helpful, with network, head, Hessian and training set fixed; compare with random sign noise of the same eps. " +
             "Reports per test point and eps the Spearman correlation of the influence vectors before/after, how many of the top-5 helpful points stay, the head's and the network's labels, " +
             "the realised L-inf and the angle between grad_x of the test loss and the attack direction. Writes results.jsonl (re-running the same command resumes), summary.csv, " +
-            "influence-attack.png and report.html.") { output };
+            "influence-attack.png and report.html.");
         task.AddTo(cmd);
         attacks.AddTo(cmd);
-        scale.AddTo(cmd);
-        runtime.AddTo(cmd);
+        folder.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
-            var (part, jobCount) = scale.Resolve(pr, runtime);
+            var (part, jobCount) = folder.Resolve(pr);
             var sweep = attacks.Bind(pr);
-            string outDir = pr.GetValue(output)!;
+            string outDir = folder.Folder(pr);
             using var loaded = task.Load(console, pr);
             var setup = loaded.Setup;
             console.Line($"Head on {setup.Features.LastLayerName} input ({setup.Features.Dimension} features), {string.Join(" vs ", setup.ClassNames)}, " +
@@ -51,7 +48,7 @@ public sealed class InfluenceAttackCommand : ICliCommand
             int workers = part is null ? Math.Min(jobCount, (setup.TestIndices.Count + sweep.BatchSize - 1) / sweep.BatchSize) : 1;
             return CliCancellation.Run(console, $"finished results are kept in {outDir}", cancel =>
             {
-                if (workers > 1 && WorkerPool.RunShards(console, pr, workers, $"the {setup.TestIndices.Count} test points", scale.NotForWorkers(runtime), 0, "influence-attack", cancel) is int code and not 0)
+                if (workers > 1 && WorkerPool.RunShards(console, pr, workers, $"the {setup.TestIndices.Count} test points", folder.NotForWorkers(), 0, "influence-attack", cancel) is int code and not 0)
                     return code;
                 var result = ConsoleProgress.Run(console, "influence-attack", p => InfluenceAttackSweep.Run(setup, sweep, outDir, run, p, part, cancel));
                 if (part is not null)
