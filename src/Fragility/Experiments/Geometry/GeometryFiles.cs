@@ -24,6 +24,7 @@ public static class GeometryFiles
     /// with the summary; returns the summary.</summary>
     public static ExperimentSummary Write<TResult>(TResult result, string outDir, IGeometryStudyWriter<TResult> writer)
     {
+        using var guard = IO.FolderLock.Take(outDir, "geometry", "geometry study");
         writer.WriteTables(result, outDir);
         writer.WriteFigures(result, outDir);
         var summary = writer.Summarise(result, outDir);

@@ -34,6 +34,8 @@ public static class SweepMerge
         if (inputs.Count == 0) throw new FragilityException("No folder to merge: give the --out folder(s) of the sharded sweep, e.g. fragility merge DIR --out DIR.");
         var folders = inputs.Select(Path.GetFullPath).Distinct().ToList();
         var shards = folders.SelectMany(FindShards).ToList();
+        // The folder the whole sweep runs in: a sweep writing there now (or another merge) is refused.
+        using var guard = FolderLock.Take(output, "sweep", "sweep");
 
         var first = CheckOneSweep(shards);
         int count = first.Shard.Count;
