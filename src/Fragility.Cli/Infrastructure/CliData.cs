@@ -34,8 +34,4 @@ public static class CliData
             throw;
         }
     }
-
-    /// <summary>Loads <paramref name="dataset"/> and checks it fits <paramref name="model"/> (<see cref="ModelData.Load"/>).</summary>
-    public static ImageDataset LoadForModel(Classifier model, string dataset, DatasetSplit split, string? dataDir, int? limit = null) =>
-        ModelData.Load(model, dataset, split, dataDir, limit);
 }

@@ -127,11 +127,13 @@ public static class WorkerPool
     /// <summary>Runs <paramref name="workers"/> workers of the command <paramref name="pr"/> parsed, each a shard of
     /// <paramref name="unit"/>, telling the user and folding their progress under <paramref name="title"/>.</summary>
     /// <returns>0, or the exit code of a failed worker.</returns>
+    /// <param name="extra">Arguments a worker gets besides its parent's.</param>
     internal static int RunShards(CliConsole console, ParseResult pr, int workers, string unit, IEnumerable<Option> drop, long total, string title,
-        CancellationToken cancellation)
+        CancellationToken cancellation, IReadOnlyList<string>? extra = null)
     {
         console.Say($"Running {workers} worker processes, each a shard of {unit} on one thread (--jobs; --jobs 1 runs in this process).");
         var arguments = WorkerArguments(pr, drop);
+        arguments.AddRange(extra ?? []);
         return ConsoleProgress.Run(console, title, p => Run(arguments, workers, CliCommandLine.Of(pr), total, p, cancellation, console.Error));
     }
 
@@ -153,11 +155,8 @@ public static class WorkerPool
         if (jobs is not int n) return 0;
         int workers = WorkersFor(directory, n, (plan.Inputs.Count + sweep.BatchSize - 1) / sweep.BatchSize, overwrite: false, console.Say);
         if (workers <= 1) return 0;
-        var arguments = WorkerArguments(pr, drop);
-        arguments.AddRange(extra);
-        console.Say($"Running {workers} worker processes, each a shard of the attack grid on one thread (--jobs; --jobs 1 runs in this process).");
         long total = (long)plan.Inputs.Count * sweep.Methods.Count * sweep.Attacks.Count * sweep.Epsilons.Count;
-        int code = ConsoleProgress.Run(console, "audit", p => Run(arguments, workers, CliCommandLine.Of(pr), total, p, cancellation, console.Error));
+        int code = RunShards(console, pr, workers, "the attack grid", drop, total, "audit", cancellation, extra);
         if (code != 0) return code;
         var merged = SweepMerge.Run([directory], directory);
         console.Say($"{workers} workers done; merged their {merged.Cells} cells. Now the checks and the score card.");
