@@ -8,8 +8,9 @@ internal static class CliCancellation
     public const int Interrupted = 130;
 
     /// <summary>Runs <paramref name="body"/> with a token that Ctrl+C cancels; a cancelled run says on the error stream
-    /// that <paramref name="kept"/> and that the same command resumes, and exits with <see cref="Interrupted"/>.</summary>
-    public static int Run(CliConsole console, string kept, Func<CancellationToken, int> body)
+    /// that <paramref name="kept"/> and what to do next (<paramref name="then"/>: by default that the same command
+    /// resumes), and exits with <see cref="Interrupted"/>.</summary>
+    public static int Run(CliConsole console, string kept, Func<CancellationToken, int> body, string then = "run the same command again to resume")
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(body);
@@ -21,7 +22,7 @@ internal static class CliCancellation
         }
         catch (OperationCanceledException) when (source.IsCancellationRequested)
         {
-            console.Fail($"interrupted: {kept}; run the same command again to resume.");
+            console.Fail($"interrupted: {kept}; {then}.");
             return Interrupted;
         }
     }

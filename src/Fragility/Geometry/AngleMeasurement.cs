@@ -26,8 +26,11 @@ public static class AngleMeasurement
     /// <param name="seed">Seed of the Lanczos start vectors.</param>
     /// <param name="progress">Receives "angles" updates (images done).</param>
     /// <param name="cancellation">Stops between batches.</param>
+    /// <param name="images">Only these images (whole batches: positions [Start, Start + Count), Start a multiple of
+    /// <paramref name="batchSize"/>), measured exactly as in the run over all images (the start vectors of the batches
+    /// before are drawn and dropped); null for all.</param>
     public static IReadOnlyList<AngleRecord> Measure(Classifier model, Tensor inputs, AttackSettings settings, int lanczosSteps = 20,
-        int batchSize = 32, int seed = 0, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+        int batchSize = 32, int seed = 0, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default, (int Start, int Count)? images = null)
     {
         if (batchSize < 1) throw new FragilityException($"--batch-size must be at least 1, got {batchSize}.");
         if (lanczosSteps < 1) throw new FragilityException($"--lanczos-steps must be at least 1, got {lanczosSteps}.");
@@ -37,14 +40,21 @@ public static class AngleMeasurement
         var attack = FragilityAttack.TopK(model, method, settings);
         int k = settings.ResolveK(p.Height, p.Width);
         int n = (int)inputs.shape[0];
-        var records = new List<AngleRecord>(n);
+        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var records = new List<AngleRecord>(end - first);
         using var generator = new torch.Generator((ulong)seed, torch.CPU);
-        for (int start = 0; start < n; start += batchSize)
+        for (int start = 0; start < end; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, n - start);
             using var scope = torch.NewDisposeScope();
             var x = inputs.narrow(0, start, count);
+            if (start < first)
+            {
+                // Another process's batch: its start vectors are drawn so this batch's are the single run's.
+                torch.randn([count, x[0].numel()], dtype: ScalarType.Float64, device: torch.CPU, generator: generator).Dispose();
+                continue;
+            }
             using var clean = CleanReference.Compute(model, method, x);
             Tensor topkDirection, massDirection;
             using (var topk = new TopKObjective(clean.Maps, k)) topkDirection = attack.ObjectiveGradient(x, clean.LabelTensor, topk).flatten(1);
@@ -68,7 +78,7 @@ public static class AngleMeasurement
                 for (int i = 0; i < count; i++)
                     records.Add(new AngleRecord(start + i, clean.Labels[i], norms[i], topkAngle[i], massAngle[i], eigenAngle[i], spectrum.Dominant[i], topkEigen[i]));
             }
-            progress?.Report(new ProgressUpdate("angles", start + count, n));
+            progress?.Report(new ProgressUpdate("angles", start + count - first, end - first));
         }
         return records;
     }

@@ -1,7 +1,7 @@
 namespace Fragility.Geometry;
 
 /// <summary>The angles of one image (see <see cref="AngleMeasurement"/>), in degrees; NaN where a direction is zero.</summary>
-/// <param name="Position">Position of the image in the measured batch.</param>
+/// <param name="Position">Position of the image among the measured images.</param>
 /// <param name="Label">Predicted (clean) label, the class whose score and map are used.</param>
 /// <param name="ScoreGradientNorm">||grad_x score_y|| on the softplus twin (score per unit of [0, 1] input).</param>
 /// <param name="TopKAngle">Angle in [0, 180] between grad_x score_y and grad_x D of the top-k objective.</param>

@@ -27,17 +27,21 @@ public static class MapFragility
     /// <param name="indexOffset">Added to batch positions to seed random draws (the images' indices in their data set
     /// when the caller has them in order).</param>
     /// <param name="cancellation">Stops between iterations.</param>
+    /// <param name="images">Only these images (whole batches, see <see cref="ImageBatches.Range"/>), attacked exactly as in
+    /// the run over all images; null for all.</param>
     public static IReadOnlyList<MapFragilityRecord> Measure(Classifier model, Tensor inputs, string attack, IAttributionMethod method,
-        AttackSettings settings, int batchSize = 16, IProgress<ProgressUpdate>? progress = null, int indexOffset = 0, CancellationToken cancellation = default)
+        AttackSettings settings, int batchSize = 16, IProgress<ProgressUpdate>? progress = null, int indexOffset = 0, CancellationToken cancellation = default,
+        (int Start, int Count)? images = null)
     {
         if (batchSize < 1) throw new FragilityException($"--batch-size must be at least 1, got {batchSize}.");
         var p = model.Metadata.Preprocessing;
         int k = settings.ResolveK(p.Height, p.Width);
         var mapAttack = AttackFactory.Create(attack, model, method, settings);
         int n = (int)inputs.shape[0];
-        var records = new List<MapFragilityRecord>(n);
+        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var records = new List<MapFragilityRecord>(end - first);
         var spearman = new SpearmanRankCorrelation();
-        for (int start = 0; start < n; start += batchSize)
+        for (int start = first; start < end; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, n - start);
@@ -61,7 +65,7 @@ public static class MapFragility
                 records.Add(new MapFragilityRecord(start + i, topk[i], rho, shift[i],
                     inputChange[i] > 0 ? mapChange[i] / inputChange[i] : 0.0, outcome.LabelKept, outcome.Failed));
             }
-            progress?.Report(new ProgressUpdate("attack", start + count, n));
+            progress?.Report(new ProgressUpdate("attack", start + count - first, end - first));
         }
         return records;
     }

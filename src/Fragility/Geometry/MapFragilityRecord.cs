@@ -1,7 +1,7 @@
 namespace Fragility.Geometry;
 
 /// <summary>How far one attack moved one image's saliency map (the attack's returned image against the clean one).</summary>
-/// <param name="Position">Position of the image in the batch given to <see cref="MapFragility.Measure"/>.</param>
+/// <param name="Position">Position of the image among the images given to <see cref="MapFragility.Measure"/>.</param>
 /// <param name="TopKIntersection">Top-k intersection of the maps, in [0, 1] (1: unchanged).</param>
 /// <param name="Spearman">Spearman rank correlation of the maps, in [-1, 1].</param>
 /// <param name="CenterShift">Centre-of-mass shift in pixels.</param>

@@ -11,6 +11,7 @@ internal static class GeometrySpectrum
     public static Command Build()
     {
         var common = new GeometryCliOptions("geometry-spectrum", images: 200);
+        var jobs = new GeometryJobsCliOptions();
         var betas = new Option<string>("--betas") { Description = "Softplus betas of the twin whose input-Hessian spectra are measured, comma-separated (the attack's --beta is added).", DefaultValueFactory = _ => "1,2,5,10" }.NumbersAbove(0, double.MaxValue);
         var lanczos = new Option<int>("--lanczos-steps") { Description = "Lanczos steps (Hessian-vector products) per image and beta.", DefaultValueFactory = _ => 30 }.AtLeast(1);
         var count = new Option<int>("--eigenvalues") { Description = "Largest eigenvalues kept per image.", DefaultValueFactory = _ => 5 }.AtLeast(1);
@@ -18,13 +19,17 @@ internal static class GeometrySpectrum
             "per image, the relation between the top eigenvalue and how far the top-k attack moves the simple-gradient map (scatter plot and Spearman correlation over images). Writes spectrum.csv, spectrum.png, per-image/spectrum.csv, section.json.")
         { betas, lanczos, count };
         common.AddTo(cmd);
+        jobs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             using var model = common.LoadModel(pr, out string name);
             using var inputs = common.LoadInputs(console, pr, model);
-            var summary = ConsoleProgress.Run(console, "spectrum", p => SpectrumExperiment.Run(model, inputs, Lists.Numbers(pr.GetValue(betas)!, "--betas"), common.Settings(pr),
-                pr.GetValue(common.Output)!, name, pr.GetValue(lanczos), pr.GetValue(count), pr.GetValue(common.BatchSize), p));
-            return GeometryCliOptions.Print(console, summary);
+            var settings = common.Settings(pr);
+            var betaList = Lists.Numbers(pr.GetValue(betas)!, "--betas");
+            int steps = pr.GetValue(lanczos), batchSize = pr.GetValue(common.BatchSize);
+            return jobs.Run(console, pr, common, "spectrum", inputs.Count,
+                (images, p, cancel) => SpectrumExperiment.MeasureImages(model, inputs, betaList, settings, steps, pr.GetValue(count), batchSize, images, p, cancel),
+                parts => GeometryFiles.Write(SpectrumExperiment.Combine(inputs, betaList, settings, name, steps, parts), pr.GetValue(common.Output)!, new SpectrumWriter()));
         }));
         return cmd;
     }

@@ -11,6 +11,7 @@ internal static class GeometryTransfer
     public static Command Build()
     {
         var common = new GeometryCliOptions("geometry-transfer", images: 100);
+        var jobs = new GeometryJobsCliOptions();
         var targets = new Option<string>("--targets") { Description = "Model files B to transfer to, comma-separated (another seed, another architecture, an imported model, a model trained on another data set of the same input size). Required." };
         var attack = new Option<string>("--attack", "-a") { Description = "Attack on the source model's explanation: topk or mass_center.", DefaultValueFactory = _ => "topk" };
         var method = new Option<string>("--method") { Description = "Explanation method (attacked on the source, compared on every model).", DefaultValueFactory = _ => "gradient" };
@@ -18,6 +19,7 @@ internal static class GeometryTransfer
             "a table of top-k intersection, Spearman correlation and label kept on each model. Writes transfer.csv, transfer.png, per-image/transfer.csv, section.json.")
         { targets, attack, method };
         common.AddTo(cmd);
+        jobs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             string attackName = AttackNames.Canonical(pr.GetValue(attack)!);
@@ -30,9 +32,11 @@ internal static class GeometryTransfer
             {
                 using var inputs = common.LoadInputs(console, pr, model);
                 var explanation = Attribution.AttributionMethods.Create(pr.GetValue(method)!);
-                var summary = ConsoleProgress.Run(console, "transfer", p => TransferExperiment.Run(model, name, loaded, inputs, attackName, explanation, common.Settings(pr),
-                    pr.GetValue(common.Output)!, pr.GetValue(common.BatchSize), p));
-                return GeometryCliOptions.Print(console, summary);
+                var settings = common.Settings(pr);
+                int batchSize = pr.GetValue(common.BatchSize);
+                return jobs.Run(console, pr, common, "transfer", inputs.Count,
+                    (images, p, cancel) => TransferExperiment.MeasureImages(model, name, loaded, inputs, attackName, explanation, settings, batchSize, images, p, cancel),
+                    parts => GeometryFiles.Write(TransferExperiment.Combine(model, name, loaded, inputs, attackName, explanation, settings, parts), pr.GetValue(common.Output)!, new TransferWriter()));
             }
             finally
             {

@@ -22,9 +22,25 @@ public static class AngleExperiment
     /// <param name="progress">Receives "angles" updates.</param>
     /// <param name="cancellation">Stops between batches.</param>
     public static AngleResult Measure(Classifier model, SelectedInputs inputs, AttackSettings settings, string modelName,
-        int lanczosSteps = 20, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+        int lanczosSteps = 20, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
+        Combine(model, inputs, settings, modelName, lanczosSteps, [MeasureImages(model, inputs, settings, lanczosSteps, batchSize, null, progress, cancellation)]);
+
+    /// <summary>The angles of the images <paramref name="images"/> only (whole batches; null: all), as the run over
+    /// all images measures them: one process's part of a study split over processes.</summary>
+    public static IReadOnlyList<AngleRecord> MeasureImages(Classifier model, SelectedInputs inputs, AttackSettings settings, int lanczosSteps, int batchSize,
+        (int Start, int Count)? images, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
-        var records = AngleMeasurement.Measure(model, inputs.Images.Images, settings, lanczosSteps, batchSize, settings.Seed, progress, cancellation);
+        ArgumentNullException.ThrowIfNull(inputs);
+        return AngleMeasurement.Measure(model, inputs.Images.Images, settings, lanczosSteps, batchSize, settings.Seed, progress, cancellation, images);
+    }
+
+    /// <summary>The result of the parts <see cref="MeasureImages"/> measured, in image order.</summary>
+    public static AngleResult Combine(Classifier model, SelectedInputs inputs, AttackSettings settings, string modelName, int lanczosSteps,
+        IReadOnlyList<IReadOnlyList<AngleRecord>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var records = GeometryParts.InOrder(parts, r => r.Position, inputs.Count);
         var p = model.Metadata.Preprocessing;
         return new AngleResult(modelName, settings.Beta, settings.ResolveK(p.Height, p.Width), lanczosSteps, records.Select(r => inputs.Indices[r.Position]).ToArray(), records);
     }

@@ -34,23 +34,39 @@ public static class SpectrumExperiment
     /// <param name="progress">Receives "spectrum" and "attack" updates.</param>
     /// <param name="cancellation">Stops between batches.</param>
     public static SpectrumResult Measure(Classifier model, SelectedInputs inputs, IReadOnlyList<double> betas, AttackSettings settings, string modelName,
-        int lanczosSteps = 30, int eigenvalues = 5, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+        int lanczosSteps = 30, int eigenvalues = 5, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
+        Combine(inputs, betas, settings, modelName, lanczosSteps,
+            [MeasureImages(model, inputs, betas, settings, lanczosSteps, eigenvalues, batchSize, null, progress, cancellation)]);
+
+    /// <summary>The spectra and the attack of the images <paramref name="images"/> only (whole batches; null: all), as
+    /// the run over all images measures them: one process's part of a study split over processes. The Lanczos start
+    /// vectors of the batches before are drawn and dropped, so each batch gets the single run's.</summary>
+    public static SpectrumPart MeasureImages(Classifier model, SelectedInputs inputs, IReadOnlyList<double> betas, AttackSettings settings,
+        int lanczosSteps, int eigenvalues, int batchSize, (int Start, int Count)? images, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
-        var allBetas = betas.Append(settings.Beta).Distinct().Order().ToArray();
-        var images = inputs.Images.Images;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var allBetas = AllBetas(betas, settings);
+        var x0 = inputs.Images.Images;
         int n = inputs.Count;
-        var spectra = new List<(double Beta, double[][] Top, double[] Dominant, double[] Bottom, double[] GradNorm)>();
-        int done = 0, total = n * allBetas.Length;
+        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var spectra = new List<SpectrumImage>();
+        int done = 0, total = (end - first) * allBetas.Length;
         foreach (double beta in allBetas)
         {
-            var top = new double[n][]; var dominant = new double[n]; var bottom = new double[n]; var gradNorm = new double[n];
             using var generator = new torch.Generator((ulong)settings.Seed, torch.CPU);
-            for (int start = 0; start < n; start += batchSize)
+            for (int start = 0; start < end; start += batchSize)
             {
                 cancellation.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, n - start);
                 using var scope = torch.NewDisposeScope();
-                var x = images.narrow(0, start, count);
+                var x = x0.narrow(0, start, count);
+                if (start < first)
+                {
+                    // Another process's batch: its start vectors are drawn so this batch's are the single run's.
+                    torch.randn([count, x[0].numel()], dtype: ScalarType.Float64, device: torch.CPU, generator: generator).Dispose();
+                    continue;
+                }
                 long[] labels;
                 using (model.UseRelu()) labels = model.Predict(x).Labels;
                 using var target = torch.tensor(labels, dtype: ScalarType.Int64);
@@ -61,24 +77,32 @@ public static class SpectrumExperiment
                     var norms = g.to(ScalarType.Float64).norm(1).cpu().data<double>().ToArray();
                     using var result = Lanczos.Run(hessian, torch.randn(g.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(g.dtype, g.device), lanczosSteps, eigenvalues);
                     for (int i = 0; i < count; i++)
-                    {
-                        top[start + i] = result.Largest[i];
-                        dominant[start + i] = result.Dominant[i];
-                        bottom[start + i] = result.Smallest[i];
-                        gradNorm[start + i] = norms[i];
-                    }
+                        spectra.Add(new SpectrumImage(beta, start + i, result.Largest[i], result.Dominant[i], result.Smallest[i], norms[i]));
                 }
                 done += count;
                 progress?.Report(new ProgressUpdate("spectrum", done, total, $"beta {GeometryFiles.Num(beta)}"));
             }
-            spectra.Add((beta, top, dominant, bottom, gradNorm));
         }
-        var attack = MapFragility.Measure(model, images, AttackNames.TopK, new SimpleGradient(), settings, batchSize, progress, 0, cancellation);
+        var attack = MapFragility.Measure(model, x0, AttackNames.TopK, new SimpleGradient(), settings, batchSize, progress, 0, cancellation, images);
+        return new SpectrumPart(spectra, attack);
+    }
+
+    /// <summary>The result of the parts <see cref="MeasureImages"/> measured: per beta the spectra in image order, and
+    /// over images their correlations with how far the attack moved the map.</summary>
+    public static SpectrumResult Combine(SelectedInputs inputs, IReadOnlyList<double> betas, AttackSettings settings, string modelName, int lanczosSteps,
+        IReadOnlyList<SpectrumPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(parts);
+        int n = inputs.Count;
+        var attack = GeometryParts.InOrder(parts.Select(p => p.Attack), r => r.Position, n);
         var moved = attack.Select(r => 1 - r.TopKIntersection).ToArray();
         var decorrelated = attack.Select(r => 1 - r.Spearman).ToArray();
-        var perBeta = spectra.Select(s =>
+        var perBeta = AllBetas(betas, settings).Select(beta =>
         {
-            var partial = new BetaSpectrum(s.Beta, s.Top, s.Dominant, s.Bottom, s.GradNorm, double.NaN, double.NaN, double.NaN, double.NaN);
+            var s = GeometryParts.InOrder(parts.Select(p => (IReadOnlyList<SpectrumImage>)p.Spectra.Where(x => x.Beta == beta).ToList()), x => x.Position, n);
+            var partial = new BetaSpectrum(beta, s.Select(x => x.Largest).ToArray(), s.Select(x => x.Dominant).ToArray(), s.Select(x => x.Smallest).ToArray(),
+                s.Select(x => x.ScoreGradientNorm).ToArray(), double.NaN, double.NaN, double.NaN, double.NaN);
             double[] magnitude = partial.Magnitude, relative = partial.RelativeCurvature;
             return partial with
             {
@@ -88,6 +112,9 @@ public static class SpectrumExperiment
         }).ToList();
         return new SpectrumResult(modelName, settings, lanczosSteps, inputs.Indices, perBeta, attack);
     }
+
+    /// <summary>The betas measured: the given ones and the attack's, in increasing order.</summary>
+    private static double[] AllBetas(IReadOnlyList<double> betas, AttackSettings settings) => betas.Append(settings.Beta).Distinct().Order().ToArray();
 
     /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="SpectrumWriter"/>).</summary>
     public static ExperimentSummary Run(Classifier model, SelectedInputs inputs, IReadOnlyList<double> betas, AttackSettings settings, string outDir,

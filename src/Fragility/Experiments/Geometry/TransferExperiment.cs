@@ -1,5 +1,6 @@
 using Fragility.Attacks;
 using Fragility.Attribution;
+using Fragility.Geometry;
 using Fragility.Metrics;
 using Fragility.Models;
 using Fragility.Runtime;
@@ -55,8 +56,18 @@ public static class TransferExperiment
     /// <param name="cancellation">Stops between batches.</param>
     public static TransferResult Measure(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
         string attack, IAttributionMethod method, AttackSettings settings, int batchSize = 32, IProgress<ProgressUpdate>? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default) =>
+        Combine(source, sourceName, targets, inputs, attack, method, settings,
+            [MeasureImages(source, sourceName, targets, inputs, attack, method, settings, batchSize, null, progress, cancellation)]);
+
+    /// <summary>The attack and every model's comparison for the images <paramref name="images"/> only (whole batches;
+    /// null: all), as the run over all images measures them: one process's part of a study split over processes.</summary>
+    public static TransferPart MeasureImages(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
+        string attack, IAttributionMethod method, AttackSettings settings, int batchSize, (int Start, int Count)? images,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(inputs);
         var p = source.Metadata.Preprocessing;
         foreach (var (model, name) in targets)
         {
@@ -66,22 +77,53 @@ public static class TransferExperiment
         }
         int k = settings.ResolveK(p.Height, p.Width);
         var attacker = AttackFactory.Create(attack, source, method, settings);
-        int n = inputs.Count;
-        using var adversarial = torch.zeros_like(inputs.Images.Images);
+        var (first, end) = ImageBatches.Range(inputs.Count, batchSize, images);
+        int n = end - first;
+        using var clean = inputs.Images.Images.narrow(0, first, n);
+        using var adversarial = torch.zeros_like(clean);
         var sourceKept = new bool[n];
         for (int start = 0; start < n; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, n - start);
             using var scope = torch.NewDisposeScope();
-            using var clean = CleanReference.Compute(source, method, inputs.Images.Images.narrow(0, start, count));
-            using var result = attacker.Run(clean, inputs.Indices.Skip(start).Take(count).ToArray(), cancellation);
+            using var reference = CleanReference.Compute(source, method, clean.narrow(0, start, count));
+            using var result = attacker.Run(reference, inputs.Indices.Skip(first + start).Take(count).ToArray(), cancellation);
             adversarial.narrow(0, start, count).copy_(result.Perturbed);
             for (int i = 0; i < count; i++) sourceKept[start + i] = !result.Outcomes[i].Failed;
             progress?.Report(new ProgressUpdate("attack", start + count, n));
         }
-        using var noisy = RandomSign(inputs.Images.Images, settings.EpsilonUnit, settings.Seed);
+        // Drawn for all images and cut, so that each image gets the single run's noise.
+        using var allNoisy = RandomSign(inputs.Images.Images, settings.EpsilonUnit, settings.Seed);
+        using var noisy = allNoisy.narrow(0, first, n);
 
+        var all = new List<(Classifier Model, string Name)> { (source, sourceName) };
+        all.AddRange(targets);
+        var perModel = new List<TransferImage[]>();
+        for (int t = 0; t < all.Count; t++)
+        {
+            var (model, name) = all[t];
+            var (topkA, rhoA, keptA) = Compare(model, method, clean, adversarial, k, batchSize);
+            var (topkR, rhoR, keptR) = Compare(model, method, clean, noisy, k, batchSize);
+            perModel.Add(Enumerable.Range(0, n).Select(i =>
+                new TransferImage(name, inputs.Indices[first + i], topkA[i], topkR[i], rhoA[i], rhoR[i], keptA[i], keptR[i], sourceKept[i])).ToArray());
+            progress?.Report(new ProgressUpdate("targets", t + 1, all.Count, name));
+        }
+        return new TransferPart(first, perModel);
+    }
+
+    /// <summary>The result of the parts <see cref="MeasureImages"/> measured: per model (the source first) the means
+    /// over all images, and the per-image rows in image order.</summary>
+    /// <exception cref="FragilityException">The parts do not cover the images exactly once.</exception>
+    public static TransferResult Combine(Classifier source, string sourceName, IReadOnlyList<(Classifier Model, string Name)> targets, SelectedInputs inputs,
+        string attack, IAttributionMethod method, AttackSettings settings, IReadOnlyList<TransferPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(parts);
+        var p = source.Metadata.Preprocessing;
+        int n = inputs.Count;
         var all = new List<(Classifier Model, string Name)> { (source, sourceName) };
         all.AddRange(targets);
         var rows = new List<TransferRow>();
@@ -89,16 +131,15 @@ public static class TransferExperiment
         for (int t = 0; t < all.Count; t++)
         {
             var (model, name) = all[t];
-            var (topkA, rhoA, keptA) = Compare(model, method, inputs.Images.Images, adversarial, k, batchSize);
-            var (topkR, rhoR, keptR) = Compare(model, method, inputs.Images.Images, noisy, k, batchSize);
+            var images = GeometryParts.InOrder(parts.Select(part => (IReadOnlyList<(int Position, TransferImage Row)>)
+                part.PerModel[t].Select((row, i) => (part.First + i, row)).ToList()), r => r.Position, n).Select(r => r.Row).ToList();
             string relation = t == 0 ? "source (white box)" : Relation(source.Metadata, model.Metadata);
-            rows.Add(new TransferRow(name, relation, model.Metadata.Dataset, n, topkA.Average(), topkR.Average(), rhoA.Average(), rhoR.Average(),
-                keptA.Count(b => b) / (double)n, keptR.Count(b => b) / (double)n));
-            for (int i = 0; i < n; i++)
-                detail.Add(new TransferImage(name, inputs.Indices[i], topkA[i], topkR[i], rhoA[i], rhoR[i], keptA[i], keptR[i], sourceKept[i]));
-            progress?.Report(new ProgressUpdate("targets", t + 1, all.Count, name));
+            rows.Add(new TransferRow(name, relation, model.Metadata.Dataset, n, images.Select(r => r.TransferTopK).Average(), images.Select(r => r.RandomTopK).Average(),
+                images.Select(r => r.TransferSpearman).Average(), images.Select(r => r.RandomSpearman).Average(),
+                images.Count(r => r.TransferLabelKept) / (double)n, images.Count(r => r.RandomLabelKept) / (double)n));
+            detail.AddRange(images);
         }
-        return new TransferResult(sourceName, attack, method.Name, settings, k, n, rows, detail);
+        return new TransferResult(sourceName, attack, method.Name, settings, settings.ResolveK(p.Height, p.Width), n, rows, detail);
     }
 
     /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="TransferWriter"/>

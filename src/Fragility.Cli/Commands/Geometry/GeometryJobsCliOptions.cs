@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Fragility.Cli.Infrastructure;
+using Fragility.Experiments.Geometry;
+using Fragility.Experiments.Sharding;
+using Fragility.Runtime;
+
+namespace Fragility.Cli.Commands.Geometry;
+
+/// <summary>
+/// <c>--jobs N</c> for the geometry studies that measure image by image (angles, spectrum, transfer): N worker
+/// processes of one thread each measure whole batches of the images (<see cref="WorkerPool"/>, their progress folded
+/// into one bar) and hand their parts back as files (<see cref="GeometryParts"/>); this process combines them into
+/// exactly the single run's result and writes the folder. The studies that train or load a model per row (dimension,
+/// Lipschitz) and the synthetic ones (toy, digits) run in one process.
+/// </summary>
+internal sealed class GeometryJobsCliOptions
+{
+    /// <summary>--jobs N.</summary>
+    public Option<int> Jobs { get; } = CommonOptions.Jobs();
+
+    /// <summary>A worker's shard of the images, given by its parent.</summary>
+    public Option<string?> Shard { get; } = new("--shard") { Hidden = true, Description = "Set by --jobs for its workers: the shard I/N of the images this process measures." };
+
+    /// <summary>The folder a worker writes its part into, given by its parent.</summary>
+    public Option<string?> Parts { get; } = new("--parts") { Hidden = true, Description = "Set by --jobs for its workers: the folder this process writes its part into." };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Jobs);
+        command.Options.Add(Shard);
+        command.Options.Add(Parts);
+    }
+
+    /// <summary>Runs a study over <paramref name="images"/> images: in this process, or on worker processes whose parts
+    /// are combined; then writes the folder (<paramref name="write"/>) and prints its headlines.</summary>
+    /// <param name="console">Where to tell what happens.</param>
+    /// <param name="pr">The command line.</param>
+    /// <param name="common">The study's shared options (batch size, threads).</param>
+    /// <param name="study">The study's name, for the progress bar.</param>
+    /// <param name="images">How many images the study measures.</param>
+    /// <param name="measure">Measures the given images (whole batches; null: all).</param>
+    /// <param name="write">Combines the parts, in image order, and writes the folder.</param>
+    public int Run<TPart>(CliConsole console, ParseResult pr, GeometryCliOptions common, string study, int images,
+        Func<(int Start, int Count)?, IProgress<ProgressUpdate>, CancellationToken, TPart> measure, Func<IReadOnlyList<TPart>, ExperimentSummary> write)
+    {
+        ArgumentNullException.ThrowIfNull(common);
+        int batchSize = pr.GetValue(common.BatchSize);
+        var shard = pr.GetValue(Shard) is string given ? SweepShard.Parse(given) : null;
+        int batches = (images + batchSize - 1) / batchSize;
+        int workers = shard is null ? Math.Min(CommonOptions.Workers(pr, Jobs, common.Runtime.Threads, null, false), batches) : 1;
+        return CliCancellation.Run(console, "nothing was written (a geometry study writes its folder when it is done)", cancel =>
+        {
+            if (shard is not null)
+            {
+                string folder = pr.GetValue(Parts) ?? throw new FragilityException("--shard is for the workers of --jobs: run the command without it.");
+                var part = ConsoleProgress.Run(console, study, p => measure(shard.Positions(images, batchSize), new Stages(study, p), cancel));
+                GeometryParts.Write(PartFile(folder, shard), part);
+                return 0;
+            }
+            if (workers <= 1) return GeometryCliOptions.Print(console, write([ConsoleProgress.Run(console, study, p => measure(null, p, cancel))]));
+            var parts = Directory.CreateTempSubdirectory("fragility-geometry-");
+            try
+            {
+                int code = WorkerPool.RunShards(console, pr, workers, $"the {images} images (whole batches of --batch-size)", [Jobs, common.Runtime.Threads, Shard, Parts],
+                    images, study, cancel, ["--parts", parts.FullName]);
+                if (code != 0) return code;
+                var read = Enumerable.Range(1, workers).Select(i => GeometryParts.Read<TPart>(PartFile(parts.FullName, new SweepShard(i, workers)))).ToList();
+                return GeometryCliOptions.Print(console, write(read));
+            }
+            finally
+            {
+                parts.Delete(recursive: true);
+            }
+        }, then: "run the same command again");
+    }
+
+    private static string PartFile(string folder, SweepShard shard) => Path.Combine(folder, $"part.{shard.Tag}.json");
+
+    /// <summary>A worker's stages (e.g. the spectra, then the attack) as one task whose units are summed over the
+    /// stages begun, so that the parent folds like with like into its one bar.</summary>
+    private sealed class Stages(string study, IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
+    {
+        private readonly Dictionary<string, ProgressUpdate> _last = [];
+
+        public void Report(ProgressUpdate value)
+        {
+            _last[value.Task] = value;
+            inner.Report(new ProgressUpdate(study, _last.Values.Sum(u => u.Done), _last.Values.Sum(u => u.Total), value.Status is null ? value.Task : $"{value.Task}, {value.Status}"));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Fragility.Experiments.Geometry;
+using Fragility.Geometry;
+using Fragility.Tests.Cli;
+
+namespace Fragility.Tests.ScaleOut;
+
+/// <summary>
+/// <c>fragility geometry angles|spectrum|transfer --jobs 2</c>: two real worker processes each measure whole batches of
+/// the images and the parent combines their parts into the folder one process writes, file for file and byte for byte
+/// (tables, section text and figures). This holds only if each worker draws the Lanczos start vectors and the seeds of
+/// its batches exactly as the single run does.
+/// </summary>
+[Collection("console")]
+public sealed class GeometryJobsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("fragility-geometry-jobs-").FullName;
+
+    // 10 images in batches of 4: three batches, the last one short, so the second worker owns a partial batch.
+    public static TheoryData<string[]> Studies => new()
+    {
+        new[] { "geometry", "angles", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--lanczos-steps", "4" },
+        new[] { "geometry", "spectrum", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--betas", "1,4", "--lanczos-steps", "4", "--iterations", "2" },
+        new[] { "geometry", "transfer", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--iterations", "2", "--targets", "shipped", "--attack", "mass_center" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Studies))]
+    public void TwoWorkers_WriteTheSingleProcessFolder(string[] study)
+    {
+        string one = Path.Combine(_root, study[1] + "-one"), two = Path.Combine(_root, study[1] + "-two");
+        var single = CliHarness.Run([.. study, "--jobs", "1", "--out", one]);
+        Assert.True(single.Code == 0, single.Out + single.Err);
+        Assert.DoesNotContain("worker", single.Out);
+        var jobs = CliHarness.Run([.. study, "--jobs", "2", "--out", two]);
+        Assert.True(jobs.Code == 0, jobs.Out + jobs.Err);
+        Assert.Contains("Running 2 worker processes, each a shard of the 10 images", jobs.Out);
+
+        var files = Directory.GetFiles(one, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("section.json", files);
+        Assert.Contains(files, f => f.EndsWith(".png", StringComparison.Ordinal));
+        Assert.Equal(files, Directory.GetFiles(two, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order(StringComparer.Ordinal));
+        foreach (string f in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(one, f)).SequenceEqual(File.ReadAllBytes(Path.Combine(two, f))), $"{f} differs between --jobs 1 and --jobs 2");
+    }
+
+    [Fact]
+    public void Parts_MustCoverEveryImageOnce()
+    {
+        IReadOnlyList<int>[] halves = [[0, 1], [2, 3]];
+        Assert.Equal([0, 1, 2, 3], GeometryParts.InOrder(halves.Reverse(), i => i, 4));
+        var missing = Assert.Throws<FragilityException>(() => GeometryParts.InOrder([halves[0]], i => i, 4));
+        Assert.Contains("2 of 4 images", missing.Message);
+        Assert.Throws<FragilityException>(() => GeometryParts.InOrder([halves[0], halves[0]], i => i, 4));
+    }
+
+    [Fact]
+    public void ImageRange_IsWholeBatches()
+    {
+        Assert.Equal((0, 10), ImageBatches.Range(10, 4, null));
+        Assert.Equal((8, 10), ImageBatches.Range(10, 4, (8, 2)));
+        Assert.Equal((4, 8), ImageBatches.Range(10, 4, (4, 4)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (2, 4)));   // not on a batch boundary
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (4, 3)));   // a cut batch
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (8, 4)));   // past the end
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
