@@ -40,7 +40,7 @@ public static class AngleMeasurement
         var attack = FragilityAttack.TopK(model, method, settings);
         int k = settings.ResolveK(p.Height, p.Width);
         int n = (int)inputs.shape[0];
-        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var (first, end) = BatchRange.Of(n, batchSize, images);
         var records = new List<AngleRecord>(end - first);
         using var generator = new torch.Generator((ulong)seed, torch.CPU);
         for (int start = 0; start < end; start += batchSize)

@@ -27,7 +27,7 @@ public static class MapFragility
     /// <param name="indexOffset">Added to batch positions to seed random draws (the images' indices in their data set
     /// when the caller has them in order).</param>
     /// <param name="cancellation">Stops between iterations.</param>
-    /// <param name="images">Only these images (whole batches, see <see cref="ImageBatches.Range"/>), attacked exactly as in
+    /// <param name="images">Only these images (whole batches, see <see cref="BatchRange.Of"/>), attacked exactly as in
     /// the run over all images; null for all.</param>
     public static IReadOnlyList<MapFragilityRecord> Measure(Classifier model, Tensor inputs, string attack, IAttributionMethod method,
         AttackSettings settings, int batchSize = 16, IProgress<ProgressUpdate>? progress = null, int indexOffset = 0, CancellationToken cancellation = default,
@@ -38,7 +38,7 @@ public static class MapFragility
         int k = settings.ResolveK(p.Height, p.Width);
         var mapAttack = AttackFactory.Create(attack, model, method, settings);
         int n = (int)inputs.shape[0];
-        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var (first, end) = BatchRange.Of(n, batchSize, images);
         var records = new List<MapFragilityRecord>(end - first);
         var spearman = new SpearmanRankCorrelation();
         for (int start = first; start < end; start += batchSize)

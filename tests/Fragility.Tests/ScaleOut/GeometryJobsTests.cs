@@ -5,15 +5,26 @@ using Fragility.Tests.Cli;
 namespace Fragility.Tests.ScaleOut;
 
 /// <summary>
-/// <c>fragility geometry angles|spectrum|transfer --jobs 2</c>: two real worker processes each measure whole batches of
-/// the images and the parent combines their parts into the folder one process writes, file for file and byte for byte
-/// (tables, section text and figures). This holds only if each worker draws the Lanczos start vectors and the seeds of
-/// its batches exactly as the single run does.
+/// <c>fragility geometry angles|spectrum|transfer|lipschitz|dimension --jobs 2</c>: two real worker processes each
+/// measure whole batches of the images (or whole models) and the parent combines their parts into the folder one
+/// process writes, file for file and byte for byte (tables, section text and figures). This holds only if each worker
+/// draws the Lanczos start vectors and the seeds of its batches exactly as the single run does.
 /// </summary>
 [Collection("console")]
 public sealed class GeometryJobsTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("fragility-geometry-jobs-").FullName;
+
+    /// <summary>A folder holding a copy of the shipped model, made once for the class.</summary>
+    private static string ModelCopy => LazyCopy.Value;
+
+    private static readonly Lazy<string> LazyCopy = new(() =>
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fragility-geometry-jobs-models-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        File.Copy(Fragility.Models.ModelStore.ShippedModelPath(), Path.Combine(dir, "copy.safetensors"), overwrite: true);
+        return dir;
+    });
 
     // 10 images in batches of 4: three batches, the last one short, so the second worker owns a partial batch.
     public static TheoryData<string[]> Studies => new()
@@ -21,6 +32,9 @@ public sealed class GeometryJobsTests : IDisposable
         new[] { "geometry", "angles", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--lanczos-steps", "4" },
         new[] { "geometry", "spectrum", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--betas", "1,4", "--lanczos-steps", "4", "--iterations", "2" },
         new[] { "geometry", "transfer", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--iterations", "2", "--targets", "shipped", "--attack", "mass_center" },
+        // Whole models, one each: the shipped model and a copy of it (--model-dir), and a model trained per size.
+        new[] { "geometry", "lipschitz", "--model-dir", ModelCopy, "--dataset", "sample", "--images", "2", "--iterations", "2", "--ascent-iterations", "2" },
+        new[] { "geometry", "dimension", "--sizes", "14,28", "--train-images", "64", "--images", "2", "--iterations", "2" },
     };
 
     [Theory]
@@ -33,12 +47,15 @@ public sealed class GeometryJobsTests : IDisposable
         Assert.DoesNotContain("worker", single.Out);
         var jobs = CliHarness.Run([.. study, "--jobs", "2", "--out", two]);
         Assert.True(jobs.Code == 0, jobs.Out + jobs.Err);
-        Assert.Contains("Running 2 worker processes, each a shard of the 10 images", jobs.Out);
+        Assert.Contains("Running 2 worker processes, each a shard of the ", jobs.Out);
 
-        var files = Directory.GetFiles(one, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(one, f)).Order(StringComparer.Ordinal).ToList();
+        // A trained model file records its own command line and time; what it did is in the study's tables.
+        static List<string> Files(string dir) => Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f))
+            .Where(f => !f.EndsWith(".safetensors", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var files = Files(one);
         Assert.Contains("section.json", files);
         Assert.Contains(files, f => f.EndsWith(".png", StringComparison.Ordinal));
-        Assert.Equal(files, Directory.GetFiles(two, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(two, f)).Order(StringComparer.Ordinal));
+        Assert.Equal(files, Files(two));
         foreach (string f in files)
             Assert.True(File.ReadAllBytes(Path.Combine(one, f)).SequenceEqual(File.ReadAllBytes(Path.Combine(two, f))), $"{f} differs between --jobs 1 and --jobs 2");
     }
@@ -56,12 +73,12 @@ public sealed class GeometryJobsTests : IDisposable
     [Fact]
     public void ImageRange_IsWholeBatches()
     {
-        Assert.Equal((0, 10), ImageBatches.Range(10, 4, null));
-        Assert.Equal((8, 10), ImageBatches.Range(10, 4, (8, 2)));
-        Assert.Equal((4, 8), ImageBatches.Range(10, 4, (4, 4)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (2, 4)));   // not on a batch boundary
-        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (4, 3)));   // a cut batch
-        Assert.Throws<ArgumentOutOfRangeException>(() => ImageBatches.Range(10, 4, (8, 4)));   // past the end
+        Assert.Equal((0, 10), BatchRange.Of(10, 4, null));
+        Assert.Equal((8, 10), BatchRange.Of(10, 4, (8, 2)));
+        Assert.Equal((4, 8), BatchRange.Of(10, 4, (4, 4)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchRange.Of(10, 4, (2, 4)));   // not on a batch boundary
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchRange.Of(10, 4, (4, 3)));   // a cut batch
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchRange.Of(10, 4, (8, 4)));   // past the end
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -24,7 +24,7 @@ internal static class GeometryAngles
             using var inputs = common.LoadInputs(console, pr, model);
             var settings = common.Settings(pr);
             int steps = pr.GetValue(lanczos), batchSize = pr.GetValue(common.BatchSize);
-            return jobs.Run(console, pr, common, "angles", inputs.Count,
+            return jobs.RunImages(console, pr, common, "angles", inputs.Count,
                 (images, p, cancel) => AngleExperiment.MeasureImages(model, inputs, settings, steps, batchSize, images, p, cancel),
                 parts => GeometryFiles.Write(AngleExperiment.Combine(model, inputs, settings, name, steps, parts), pr.GetValue(common.Output)!, new AngleWriter()));
         }));

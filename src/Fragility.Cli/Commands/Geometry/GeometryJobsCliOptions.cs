@@ -7,11 +7,11 @@ using Fragility.Runtime;
 namespace Fragility.Cli.Commands.Geometry;
 
 /// <summary>
-/// <c>--jobs N</c> for the geometry studies that measure image by image (angles, spectrum, transfer): N worker
-/// processes of one thread each measure whole batches of the images (<see cref="WorkerPool"/>, their progress folded
-/// into one bar) and hand their parts back as files (<see cref="GeometryParts"/>); this process combines them into
-/// exactly the single run's result and writes the folder. The studies that train or load a model per row (dimension,
-/// Lipschitz) and the synthetic ones (toy, digits) run in one process.
+/// <c>--jobs N</c> for the geometry studies that loop over images or models: N worker processes of one thread each
+/// measure whole batches of the images (angles, spectrum, transfer) or whole models (Lipschitz; dimension's sizes,
+/// each a model trained or loaded) (<see cref="WorkerPool"/>, their progress folded into one bar) and hand their
+/// parts back as files (<see cref="GeometryParts"/>); this process combines them into exactly the single run's result
+/// and writes the folder. The synthetic studies (toy, digits) run in one process.
 /// </summary>
 internal sealed class GeometryJobsCliOptions
 {
@@ -32,29 +32,38 @@ internal sealed class GeometryJobsCliOptions
         command.Options.Add(Parts);
     }
 
-    /// <summary>Runs a study over <paramref name="images"/> images: in this process, or on worker processes whose parts
-    /// are combined; then writes the folder (<paramref name="write"/>) and prints its headlines.</summary>
-    /// <param name="console">Where to tell what happens.</param>
-    /// <param name="pr">The command line.</param>
-    /// <param name="common">The study's shared options (batch size, threads).</param>
-    /// <param name="study">The study's name, for the progress bar.</param>
-    /// <param name="images">How many images the study measures.</param>
-    /// <param name="measure">Measures the given images (whole batches; null: all).</param>
-    /// <param name="write">Combines the parts, in image order, and writes the folder.</param>
-    public int Run<TPart>(CliConsole console, ParseResult pr, GeometryCliOptions common, string study, int images,
+    /// <summary>Runs a study over <paramref name="images"/> images in batches of --batch-size (<see cref="Run{TPart}"/>).</summary>
+    public int RunImages<TPart>(CliConsole console, ParseResult pr, GeometryCliOptions common, string study, int images,
         Func<(int Start, int Count)?, IProgress<ProgressUpdate>, CancellationToken, TPart> measure, Func<IReadOnlyList<TPart>, ExperimentSummary> write)
     {
         ArgumentNullException.ThrowIfNull(common);
-        int batchSize = pr.GetValue(common.BatchSize);
+        return Run(console, pr, common, study, images, pr.GetValue(common.BatchSize), $"the {images} images (whole batches of --batch-size)", measure, write);
+    }
+
+    /// <summary>Runs a study over <paramref name="items"/> items (images, models): in this process, or on worker
+    /// processes whose parts are combined; then writes the folder (<paramref name="write"/>) and prints its headlines.</summary>
+    /// <param name="console">Where to tell what happens.</param>
+    /// <param name="pr">The command line.</param>
+    /// <param name="common">The study's shared options (threads).</param>
+    /// <param name="study">The study's name, for the progress bar.</param>
+    /// <param name="items">How many items the study measures.</param>
+    /// <param name="batchSize">Items measured together; a worker owns whole batches.</param>
+    /// <param name="what">What the workers share, in words ("the 3 models").</param>
+    /// <param name="measure">Measures the given items (whole batches; null: all).</param>
+    /// <param name="write">Combines the parts, in order, and writes the folder.</param>
+    public int Run<TPart>(CliConsole console, ParseResult pr, GeometryCliOptions common, string study, int items, int batchSize, string what,
+        Func<(int Start, int Count)?, IProgress<ProgressUpdate>, CancellationToken, TPart> measure, Func<IReadOnlyList<TPart>, ExperimentSummary> write)
+    {
+        ArgumentNullException.ThrowIfNull(common);
         var shard = pr.GetValue(Shard) is string given ? SweepShard.Parse(given) : null;
-        int batches = (images + batchSize - 1) / batchSize;
+        int batches = (items + batchSize - 1) / batchSize;
         int workers = shard is null ? Math.Min(CommonOptions.Workers(pr, Jobs, common.Runtime.Threads, null, false), batches) : 1;
         return CliCancellation.Run(console, "nothing was written (a geometry study writes its folder when it is done)", cancel =>
         {
             if (shard is not null)
             {
                 string folder = pr.GetValue(Parts) ?? throw new FragilityException("--shard is for the workers of --jobs: run the command without it.");
-                var part = ConsoleProgress.Run(console, study, p => measure(shard.Positions(images, batchSize), new Stages(study, p), cancel));
+                var part = ConsoleProgress.Run(console, study, p => measure(shard.Positions(items, batchSize), new Stages(study, p), cancel));
                 GeometryParts.Write(PartFile(folder, shard), part);
                 return 0;
             }
@@ -62,8 +71,7 @@ internal sealed class GeometryJobsCliOptions
             var parts = Directory.CreateTempSubdirectory("fragility-geometry-");
             try
             {
-                int code = WorkerPool.RunShards(console, pr, workers, $"the {images} images (whole batches of --batch-size)", [Jobs, common.Runtime.Threads, Shard, Parts],
-                    images, study, cancel, ["--parts", parts.FullName]);
+                int code = WorkerPool.RunShards(console, pr, workers, what, [Jobs, common.Runtime.Threads, Shard, Parts], items, study, cancel, ["--parts", parts.FullName]);
                 if (code != 0) return code;
                 var read = Enumerable.Range(1, workers).Select(i => GeometryParts.Read<TPart>(PartFile(parts.FullName, new SweepShard(i, workers)))).ToList();
                 return GeometryCliOptions.Print(console, write(read));

@@ -10,6 +10,7 @@ internal static class GeometryLipschitz
     public static Command Build()
     {
         var common = new GeometryCliOptions("geometry-lipschitz", images: 64);
+        var jobs = new GeometryJobsCliOptions();
         var models = new Option<string>("--models")
         {
             Description = "Model files to compare, comma-separated (e.g. small-cnn trained with other seeds, widths, weight decay, softplus); 'shipped' is the shipped model. At least two. " +
@@ -22,13 +23,17 @@ internal static class GeometryLipschitz
             "correlations across models. Writes lipschitz.csv, lipschitz-correlations.csv, lipschitz.png, per-image/layers.csv, section.json.")
         { models, modelDir, ascent };
         common.AddTo(cmd);
+        jobs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(pr, console =>
         {
             common.Runtime.Initialize(pr);
             var paths = LipschitzExperiment.ModelPaths(pr.GetValue(models) is string list ? Lists.Split(list, "--models") : null, pr.GetValue(modelDir));
-            var summary = ConsoleProgress.Run(console, "lipschitz", p => LipschitzExperiment.Run(paths, pr.GetValue(common.Dataset)!, pr.GetValue(common.Data), pr.GetValue(common.Images),
-                common.Settings(pr), pr.GetValue(ascent), pr.GetValue(common.Output)!, pr.GetValue(common.BatchSize), p));
-            return GeometryCliOptions.Print(console, summary);
+            var settings = common.Settings(pr);
+            int images = pr.GetValue(common.Images), steps = pr.GetValue(ascent);
+            return jobs.Run(console, pr, common, "lipschitz", paths.Count, 1, $"the {paths.Count} models",
+                (models, p, cancel) => LipschitzExperiment.MeasureModels(paths, pr.GetValue(common.Dataset)!, pr.GetValue(common.Data), images, settings, steps,
+                    pr.GetValue(common.BatchSize), models, p, cancel),
+                parts => GeometryFiles.Write(LipschitzExperiment.Combine(paths.Count, images, settings, steps, parts), pr.GetValue(common.Output)!, new LipschitzWriter()));
         }));
         return cmd;
     }

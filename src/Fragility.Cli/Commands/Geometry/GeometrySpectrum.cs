@@ -27,7 +27,7 @@ internal static class GeometrySpectrum
             var settings = common.Settings(pr);
             var betaList = Lists.Numbers(pr.GetValue(betas)!, "--betas");
             int steps = pr.GetValue(lanczos), batchSize = pr.GetValue(common.BatchSize);
-            return jobs.Run(console, pr, common, "spectrum", inputs.Count,
+            return jobs.RunImages(console, pr, common, "spectrum", inputs.Count,
                 (images, p, cancel) => SpectrumExperiment.MeasureImages(model, inputs, betaList, settings, steps, pr.GetValue(count), batchSize, images, p, cancel),
                 parts => GeometryFiles.Write(SpectrumExperiment.Combine(inputs, betaList, settings, name, steps, parts), pr.GetValue(common.Output)!, new SpectrumWriter()));
         }));

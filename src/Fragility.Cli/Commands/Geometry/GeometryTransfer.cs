@@ -34,7 +34,7 @@ internal static class GeometryTransfer
                 var explanation = Attribution.AttributionMethods.Create(pr.GetValue(method)!);
                 var settings = common.Settings(pr);
                 int batchSize = pr.GetValue(common.BatchSize);
-                return jobs.Run(console, pr, common, "transfer", inputs.Count,
+                return jobs.RunImages(console, pr, common, "transfer", inputs.Count,
                     (images, p, cancel) => TransferExperiment.MeasureImages(model, name, loaded, inputs, attackName, explanation, settings, batchSize, images, p, cancel),
                     parts => GeometryFiles.Write(TransferExperiment.Combine(model, name, loaded, inputs, attackName, explanation, settings, parts), pr.GetValue(common.Output)!, new TransferWriter()));
             }

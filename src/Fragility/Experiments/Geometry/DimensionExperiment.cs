@@ -29,12 +29,21 @@ public static class DimensionExperiment
     /// <param name="progress">Receives training and attack updates.</param>
     /// <param name="cancellation">Stops between batches.</param>
     public static DimensionResult Measure(IReadOnlyList<int> sizes, string modelsDir, string architecture, int trainImages, int epochs, string datasetName, string? dataDir,
-        int images, AttackSettings settings, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+        int images, AttackSettings settings, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
+        Combine(sizes, architecture, trainImages, epochs, datasetName, images, settings,
+            [MeasureSizes(sizes, modelsDir, architecture, trainImages, epochs, datasetName, dataDir, images, settings, batchSize, null, progress, cancellation)]);
+
+    /// <summary>Trains (or loads) and attacks the sizes <paramref name="part"/> only (positions among the sizes in
+    /// increasing order; null: all), as the run over all sizes does: one process's part of a study split over processes.</summary>
+    /// <exception cref="FragilityException">Fewer than two sizes.</exception>
+    public static DimensionPart MeasureSizes(IReadOnlyList<int> sizes, string modelsDir, string architecture, int trainImages, int epochs, string datasetName, string? dataDir,
+        int images, AttackSettings settings, int batchSize, (int Start, int Count)? part, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
-        if (sizes.Count < 2) throw new FragilityException($"--sizes needs at least two sizes to compare, got {sizes.Count}.");
+        var ordered = Ordered(sizes);
+        var (first, end) = BatchRange.Of(ordered.Length, 1, part);
         var rows = new List<DimensionRow>();
         var detail = new List<DimensionImage>();
-        foreach (int size in sizes.Order())
+        foreach (int size in ordered[first..end])
         {
             cancellation.ThrowIfCancellationRequested();
             var (model, path, _) = SizedModels.LoadOrTrain(modelsDir, datasetName, dataDir, architecture, size, trainImages, epochs, settings.Seed, progress);
@@ -55,7 +64,27 @@ public static class DimensionExperiment
                         random[i].TopKIntersection, random[i].Spearman));
             }
         }
-        return new DimensionResult(architecture, datasetName, trainImages, epochs, images, settings, rows, detail);
+        return new DimensionPart(first, rows, detail);
+    }
+
+    /// <summary>The result of the parts <see cref="MeasureSizes"/> measured, in increasing size.</summary>
+    /// <exception cref="FragilityException">The parts do not cover the sizes exactly once.</exception>
+    public static DimensionResult Combine(IReadOnlyList<int> sizes, string architecture, int trainImages, int epochs, string datasetName, int images,
+        AttackSettings settings, IReadOnlyList<DimensionPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var ordered = parts.OrderBy(p => p.First).ToList();
+        var rows = GeometryParts.InOrder(ordered.Select(p => (IReadOnlyList<(int Position, DimensionRow Row)>)p.Rows.Select((r, i) => (p.First + i, r)).ToList()),
+            r => r.Position, Ordered(sizes).Length).Select(r => r.Row).ToList();
+        return new DimensionResult(architecture, datasetName, trainImages, epochs, images, settings, rows, ordered.SelectMany(p => p.Details).ToList());
+    }
+
+    /// <summary>The distinct sizes in increasing order, at least two.</summary>
+    private static int[] Ordered(IReadOnlyList<int> sizes)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        if (sizes.Count < 2) throw new FragilityException($"--sizes needs at least two sizes to compare, got {sizes.Count}.");
+        return sizes.Distinct().Order().ToArray();
     }
 
     /// <summary>Measures (<see cref="Measure"/>) and writes the folder <paramref name="outDir"/> (<see cref="DimensionWriter"/>

@@ -53,16 +53,26 @@ public static class LipschitzExperiment
     /// <param name="progress">Receives per-model updates.</param>
     /// <param name="cancellation">Stops between batches.</param>
     public static LipschitzResult Measure(IReadOnlyList<string?> modelPaths, string datasetName, string? dataDir, int images, AttackSettings settings,
-        int ascentIterations, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+        int ascentIterations, int batchSize = 32, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
+        Combine(modelPaths.Count, images, settings, ascentIterations,
+            [MeasureModels(modelPaths, datasetName, dataDir, images, settings, ascentIterations, batchSize, null, progress, cancellation)]);
+
+    /// <summary>The rows of the models <paramref name="models"/> only (positions in <paramref name="modelPaths"/>; null:
+    /// all), as the run over all models measures them: one process's part of a study split over processes.</summary>
+    /// <exception cref="FragilityException">Fewer than two models.</exception>
+    public static LipschitzPart MeasureModels(IReadOnlyList<string?> modelPaths, string datasetName, string? dataDir, int images, AttackSettings settings,
+        int ascentIterations, int batchSize, (int Start, int Count)? models, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(modelPaths);
         if (modelPaths.Count < 2) throw new FragilityException($"The Lipschitz experiment compares models: give at least two with --models (got {modelPaths.Count}).");
+        var (first, end) = BatchRange.Of(modelPaths.Count, 1, models);
         var rows = new List<LipschitzModelRow>();
         var layerRows = new List<ModelLayerLipschitz>();
-        for (int m = 0; m < modelPaths.Count; m++)
+        for (int m = first; m < end; m++)
         {
             cancellation.ThrowIfCancellationRequested();
             string name = string.IsNullOrEmpty(modelPaths[m]) ? ModelStore.ShippedModelFile : Path.GetFileName(modelPaths[m]!);
-            progress?.Report(new ProgressUpdate("models", m, modelPaths.Count, name));
+            progress?.Report(new ProgressUpdate("models", m - first, end - first, name));
             using var model = ModelStore.Load(modelPaths[m]);
             var layers = LipschitzBound.Layers(model);
             double bound = layers.Aggregate(1.0, (a, l) => a * l.Constant);
@@ -91,9 +101,22 @@ public static class LipschitzExperiment
             rows.Add(new LipschitzModelRow(name, model.Metadata.Architecture, Describe(model.Metadata), inputs.Count, bound, clean.Average(), largest.Average(),
                 mapLipschitz.Average(), topk.Average(r => r.MapChangePerInput), topk.Average(r => r.TopKIntersection), topk.Average(r => r.Spearman),
                 random.Average(r => r.TopKIntersection), topk.Count(r => r.LabelKept) / (double)topk.Count));
-            progress?.Report(new ProgressUpdate("models", m + 1, modelPaths.Count, name));
+            progress?.Report(new ProgressUpdate("models", m + 1 - first, end - first, name));
         }
 
+        return new LipschitzPart(first, rows, layerRows);
+    }
+
+    /// <summary>The result of the parts <see cref="MeasureModels"/> measured: the rows in model order and, across
+    /// models, the correlations of fragility with each constant.</summary>
+    /// <exception cref="FragilityException">The parts do not cover the models exactly once.</exception>
+    public static LipschitzResult Combine(int models, int images, AttackSettings settings, int ascentIterations, IReadOnlyList<LipschitzPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var ordered = parts.OrderBy(p => p.First).ToList();
+        var rows = GeometryParts.InOrder(ordered.Select(p => (IReadOnlyList<(int Position, LipschitzModelRow Row)>)p.Rows.Select((r, i) => (p.First + i, r)).ToList()),
+            r => r.Position, models).Select(r => r.Row).ToList();
+        var layerRows = ordered.SelectMany(p => p.Layers).ToList();
         var fragility = rows.Select(r => 1 - r.TopKIntersection).ToArray();
         var constants = new (string Key, string Label, double[] Values)[]
         {

@@ -49,7 +49,7 @@ public static class SpectrumExperiment
         var allBetas = AllBetas(betas, settings);
         var x0 = inputs.Images.Images;
         int n = inputs.Count;
-        var (first, end) = ImageBatches.Range(n, batchSize, images);
+        var (first, end) = BatchRange.Of(n, batchSize, images);
         var spectra = new List<SpectrumImage>();
         int done = 0, total = (end - first) * allBetas.Length;
         foreach (double beta in allBetas)

@@ -77,7 +77,7 @@ public static class TransferExperiment
         }
         int k = settings.ResolveK(p.Height, p.Width);
         var attacker = AttackFactory.Create(attack, source, method, settings);
-        var (first, end) = ImageBatches.Range(inputs.Count, batchSize, images);
+        var (first, end) = BatchRange.Of(inputs.Count, batchSize, images);
         int n = end - first;
         using var clean = inputs.Images.Images.narrow(0, first, n);
         using var adversarial = torch.zeros_like(clean);
