@@ -52,7 +52,7 @@ public static class AngleMeasurement
             if (start < first)
             {
                 // Another process's batch: its start vectors are drawn so this batch's are the single run's.
-                torch.randn([count, x[0].numel()], dtype: ScalarType.Float64, device: torch.CPU, generator: generator).Dispose();
+                Lanczos.StartVectors(generator, count, x[0].numel(), ScalarType.Float64, torch.CPU).Dispose();
                 continue;
             }
             using var clean = CleanReference.Compute(model, method, x);
@@ -65,7 +65,7 @@ public static class AngleMeasurement
             using (var hessian = new InputHessian(model, x, clean.LabelTensor))
             {
                 score = hessian.Gradient.flatten(1).clone();
-                var startVectors = torch.randn(score.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(score.dtype, score.device);
+                var startVectors = Lanczos.StartVectors(generator, score.shape[0], score.shape[1], score.dtype, score.device);
                 spectrum = Lanczos.Run(hessian, startVectors, lanczosSteps, 1);
             }
             using (spectrum)

@@ -16,6 +16,16 @@ namespace Fragility.Geometry;
 /// eigenvalues (up to rounding). A row whose Krylov space is exhausted early (an invariant subspace) stops there.</remarks>
 public static class Lanczos
 {
+    /// <summary>Random start vectors [<paramref name="rows"/>, <paramref name="dimension"/>], drawn from
+    /// <paramref name="generator"/> in float64 on the CPU (the same draws on every device) and cast to
+    /// <paramref name="dtype"/> on <paramref name="device"/>. A study split over processes draws and drops the start
+    /// vectors of the batches before its own, so that each batch gets the single run's.</summary>
+    public static Tensor StartVectors(torch.Generator generator, long rows, long dimension, ScalarType dtype, Device device)
+    {
+        using var draw = torch.randn([rows, dimension], dtype: ScalarType.Float64, device: torch.CPU, generator: generator);
+        return draw.to(dtype, device);
+    }
+
     /// <summary>Runs m = <paramref name="steps"/> Lanczos steps.</summary>
     /// <param name="operator">The batched symmetric operator: [N, D] vectors to [N, D] products (row i through operator i).</param>
     /// <param name="start">Start vectors [N, D] (non-zero rows, e.g. random).</param>

@@ -64,7 +64,7 @@ public static class SpectrumExperiment
                 if (start < first)
                 {
                     // Another process's batch: its start vectors are drawn so this batch's are the single run's.
-                    torch.randn([count, x[0].numel()], dtype: ScalarType.Float64, device: torch.CPU, generator: generator).Dispose();
+                    Lanczos.StartVectors(generator, count, x[0].numel(), ScalarType.Float64, torch.CPU).Dispose();
                     continue;
                 }
                 long[] labels;
@@ -75,7 +75,7 @@ public static class SpectrumExperiment
                 {
                     var g = hessian.Gradient.flatten(1);
                     var norms = g.to(ScalarType.Float64).norm(1).cpu().data<double>().ToArray();
-                    using var result = Lanczos.Run(hessian, torch.randn(g.shape, dtype: ScalarType.Float64, device: torch.CPU, generator: generator).to(g.dtype, g.device), lanczosSteps, eigenvalues);
+                    using var result = Lanczos.Run(hessian, Lanczos.StartVectors(generator, g.shape[0], g.shape[1], g.dtype, g.device), lanczosSteps, eigenvalues);
                     for (int i = 0; i < count; i++)
                         spectra.Add(new SpectrumImage(beta, start + i, result.Largest[i], result.Dominant[i], result.Smallest[i], norms[i]));
                 }
