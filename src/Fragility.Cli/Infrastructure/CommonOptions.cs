@@ -90,12 +90,12 @@ public static class CommonOptions
         DefaultValueFactory = _ => "cpu",
     };
 
-    /// <summary>--jobs N (default: every core): worker processes of <c>sweep</c> and <c>audit</c>, validated N &gt;= 1.</summary>
-    public static Option<int> Jobs()
+    /// <summary>--jobs N (default: every core): worker processes, validated N &gt;= 1; <paramref name="description"/> replaces the grid commands' text.</summary>
+    public static Option<int> Jobs(string? description = null)
     {
         var jobs = new Option<int>("--jobs", "-j")
         {
-            Description = $"Worker processes, each one shard of the grid on one thread, merged at the end into what a single run writes (bit for bit). " +
+            Description = description ?? $"Worker processes, each one shard of the grid on one thread, merged at the end into what a single run writes (bit for bit). " +
                 $"The default is every core of this machine ({DefaultJobs}), but never more than the grid's batches of --batch-size images (the demo's 32 images in one batch run in one process). " +
                 "1 runs in this process; so does --threads N given without --jobs. With --shard (or a scheduler's array task) a run is one shard and --jobs must be 1.",
             DefaultValueFactory = _ => DefaultJobs,

@@ -16,7 +16,9 @@ namespace Fragility.Cli.Commands.Geometry;
 internal sealed class GeometryJobsCliOptions
 {
     /// <summary>--jobs N.</summary>
-    public Option<int> Jobs { get; } = CommonOptions.Jobs();
+    public Option<int> Jobs { get; } = CommonOptions.Jobs($"Worker processes, each measuring whole batches of the images (whole models for lipschitz, whole sizes for dimension) on one thread; " +
+        $"this process combines their parts into exactly what a single run writes. The default is every core of this machine ({CommonOptions.DefaultJobs}), but never more than there are batches " +
+        "(models, sizes). 1 runs in this process; so does --threads N given without --jobs.");
 
     /// <summary>A worker's shard of the images, given by its parent.</summary>
     public Option<string?> Shard { get; } = new("--shard") { Hidden = true, Description = "Set by --jobs for its workers: the shard I/N of the images this process measures." };
