@@ -15,32 +15,20 @@ public sealed class GeometryJobsTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("fragility-geometry-jobs-").FullName;
 
-    /// <summary>A folder holding a copy of the shipped model, made once for the class.</summary>
-    private static string ModelCopy => LazyCopy.Value;
-
-    private static readonly Lazy<string> LazyCopy = new(() =>
-    {
-        string dir = Path.Combine(Path.GetTempPath(), $"fragility-geometry-jobs-models-{Environment.ProcessId}");
-        Directory.CreateDirectory(dir);
-        File.Copy(Fragility.Models.ModelStore.ShippedModelPath(), Path.Combine(dir, "copy.safetensors"), overwrite: true);
-        return dir;
-    });
-
     // 10 images in batches of 4: three batches, the last one short, so the second worker owns a partial batch.
-    public static TheoryData<string[]> Studies => new()
-    {
-        new[] { "geometry", "angles", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--lanczos-steps", "4" },
-        new[] { "geometry", "spectrum", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--betas", "1,4", "--lanczos-steps", "4", "--iterations", "2" },
-        new[] { "geometry", "transfer", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--iterations", "2", "--targets", "shipped", "--attack", "mass_center" },
-        // Whole models, one each: the shipped model and a copy of it (--model-dir), and a model trained per size.
-        new[] { "geometry", "lipschitz", "--model-dir", ModelCopy, "--dataset", "sample", "--images", "2", "--iterations", "2", "--ascent-iterations", "2" },
-        new[] { "geometry", "dimension", "--sizes", "14,28", "--train-images", "64", "--images", "2", "--iterations", "2" },
-    };
-
+    // Whole models, one each: the shipped model and a copy of it (--model-dir), and a model trained per size.
     [Theory]
-    [MemberData(nameof(Studies))]
-    public void TwoWorkers_WriteTheSingleProcessFolder(string[] study)
+    [InlineData("angles", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--lanczos-steps", "4")]
+    [InlineData("spectrum", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--betas", "1,4", "--lanczos-steps", "4", "--iterations", "2")]
+    [InlineData("transfer", "--dataset", "sample", "--images", "10", "--batch-size", "4", "--iterations", "2", "--targets", "shipped", "--attack", "mass_center")]
+    [InlineData("lipschitz", "--model-dir", "COPY", "--dataset", "sample", "--images", "2", "--iterations", "2", "--ascent-iterations", "2")]
+    [InlineData("dimension", "--sizes", "14,28", "--train-images", "64", "--images", "2", "--iterations", "2")]
+    public void TwoWorkers_WriteTheSingleProcessFolder(params string[] options)
     {
+        string copies = Path.Combine(_root, "models");
+        Directory.CreateDirectory(copies);
+        File.Copy(Fragility.Models.ModelStore.ShippedModelPath(), Path.Combine(copies, "copy.safetensors"), overwrite: true);
+        string[] study = ["geometry", .. options.Select(o => o == "COPY" ? copies : o)];
         string one = Path.Combine(_root, study[1] + "-one"), two = Path.Combine(_root, study[1] + "-two");
         var single = CliHarness.Run([.. study, "--jobs", "1", "--out", one]);
         Assert.True(single.Code == 0, single.Out + single.Err);
