@@ -11,7 +11,7 @@ namespace Fragility.Cli.Commands.Geometry;
 /// measure whole batches of the images (angles, spectrum, transfer) or whole models (Lipschitz; dimension's sizes,
 /// each a model trained or loaded) (<see cref="WorkerPool"/>, their progress folded into one bar) and hand their
 /// parts back as files (<see cref="GeometryParts"/>); this process combines them into exactly the single run's result
-/// and writes the folder. The synthetic studies (toy, digits) run in one process.
+/// and writes the folder. The toy study (an analytic model) and digits (a data-set writer) run in one process.
 /// </summary>
 internal sealed class GeometryJobsCliOptions
 {
