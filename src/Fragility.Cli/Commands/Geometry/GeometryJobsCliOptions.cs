@@ -87,16 +87,24 @@ internal sealed class GeometryJobsCliOptions
 
     private static string PartFile(string folder, SweepShard shard) => Path.Combine(folder, $"part.{shard.Tag}.json");
 
-    /// <summary>A worker's stages (e.g. the spectra, then the attack) as one task whose units are summed over the
-    /// stages begun, so that the parent folds like with like into its one bar.</summary>
+    /// <summary>A worker's stages (e.g. the spectra, then the attack; for dimension, each size's training and attack)
+    /// as one task whose units are summed over the stages begun, so that the parent folds like with like into its one
+    /// bar. A stage that starts again (its count falls) is added to the finished ones first.</summary>
     private sealed class Stages(string study, IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
     {
         private readonly Dictionary<string, ProgressUpdate> _last = [];
+        private long _finishedDone, _finishedTotal;
 
         public void Report(ProgressUpdate value)
         {
+            if (_last.TryGetValue(value.Task, out var previous) && value.Done < previous.Done)
+            {
+                _finishedDone += previous.Done;
+                _finishedTotal += previous.Total;
+            }
             _last[value.Task] = value;
-            inner.Report(new ProgressUpdate(study, _last.Values.Sum(u => u.Done), _last.Values.Sum(u => u.Total), value.Status is null ? value.Task : $"{value.Task}, {value.Status}"));
+            inner.Report(new ProgressUpdate(study, _finishedDone + _last.Values.Sum(u => u.Done), _finishedTotal + _last.Values.Sum(u => u.Total),
+                value.Status is null ? value.Task : $"{value.Task}, {value.Status}"));
         }
     }
 }

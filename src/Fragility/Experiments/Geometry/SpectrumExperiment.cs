@@ -52,6 +52,7 @@ public static class SpectrumExperiment
         var (first, end) = BatchRange.Of(n, batchSize, images);
         var spectra = new List<SpectrumImage>();
         int done = 0, total = (end - first) * allBetas.Length;
+        progress?.Report(new ProgressUpdate("attack", 0, end - first));   // announced, so that the whole work is known from the start
         foreach (double beta in allBetas)
         {
             using var generator = new torch.Generator((ulong)settings.Seed, torch.CPU);

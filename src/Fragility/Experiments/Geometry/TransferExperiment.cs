@@ -82,6 +82,7 @@ public static class TransferExperiment
         using var clean = inputs.Images.Images.narrow(0, first, n);
         using var adversarial = torch.zeros_like(clean);
         var sourceKept = new bool[n];
+        progress?.Report(new ProgressUpdate("targets", 0, targets.Count + 1));   // announced, so that the whole work is known from the start
         for (int start = 0; start < n; start += batchSize)
         {
             cancellation.ThrowIfCancellationRequested();
