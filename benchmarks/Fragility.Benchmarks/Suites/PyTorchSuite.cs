@@ -10,11 +10,12 @@ using static TorchSharp.torch;
 namespace Fragility.Benchmarks.Suites;
 
 /// <summary>
-/// Issue 18 item 3: one top-k cell on the gradient map (shipped small-cnn, the first N correctly classified sample
-/// images, k = 78, eps 8/255, step 0.5/255, softplus(1) twin, P iterations, label and top-k criterion on the ReLU
-/// network every step) with Fragility and with the plain PyTorch script benchmarks/pytorch/topk_cell.py, at the
-/// same thread count, reps alternated so that both see the same machine load. Prints both medians, the mean top-k
-/// intersection each reached (the same work) and the speed ratio Fragility / PyTorch.
+/// Issue 18 item 3: one top-k cell (shipped small-cnn, the first N correctly classified sample images, k = 78, eps
+/// 8/255, step 0.5/255, P iterations, label and top-k criterion on the ReLU network every step) on the gradient map
+/// (softplus(1) twin) and on the DeepLIFT map (gradient routing at the max-pools, zero reference), with Fragility and
+/// with the plain PyTorch script benchmarks/pytorch/topk_cell.py, at the same thread count, reps alternated so that
+/// both see the same machine load. Prints both medians, the mean top-k intersection each reached (the same work) and
+/// the speed ratio Fragility / PyTorch per method.
 /// </summary>
 public sealed class PyTorchSuite : IBenchmarkSuite
 {
@@ -27,24 +28,36 @@ public sealed class PyTorchSuite : IBenchmarkSuite
     public string Name => "pytorch";
 
     /// <inheritdoc />
-    public string Description => "top-k gradient cell (small-cnn, 16 images) side by side with plain PyTorch (" + Script + ", /usr/bin/python3), speed ratio";
+    public string Description => "top-k gradient and DeepLIFT cells (small-cnn, 16 images) side by side with plain PyTorch (" + Script + ", /usr/bin/python3), speed ratios";
 
     /// <inheritdoc />
     public void Run(Bench bench)
     {
+        // The gradient map, attacked through the softplus twin; DeepLIFT (gradient routing at the max-pools, zero
+        // reference), attacked on the ReLU network, where Fragility takes the criterion's map from the gradient's pass.
+        Cell(bench, "gradient");
+        Cell(bench, "deeplift_gradmax");
+    }
+
+    private void Cell(Bench bench, string methodName)
+    {
         int images = bench.Quick ? 4 : 16, iterations = bench.Quick ? 10 : 100, threads = torch.get_num_threads();
         using var model = BenchModels.SmallCnn();
         using var x = CorrectlyClassified(model, images);
-        var method = AttributionMethods.Create("gradient");
+        var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = References.Create(model, "zero") });
         var attack = FragilityAttack.TopK(model, method, new AttackSettings
         {
             Epsilon = 8, Step = 0.5, Iterations = iterations, K = 78, Beta = 1.0, Criterion = AttackCriterion.TopK,
         });
+        // Which saving gave what: for DeepLIFT the same cell also runs with the criterion's map made again each step
+        // (FragilityAttack.ShareMaps off), as the plain script does; the gradient cell has no such saving to share.
+        var unshared = method.NeedsSmoothTwinForAttack ? null : new FragilityAttack(AttackNames.TopK, model, method,
+            c => new TopKObjective(c.Maps, 78), attack.Settings) { ShareMaps = false };
         double reached = double.NaN;
-        double Cell()
+        double Run(FragilityAttack a)
         {
             using var clean = CleanReference.Compute(model, method, x);
-            using var r = attack.Run(clean);
+            using var r = a.Run(clean);
             return r.Outcomes.Average(o => o.Criterion);
         }
 
@@ -52,32 +65,44 @@ public sealed class PyTorchSuite : IBenchmarkSuite
         bool python = script is not null && PythonHasTorch();
         if (!python) Console.WriteLine($"  PyTorch side skipped: {(script is null ? Script + " not found above the working directory" : Python + " with torch not found")}");
         string pyArgs = script is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"\"{script}\" --threads {threads} --images {images} --iterations {iterations} --k 78 --epsilon 8 --step 0.5 --beta 1 --reps 1 --warmup 1");
+            $"\"{script}\" --method {methodName} --threads {threads} --images {images} --iterations {iterations} --k 78 --epsilon 8 --step 0.5 --beta 1 --reps 1 --warmup 1");
 
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < bench.Warmup || warm.ElapsedMilliseconds < 500; i++) Cell();
+        for (int i = 0; i < bench.Warmup || warm.ElapsedMilliseconds < 500; i++) Run(attack);
         var ours = new List<double>();
+        var oursUnshared = new List<double>();
         var theirs = new List<double>();
         double pyReached = double.NaN;
         for (int rep = 0; rep < bench.Repetitions; rep++)
         {
             var sw = Stopwatch.StartNew();
-            reached = Cell();
+            reached = Run(attack);
             ours.Add(sw.Elapsed.TotalMilliseconds);
+            if (unshared is not null)
+            {
+                sw.Restart();
+                if (Run(unshared) != reached) throw new InvalidOperationException("sharing the maps changed the result");
+                oursUnshared.Add(sw.Elapsed.TotalMilliseconds);
+            }
             if (!python) continue;
             // Its own process, warmed up inside (one untimed cell), timed inside: interpreter start-up is not counted.
             var (ms, topk) = RunPython(pyArgs);
             theirs.Add(ms);
             pyReached = topk;
         }
-        string what = $"small-cnn gradient top-k cell, {images} images x {iterations} steps, {threads} threads";
+        string what = $"small-cnn {methodName} top-k cell, {images} images x {iterations} steps, {threads} threads";
         var f = bench.Report(Name, $"Fragility: {what}", ours, iterations, "steps",
             string.Create(CultureInfo.InvariantCulture, $"mean top-k intersection {reached:F4}"));
+        var u = unshared is null ? null : bench.Report(Name, $"Fragility, criterion map made again: {what}", oursUnshared, iterations, "steps", "the same iterates");
+        if (u is not null) bench.Record(Name, $"shared maps, {methodName}: made again / shared time", u.MedianMs / f.MedianMs, "x", "same run");
         if (!python) return;
         var p = bench.Report(Name, $"PyTorch {Script}: {what}", theirs, iterations, "steps",
             string.Create(CultureInfo.InvariantCulture, $"mean top-k intersection {pyReached:F4}"));
-        bench.Record(Name, $"speed Fragility / PyTorch ({threads} threads)", p.MedianMs / f.MedianMs, "x",
+        bench.Record(Name, $"speed Fragility / PyTorch, {methodName} ({threads} threads)", p.MedianMs / f.MedianMs, "x",
             "PyTorch median time / Fragility median time, reps alternated in one run");
+        if (u is not null)
+            bench.Record(Name, $"speed Fragility without shared maps / PyTorch, {methodName} ({threads} threads)", p.MedianMs / u.MedianMs, "x",
+                "what the rest (less overhead per operation) gives alone");
     }
 
     /// <summary>The first <paramref name="n"/> sample test images the model classifies correctly (as the script picks them).</summary>
