@@ -38,6 +38,9 @@ public sealed class BlurredReference : IReference
     }
 
     /// <inheritdoc />
+    public bool DependsOnInputValues => true;   // The blur of the input itself.
+
+    /// <inheritdoc />
     public Tensor For(Tensor input)
     {
         if (input.dim() != 4) throw new ArgumentException($"input must be [N,C,H,W], got [{string.Join(",", input.shape)}]");

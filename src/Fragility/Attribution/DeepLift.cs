@@ -14,17 +14,25 @@ namespace Fragility.Attribution;
 /// score_y(x) - score_y(r) exactly (up to rounding; see <see cref="CompletenessError"/>). The multipliers are
 /// differentiable functions of x, so an attack can differentiate the map on the ReLU network itself (docs/method.md §4.3).
 /// </summary>
-public sealed class DeepLift : IAttributionMethod
+public sealed class DeepLift : IReferencePropagation
 {
+    private readonly ReferenceTape? _tape;
+
     /// <summary>Creates the method.</summary>
     /// <param name="reference">Reference r (default <see cref="ZeroReference"/>; the project's default is the data
     /// set's mean image, which the caller passes as a <see cref="MeanImageReference"/>).</param>
     /// <param name="maxPoolMode">Max-pool rule (default: keep completeness).</param>
     public DeepLift(IReference? reference = null, MaxPoolMode maxPoolMode = MaxPoolMode.KeepCompleteness)
+        : this(reference, maxPoolMode, null)
+    {
+    }
+
+    private DeepLift(IReference? reference, MaxPoolMode maxPoolMode, ReferenceTape? tape)
     {
         Reference = reference ?? ZeroReference.Instance;
         MaxPoolMode = maxPoolMode;
         Composite = Composite.DeepLiftRescale(maxPoolMode);
+        _tape = tape;
     }
 
     /// <summary>The reference r.</summary>
@@ -46,15 +54,19 @@ public sealed class DeepLift : IAttributionMethod
     public bool NeedsSmoothTwinForAttack => false;
 
     /// <inheritdoc />
+    public IAttributionMethod WithTape(ReferenceTape tape) => Reference.DependsOnInputValues ? this : new DeepLift(Reference, MaxPoolMode, tape);
+
+    /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false)
     {
         Gradients.CheckTarget(model, input, target);
         using var scope = torch.NewDisposeScope();
         using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
         var x = createGraph ? input : input.detach();
-        var r = Reference.For(x);
+        _tape?.Begin(x);
+        var r = _tape is null ? Reference.For(x) : _tape.Next(() => Reference.For(x));
         var (multipliers, _, _) = PropagationWalker.Propagate(model.PropagationLayers, x, r, Composite,
-            (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype));
+            (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype), _tape);
         var attribution = multipliers * (x - r);
         if (!createGraph) attribution = attribution.detach();
         return attribution.MoveToOuterDisposeScope();

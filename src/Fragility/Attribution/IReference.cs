@@ -16,4 +16,8 @@ public interface IReference
     /// <summary>The reference for each input of <paramref name="input"/> [N, C, H, W], same shape, dtype and device.
     /// A reference that depends on the input (a blur of it) is a differentiable function of it.</summary>
     Tensor For(Tensor input);
+
+    /// <summary>Whether the reference depends on the input's values (a blur of it) rather than only on its shape,
+    /// dtype and device (zero, a mean image).</summary>
+    bool DependsOnInputValues { get; }
 }

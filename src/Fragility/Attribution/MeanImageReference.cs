@@ -31,6 +31,9 @@ public sealed class MeanImageReference : IReference, IDisposable
     public string Name { get; }
 
     /// <inheritdoc />
+    public bool DependsOnInputValues => false;   // Only on the input's shape.
+
+    /// <inheritdoc />
     public Tensor For(Tensor input)
     {
         if (input.dim() != 4) throw new ArgumentException($"input must be [N,C,H,W], got [{string.Join(",", input.shape)}]");

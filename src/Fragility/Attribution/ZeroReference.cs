@@ -14,5 +14,8 @@ public sealed class ZeroReference : IReference
     public string Name => "zero";
 
     /// <inheritdoc />
+    public bool DependsOnInputValues => false;   // Only on the input's shape.
+
+    /// <inheritdoc />
     public Tensor For(Tensor input) => torch.zeros_like(input);
 }

@@ -12,7 +12,7 @@ namespace Fragility.Tests.Import;
 /// BatchNorm), against completeness, the chain walk of the same network, and gradient x input.</summary>
 public class OnnxPropagationTests(ITestOutputHelper output)
 {
-    private static Classifier Wrap(OnnxNetwork net)
+    internal static Classifier Wrap(OnnxNetwork net)
     {
         var shape = net.InputShape;
         return new Classifier(net, new ModelMetadata

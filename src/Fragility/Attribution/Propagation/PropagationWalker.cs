@@ -26,14 +26,16 @@ public static class PropagationWalker
     /// <param name="outputSignal">The signal at the output from the output for x and for r (null without r), e.g.
     /// one-hot(target) multipliers, or one-hot(target) * logits relevance.</param>
     /// <returns>The signal at the input (shape of x) and the chain's outputs for x and r.</returns>
+    /// <param name="tape">Records the reference's activations, or replays them when it holds a pass of this input
+    /// shape (<see cref="ReferenceTape"/>); null makes them anew.</param>
     public static (Tensor InputSignal, Tensor Output, Tensor? ReferenceOutput) Propagate(IReadOnlyList<LayerNode> chain, Tensor input,
-        Tensor? reference, Composite composite, Func<Tensor, Tensor?, Tensor> outputSignal)
+        Tensor? reference, Composite composite, Func<Tensor, Tensor?, Tensor> outputSignal, ReferenceTape? tape = null)
     {
         if (reference is not null && !reference.shape.SequenceEqual(input.shape))
             throw new ArgumentException($"reference [{string.Join(",", reference.shape)}] must have the input's shape [{string.Join(",", input.shape)}]");
         using var canonical = composite.Canonize(chain);
         var steps = new List<Step>();
-        var end = LayerChain.Walk(canonical.Layers, new Flow(input, reference, steps, false), RecordingRunner.Instance);
+        var end = LayerChain.Walk(canonical.Layers, new Flow(input, reference, steps, false, tape), RecordingRunner.Instance);
         var (output, referenceOutput) = (end.X, end.R);
         var signal = outputSignal(output, referenceOutput);
         if (!signal.shape.SequenceEqual(output.shape))
@@ -52,7 +54,10 @@ public static class PropagationWalker
 
     /// <summary>What flows through the chain on the way forward: x, r, the steps recorded so far (of this branch), and
     /// whether a weighted layer lies between here and the input (the first one gets the z^B rule).</summary>
-    private sealed record Flow(Tensor X, Tensor? R, List<Step> Steps, bool SeenLinear);
+    private sealed record Flow(Tensor X, Tensor? R, List<Step> Steps, bool SeenLinear, ReferenceTape? Tape);
+
+    /// <summary>A reference tensor: made by <paramref name="make"/>, or taken from the tape.</summary>
+    private static Tensor OfReference(ReferenceTape? tape, Func<Tensor> make) => tape is null ? make() : tape.Next(make);
 
     /// <summary>Runs x and r through each layer with <see cref="LayerChain.Walk{T}"/>, recording the steps the backward
     /// walk needs.</summary>
@@ -64,7 +69,7 @@ public static class PropagationWalker
         {
             bool first = !f.SeenLinear && LinearMaps.IsWeighted(m.Module);
             var y = m.Module.forward(f.X);
-            var yr = f.R is null ? null : m.Module.forward(f.R);
+            var yr = f.R is null ? null : OfReference(f.Tape, () => m.Module.forward(f.R));
             f.Steps.Add(new ModuleStep(m, new LayerState(m.Name, f.X, y, f.R, yr), first));
             return f with { X = y, R = yr, SeenLinear = f.SeenLinear || first };
         }
@@ -77,7 +82,7 @@ public static class PropagationWalker
             return f with
             {
                 X = torch.cat(ends.Select(e => e.X).ToArray(), 1),
-                R = f.R is null ? null : torch.cat(ends.Select(e => e.R!).ToArray(), 1),
+                R = f.R is null ? null : OfReference(f.Tape, () => torch.cat(ends.Select(e => e.R!).ToArray(), 1)),
                 SeenLinear = f.SeenLinear || ends.Any(e => e.SeenLinear),
             };
         }
@@ -85,12 +90,12 @@ public static class PropagationWalker
         public Flow Graph(GraphNode g, Flow f)
         {
             bool seen = f.SeenLinear;
-            var (x, r) = ForwardGraph(g, f.X, f.R, f.Steps, ref seen);
+            var (x, r) = ForwardGraph(g, f.X, f.R, f.Steps, f.Tape, ref seen);
             return f with { X = x, R = r, SeenLinear = seen };
         }
     }
 
-    private static (Tensor X, Tensor? R) ForwardGraph(GraphNode g, Tensor x, Tensor? r, List<Step> steps, ref bool seenLinear)
+    private static (Tensor X, Tensor? R) ForwardGraph(GraphNode g, Tensor x, Tensor? r, List<Step> steps, ReferenceTape? tape, ref bool seenLinear)
     {
         // Per value: its tensors for x and r, and whether a weighted layer lies between it and the graph input.
         var values = new Dictionary<string, (Tensor X, Tensor? R, bool Seen)> { [g.Input] = (x, r, seenLinear) };
@@ -113,7 +118,7 @@ public static class PropagationWalker
                     if (ins.Length != 1) throw new InvalidOperationException($"graph layer '{step.Name}' reads {ins.Length} values");
                     bool first = !seen && LinearMaps.IsWeighted(layer);
                     seen |= first;
-                    y = (layer.forward(ins[0].X), ins[0].R is null ? null : layer.forward(ins[0].R!));
+                    y = (layer.forward(ins[0].X), ins[0].R is null ? null : OfReference(tape, () => layer.forward(ins[0].R!)));
                     modules[i] = new ModuleStep(new ModuleNode(layer, step.Name), new LayerState(step.Name, ins[0].X, y.X, ins[0].R, y.R), first);
                     break;
                 }
@@ -121,10 +126,10 @@ public static class PropagationWalker
                     // The signal goes back unchanged in shape to each input: no broadcasting.
                     if (ins.Any(t => !t.X.shape.SequenceEqual(ins[0].X.shape)))
                         throw new FragilityException($"Graph step '{step.Name}' adds tensors of different shapes ({string.Join(" + ", ins.Select(t => $"[{string.Join(",", t.X.shape)}]"))}); the layer-wise methods sum only equal shapes. Use a gradient method for this model.");
-                    y = (Sum(ins.Select(t => t.X)), r is null ? null : Sum(ins.Select(t => t.R!)));
+                    y = (Sum(ins.Select(t => t.X)), r is null ? null : OfReference(tape, () => Sum(ins.Select(t => t.R!))));
                     break;
                 case GraphJoin.Concat:
-                    y = (torch.cat(ins.Select(t => t.X).ToArray(), 1), r is null ? null : torch.cat(ins.Select(t => t.R!).ToArray(), 1));
+                    y = (torch.cat(ins.Select(t => t.X).ToArray(), 1), r is null ? null : OfReference(tape, () => torch.cat(ins.Select(t => t.R!).ToArray(), 1)));
                     break;
                 default:
                     throw new InvalidOperationException($"unknown graph join {step.Join}");
