@@ -64,7 +64,7 @@ public sealed class DeepLift : IReferencePropagation
         using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
         var x = createGraph ? input : input.detach();
         _tape?.Begin(x);
-        var r = _tape is null ? Reference.For(x) : _tape.Next(() => Reference.For(x));
+        var r = ReferenceTape.Of(_tape, () => Reference.For(x));
         var (multipliers, _, _) = PropagationWalker.Propagate(model.PropagationLayers, x, r, Composite,
             (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype), _tape);
         var attribution = multipliers * (x - r);

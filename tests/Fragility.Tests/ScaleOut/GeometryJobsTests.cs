@@ -56,6 +56,11 @@ public sealed class GeometryJobsTests : IDisposable
         var missing = Assert.Throws<FragilityException>(() => GeometryParts.InOrder([halves[0]], i => i, 4));
         Assert.Contains("2 of 4 images", missing.Message);
         Assert.Throws<FragilityException>(() => GeometryParts.InOrder([halves[0], halves[0]], i => i, 4));
+        // Parts of consecutive rows from a first position on, in any order.
+        (int, IReadOnlyList<string>)[] rows = [(2, ["c", "d"]), (0, ["a", "b"])];
+        Assert.Equal(["a", "b", "c", "d"], GeometryParts.Consecutive(rows, 4));
+        Assert.Throws<FragilityException>(() => GeometryParts.Consecutive(rows, 5));
+        Assert.Throws<FragilityException>(() => GeometryParts.Consecutive([rows[0]], 4));
     }
 
     [Fact]

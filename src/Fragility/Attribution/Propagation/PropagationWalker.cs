@@ -56,9 +56,6 @@ public static class PropagationWalker
     /// whether a weighted layer lies between here and the input (the first one gets the z^B rule).</summary>
     private sealed record Flow(Tensor X, Tensor? R, List<Step> Steps, bool SeenLinear, ReferenceTape? Tape);
 
-    /// <summary>A reference tensor: made by <paramref name="make"/>, or taken from the tape.</summary>
-    private static Tensor OfReference(ReferenceTape? tape, Func<Tensor> make) => tape is null ? make() : tape.Next(make);
-
     /// <summary>Runs x and r through each layer with <see cref="LayerChain.Walk{T}"/>, recording the steps the backward
     /// walk needs.</summary>
     private sealed class RecordingRunner : ILayerRunner<Flow>
@@ -69,7 +66,7 @@ public static class PropagationWalker
         {
             bool first = !f.SeenLinear && LinearMaps.IsWeighted(m.Module);
             var y = m.Module.forward(f.X);
-            var yr = f.R is null ? null : OfReference(f.Tape, () => m.Module.forward(f.R));
+            var yr = f.R is null ? null : ReferenceTape.Of(f.Tape, () => m.Module.forward(f.R));
             f.Steps.Add(new ModuleStep(m, new LayerState(m.Name, f.X, y, f.R, yr), first));
             return f with { X = y, R = yr, SeenLinear = f.SeenLinear || first };
         }
@@ -82,7 +79,7 @@ public static class PropagationWalker
             return f with
             {
                 X = torch.cat(ends.Select(e => e.X).ToArray(), 1),
-                R = f.R is null ? null : OfReference(f.Tape, () => torch.cat(ends.Select(e => e.R!).ToArray(), 1)),
+                R = f.R is null ? null : ReferenceTape.Of(f.Tape, () => torch.cat(ends.Select(e => e.R!).ToArray(), 1)),
                 SeenLinear = f.SeenLinear || ends.Any(e => e.SeenLinear),
             };
         }
@@ -118,7 +115,7 @@ public static class PropagationWalker
                     if (ins.Length != 1) throw new InvalidOperationException($"graph layer '{step.Name}' reads {ins.Length} values");
                     bool first = !seen && LinearMaps.IsWeighted(layer);
                     seen |= first;
-                    y = (layer.forward(ins[0].X), ins[0].R is null ? null : OfReference(tape, () => layer.forward(ins[0].R!)));
+                    y = (layer.forward(ins[0].X), ins[0].R is null ? null : ReferenceTape.Of(tape, () => layer.forward(ins[0].R!)));
                     modules[i] = new ModuleStep(new ModuleNode(layer, step.Name), new LayerState(step.Name, ins[0].X, y.X, ins[0].R, y.R), first);
                     break;
                 }
@@ -126,10 +123,10 @@ public static class PropagationWalker
                     // The signal goes back unchanged in shape to each input: no broadcasting.
                     if (ins.Any(t => !t.X.shape.SequenceEqual(ins[0].X.shape)))
                         throw new FragilityException($"Graph step '{step.Name}' adds tensors of different shapes ({string.Join(" + ", ins.Select(t => $"[{string.Join(",", t.X.shape)}]"))}); the layer-wise methods sum only equal shapes. Use a gradient method for this model.");
-                    y = (Sum(ins.Select(t => t.X)), r is null ? null : OfReference(tape, () => Sum(ins.Select(t => t.R!))));
+                    y = (Sum(ins.Select(t => t.X)), r is null ? null : ReferenceTape.Of(tape, () => Sum(ins.Select(t => t.R!))));
                     break;
                 case GraphJoin.Concat:
-                    y = (torch.cat(ins.Select(t => t.X).ToArray(), 1), r is null ? null : OfReference(tape, () => torch.cat(ins.Select(t => t.R!).ToArray(), 1)));
+                    y = (torch.cat(ins.Select(t => t.X).ToArray(), 1), r is null ? null : ReferenceTape.Of(tape, () => torch.cat(ins.Select(t => t.R!).ToArray(), 1)));
                     break;
                 default:
                     throw new InvalidOperationException($"unknown graph join {step.Join}");

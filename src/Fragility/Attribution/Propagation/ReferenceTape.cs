@@ -48,6 +48,9 @@ public sealed class ReferenceTape : IDisposable
         return _values[_next++];
     }
 
+    /// <summary>A reference tensor of a pass: made by <paramref name="make"/> without a tape, else <see cref="Next"/>.</summary>
+    internal static Tensor Of(ReferenceTape? tape, Func<Tensor> make) => tape is null ? make() : tape.Next(make);
+
     /// <summary>How many reference tensors the tape holds (0 before its first pass).</summary>
     public int Count => _values.Count;
 

@@ -74,8 +74,7 @@ public static class DimensionExperiment
     {
         ArgumentNullException.ThrowIfNull(parts);
         var ordered = parts.OrderBy(p => p.First).ToList();
-        var rows = GeometryParts.InOrder(ordered.Select(p => (IReadOnlyList<(int Position, DimensionRow Row)>)p.Rows.Select((r, i) => (p.First + i, r)).ToList()),
-            r => r.Position, Ordered(sizes).Length).Select(r => r.Row).ToList();
+        var rows = GeometryParts.Consecutive(ordered.Select(p => (p.First, p.Rows)), Ordered(sizes).Length);
         return new DimensionResult(architecture, datasetName, trainImages, epochs, images, settings, rows, ordered.SelectMany(p => p.Details).ToList());
     }
 

@@ -50,4 +50,14 @@ public static class GeometryParts
         if (all.Count != count) throw new FragilityException($"The parts of the study hold {all.Count} of {count} images: run the command again.");
         return all;
     }
+
+    /// <summary>The rows of parts that each hold consecutive items from <c>First</c> on, in item order, checked like
+    /// <see cref="InOrder"/> to hold every item 0..<paramref name="count"/>-1 exactly once.</summary>
+    /// <exception cref="FragilityException">An item is missing or repeated.</exception>
+    public static IReadOnlyList<T> Consecutive<T>(IEnumerable<(int First, IReadOnlyList<T> Rows)> parts, int count)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        return InOrder(parts.Select(p => (IReadOnlyList<(int Position, T Row)>)p.Rows.Select((row, i) => (p.First + i, row)).ToList()), r => r.Position, count)
+            .Select(r => r.Row).ToList();
+    }
 }

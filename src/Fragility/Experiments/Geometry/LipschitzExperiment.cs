@@ -114,8 +114,7 @@ public static class LipschitzExperiment
     {
         ArgumentNullException.ThrowIfNull(parts);
         var ordered = parts.OrderBy(p => p.First).ToList();
-        var rows = GeometryParts.InOrder(ordered.Select(p => (IReadOnlyList<(int Position, LipschitzModelRow Row)>)p.Rows.Select((r, i) => (p.First + i, r)).ToList()),
-            r => r.Position, models).Select(r => r.Row).ToList();
+        var rows = GeometryParts.Consecutive(ordered.Select(p => (p.First, p.Rows)), models);
         var layerRows = ordered.SelectMany(p => p.Layers).ToList();
         var fragility = rows.Select(r => 1 - r.TopKIntersection).ToArray();
         var constants = new (string Key, string Label, double[] Values)[]

@@ -132,8 +132,7 @@ public static class TransferExperiment
         for (int t = 0; t < all.Count; t++)
         {
             var (model, name) = all[t];
-            var images = GeometryParts.InOrder(parts.Select(part => (IReadOnlyList<(int Position, TransferImage Row)>)
-                part.PerModel[t].Select((row, i) => (part.First + i, row)).ToList()), r => r.Position, n).Select(r => r.Row).ToList();
+            var images = GeometryParts.Consecutive(parts.Select(part => (part.First, (IReadOnlyList<TransferImage>)part.PerModel[t])), n);
             string relation = t == 0 ? "source (white box)" : Relation(source.Metadata, model.Metadata);
             rows.Add(new TransferRow(name, relation, model.Metadata.Dataset, n, images.Select(r => r.TransferTopK).Average(), images.Select(r => r.RandomTopK).Average(),
                 images.Select(r => r.TransferSpearman).Average(), images.Select(r => r.RandomSpearman).Average(),
