@@ -57,7 +57,7 @@ public sealed class PyTorchSuite : IBenchmarkSuite
             ("reference pass made at every step", Variant(shareMaps: true, reuseReference: false)),
             ("neither saving", Variant(shareMaps: false, reuseReference: false)),
         ];
-        FragilityAttack Variant(bool shareMaps, bool reuseReference) => new(AttackNames.TopK, model, method, c => new TopKObjective(c.Maps, 78), attack.Settings)
+        FragilityAttack Variant(bool shareMaps, bool reuseReference) => new(AttackNames.TopK, model, method, c => new TopKObjective(c.Maps, attack.Settings.ResolveK(c.Height, c.Width)), attack.Settings)
         {
             ShareMaps = shareMaps, ReuseReferencePass = reuseReference,
         };
