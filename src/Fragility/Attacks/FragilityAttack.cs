@@ -92,7 +92,7 @@ public sealed class FragilityAttack : IMapAttack
         Settings.Validate(clean.Height, clean.Width);
         int n = clean.Count;
         using var objective = _objective(clean);
-        using var tracker = new IterateTracker(_model, _evaluationMethod, clean, Settings, _criterionMethod);
+        using var tracker = new IterateTracker(_model, _evaluationMethod, clean, Settings, _criterionMethod) { LabelsFromMapPass = LabelsFromMapPass };
         var iterations = new int[n];
         var moving = Enumerable.Repeat(true, n).ToArray();
         double eps = Settings.EpsilonUnit, alpha = Settings.StepUnit;
@@ -108,9 +108,9 @@ public sealed class FragilityAttack : IMapAttack
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var gradient = ObjectiveGradient(gradientMethod, x, clean.LabelTensor, objective, out var maps);
+            var gradient = ObjectiveGradient(gradientMethod, x, clean.LabelTensor, objective, out var maps, out var logits);
             // An observer may keep what it is shown; x changes in place below, so it is shown a copy.
-            if (share && t > 0) tracker.Consider(observer is null ? x : x.clone(), t, observer, maps);
+            if (share && t > 0) tracker.Consider(observer is null ? x : x.clone(), t, observer, maps, logits);
             Tensor next;
             using (torch.no_grad())
                 next = Project(x + gradient.sign().mul(alpha), clean.Inputs, eps);
@@ -139,14 +139,20 @@ public sealed class FragilityAttack : IMapAttack
     /// </summary>
     public Tensor ObjectiveGradient(Tensor x, Tensor target, IDissimilarityObjective objective)
     {
-        var g = ObjectiveGradient(_gradientMethod, x, target, objective, out var maps);
+        var g = ObjectiveGradient(_gradientMethod, x, target, objective, out var maps, out var logits);
         maps.Dispose();
+        logits?.Dispose();
         return g;
     }
 
     /// <summary>Whether the ReLU-network methods take the criterion's maps from the gradient's pass (default true; the
     /// attacks benchmark turns it off to measure the saving). The results are the same either way (tested).</summary>
     public bool ShareMaps { get; init; } = true;
+
+    /// <summary>Whether an iterate's label check takes the logits its criterion map's pass made (gradient, DeepLIFT and
+    /// relevance maps make them on the way) instead of a forward pass of its own (default true; the benchmarks turn it
+    /// off to measure the saving). The results are the same either way (tested).</summary>
+    public bool LabelsFromMapPass { get; init; } = true;
 
     /// <summary>Whether DeepLIFT's reference goes through the network once per run rather than at every step (default
     /// true; the pytorch benchmark turns it off to measure the saving). The results are the same either way (tested).</summary>
@@ -156,15 +162,18 @@ public sealed class FragilityAttack : IMapAttack
     private static bool SameMaps(IAttributionMethod a, IAttributionMethod b) => ReferenceEquals(a, b) || a.Description == b.Description;
 
     /// <summary><see cref="ObjectiveGradient(Tensor, Tensor, IDissimilarityObjective)"/>, also returning the gradient
-    /// method's maps of <paramref name="x"/> (detached), made on the way.</summary>
-    private Tensor ObjectiveGradient(IAttributionMethod gradientMethod, Tensor x, Tensor target, IDissimilarityObjective objective, out Tensor maps)
+    /// method's maps of <paramref name="x"/> (detached) and the logits of the network it ran (null when the pass did not
+    /// make them), made on the way.</summary>
+    private Tensor ObjectiveGradient(IAttributionMethod gradientMethod, Tensor x, Tensor target, IDissimilarityObjective objective, out Tensor maps, out Tensor? logits)
     {
         using var scope = torch.NewDisposeScope();
         using var mode = gradientMethod.NeedsSmoothTwinForAttack ? _model.UseSoftplus(Settings.Beta) : _model.UseRelu();
         using var enable = torch.enable_grad();
         var input = x.detach().requires_grad_(true);
-        var graphMaps = SaliencyMaps.FromAttribution(gradientMethod.Attribute(_model, input, target, createGraph: true));
+        var (attribution, passLogits) = gradientMethod.AttributeWithLogits(_model, input, target, createGraph: true);
+        var graphMaps = SaliencyMaps.FromAttribution(attribution);
         maps = graphMaps.detach().MoveToOuterDisposeScope();
+        logits = passLogits?.MoveToOuterDisposeScope();
         var d = objective.Evaluate(graphMaps);
         // A D that does not depend on x (e.g. a linear model's gradient map) has no graph; autograd.grad would abort.
         if (!d.requires_grad) return torch.zeros_like(x).MoveToOuterDisposeScope();

@@ -52,15 +52,26 @@ internal sealed class IterateTracker : IDisposable
         _bestConfidence = clean.Confidence.ToArray();
     }
 
+    /// <summary>Whether the label check takes the logits the criterion map's pass made instead of a forward pass of its
+    /// own (default true; the benchmarks turn it off to measure the saving). The results are the same either way (tested).</summary>
+    public bool LabelsFromMapPass { get; init; } = true;
+
     /// <summary>Evaluates iterate <paramref name="x"/> [N, C, H, W] and keeps, per input, the better of it and the best so
     /// far; <paramref name="observer"/> (if any) sees the evaluation as iterate number <paramref name="step"/>.
-    /// <paramref name="maps"/>, when given, are the criterion method's maps of <paramref name="x"/> already made.</summary>
-    public void Consider(Tensor x, int step = 0, Action<AttackIterate>? observer = null, Tensor? maps = null)
+    /// <paramref name="maps"/>, when given, are the criterion method's maps of <paramref name="x"/> already made, and
+    /// <paramref name="logits"/> the ReLU network's logits at <paramref name="x"/> if that pass made them.</summary>
+    public void Consider(Tensor x, int step = 0, Action<AttackIterate>? observer = null, Tensor? maps = null, Tensor? logits = null)
     {
         using var scope = torch.NewDisposeScope();
         using var relu = _model.UseRelu();
-        var (labels, confidence) = Predictions.Of(_model, x);
-        maps ??= SaliencyMaps.FromAttribution((_criterionMethod ?? _method).Attribute(_model, x, _clean.LabelTensor)).detach();
+        if (maps is null)
+        {
+            var (attribution, mapLogits) = (_criterionMethod ?? _method).AttributeWithLogits(_model, x, _clean.LabelTensor);
+            maps = SaliencyMaps.FromAttribution(attribution).detach();
+            logits = mapLogits;
+        }
+        // The label check reuses the logits of the map's own pass when it made them (bit for bit model.forward's).
+        var (labels, confidence) = logits is not null && LabelsFromMapPass ? Predictions.FromLogits(logits) : Predictions.Of(_model, x);
         var values = Evaluate(_criterionClean ?? _clean.Maps, maps);
         var take = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)

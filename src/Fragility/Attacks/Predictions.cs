@@ -9,9 +9,17 @@ internal static class Predictions
 {
     public static (long[] Labels, float[] Confidence) Of(Classifier model, Tensor input)
     {
+        using var noGrad = torch.no_grad();
+        using var logits = model.forward(input.detach());
+        return FromLogits(logits);
+    }
+
+    /// <summary>Labels and confidences from logits [N, classes] already computed.</summary>
+    public static (long[] Labels, float[] Confidence) FromLogits(Tensor logits)
+    {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var (confidence, labels) = nn.functional.softmax(model.forward(input.detach()), 1).max(1);
+        var (confidence, labels) = nn.functional.softmax(logits.detach(), 1).max(1);
         return (labels.cpu().data<long>().ToArray(), confidence.to(ScalarType.Float32).cpu().data<float>().ToArray());
     }
 }

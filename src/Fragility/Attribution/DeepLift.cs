@@ -59,17 +59,25 @@ public sealed class DeepLift : IReferencePropagation
     /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false)
     {
+        var (attribution, logits) = AttributeWithLogits(model, input, target, createGraph);
+        logits?.Dispose();
+        return attribution;
+    }
+
+    /// <inheritdoc />
+    public (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false)
+    {
         Gradients.CheckTarget(model, input, target);
         using var scope = torch.NewDisposeScope();
         using var mode = createGraph ? torch.enable_grad() : torch.no_grad();
         var x = createGraph ? input : input.detach();
         _tape?.Begin(x);
         var r = ReferenceTape.Of(_tape, () => Reference.For(x));
-        var (multipliers, _, _) = PropagationWalker.Propagate(model.PropagationLayers, x, r, Composite,
+        var walk = PropagationWalker.Propagate(model.PropagationLayers, x, r, Composite,
             (y, _) => nn.functional.one_hot(target, y.shape[1]).to(y.dtype), _tape);
-        var attribution = multipliers * (x - r);
+        var attribution = walk.InputSignal * (x - r);
         if (!createGraph) attribution = attribution.detach();
-        return attribution.MoveToOuterDisposeScope();
+        return (attribution.MoveToOuterDisposeScope(), walk.ModelOutput?.detach().MoveToOuterDisposeScope());
     }
 
     /// <summary>Completeness error of an attribution this method computed for <paramref name="input"/> and

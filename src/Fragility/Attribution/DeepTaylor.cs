@@ -34,4 +34,8 @@ public sealed class DeepTaylor : IAttributionMethod
     /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
         Relevance.Propagate(model, input, target, CompositeFor(model), createGraph);
+
+    /// <inheritdoc />
+    public (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
+        Relevance.PropagateWithLogits(model, input, target, CompositeFor(model), createGraph);
 }

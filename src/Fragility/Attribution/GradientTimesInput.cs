@@ -28,12 +28,20 @@ public sealed class GradientTimesInput : IAttributionMethod
     /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false)
     {
+        var (attribution, logits) = AttributeWithLogits(model, input, target, createGraph);
+        logits?.Dispose();
+        return attribution;
+    }
+
+    /// <inheritdoc />
+    public (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false)
+    {
         Gradients.CheckTarget(model, input, target);
         using var scope = torch.NewDisposeScope();
         var x = createGraph ? input : input.detach();
-        var g = Gradients.OfClassScore(model, x, target, createGraph);
+        var (g, logits) = Gradients.OfClassScoreWithLogits(model, x, target, createGraph);
         var attribution = g * (x - Reference.For(x));
         if (!createGraph) attribution = attribution.detach();
-        return attribution.MoveToOuterDisposeScope();
+        return (attribution.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
     }
 }

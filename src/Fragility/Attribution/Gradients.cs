@@ -15,6 +15,14 @@ public static class Gradients
     /// </summary>
     public static Tensor OfClassScore(Classifier model, Tensor input, Tensor target, bool createGraph)
     {
+        var (gradient, logits) = OfClassScoreWithLogits(model, input, target, createGraph);
+        logits.Dispose();
+        return gradient;
+    }
+
+    /// <summary><see cref="OfClassScore"/>, also returning the logits [N, classes] of its forward pass (detached).</summary>
+    public static (Tensor Gradient, Tensor Logits) OfClassScoreWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph)
+    {
         CheckTarget(model, input, target);
         using var scope = torch.NewDisposeScope();
         Tensor x = input.requires_grad ? input : input.detach().requires_grad_(true);
@@ -24,7 +32,7 @@ public static class Gradients
         var score = logits.gather(1, target.reshape(-1, 1)).sum();
         var g = torch.autograd.grad([score], [x], create_graph: createGraph, retain_graph: createGraph)[0];
         if (!createGraph) g = g.detach();
-        return g.MoveToOuterDisposeScope();
+        return (g.MoveToOuterDisposeScope(), logits.detach().MoveToOuterDisposeScope());
     }
 
     /// <summary>Class scores (logits) of <paramref name="target"/> per input, shape [N].</summary>

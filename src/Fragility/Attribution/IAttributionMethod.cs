@@ -31,4 +31,10 @@ public interface IAttributionMethod
     /// <param name="target">Class per input.</param>
     /// <param name="createGraph">Keep the graph so the attribution can be differentiated with respect to the input.</param>
     Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false);
+
+    /// <summary><see cref="Attribute"/>, also returning the model's logits [N, classes] at <paramref name="input"/>
+    /// (detached) when the method's own pass computes them bit for bit as <c>model.forward</c> would, else null. An
+    /// attack's label check of an iterate then needs no forward pass of its own.</summary>
+    (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
+        (Attribute(model, input, target, createGraph), null);
 }

@@ -35,4 +35,8 @@ public sealed class LrpEpsilon : IAttributionMethod
     /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
         Relevance.Propagate(model, input, target, Composite, createGraph);
+
+    /// <inheritdoc />
+    public (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
+        Relevance.PropagateWithLogits(model, input, target, Composite, createGraph);
 }

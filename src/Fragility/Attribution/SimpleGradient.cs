@@ -18,4 +18,8 @@ public sealed class SimpleGradient : IAttributionMethod
     /// <inheritdoc />
     public Tensor Attribute(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
         Gradients.OfClassScore(model, input, target, createGraph);
+
+    /// <inheritdoc />
+    public (Tensor Attribution, Tensor? Logits) AttributeWithLogits(Classifier model, Tensor input, Tensor target, bool createGraph = false) =>
+        Gradients.OfClassScoreWithLogits(model, input, target, createGraph);
 }

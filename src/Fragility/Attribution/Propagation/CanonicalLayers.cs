@@ -17,6 +17,9 @@ public sealed class CanonicalLayers : IDisposable
     /// <summary>The rewritten nodes.</summary>
     public IReadOnlyList<LayerNode> Layers { get; }
 
+    /// <summary>Whether a canonizer replaced any layer (every rewrite creates the module it puts in).</summary>
+    public bool Rewritten => _created.Count > 0;
+
     /// <summary>Disposes the created modules.</summary>
     public void Dispose()
     {

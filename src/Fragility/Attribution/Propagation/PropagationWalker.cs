@@ -28,7 +28,7 @@ public static class PropagationWalker
     /// <returns>The signal at the input (shape of x) and the chain's outputs for x and r.</returns>
     /// <param name="tape">Records the reference's activations, or replays them when it holds a pass of this input
     /// shape (<see cref="ReferenceTape"/>); null makes them anew.</param>
-    public static (Tensor InputSignal, Tensor Output, Tensor? ReferenceOutput) Propagate(IReadOnlyList<LayerNode> chain, Tensor input,
+    public static PropagationResult Propagate(IReadOnlyList<LayerNode> chain, Tensor input,
         Tensor? reference, Composite composite, Func<Tensor, Tensor?, Tensor> outputSignal, ReferenceTape? tape = null)
     {
         if (reference is not null && !reference.shape.SequenceEqual(input.shape))
@@ -40,7 +40,7 @@ public static class PropagationWalker
         var signal = outputSignal(output, referenceOutput);
         if (!signal.shape.SequenceEqual(output.shape))
             throw new ArgumentException($"output signal [{string.Join(",", signal.shape)}] must have the output's shape [{string.Join(",", output.shape)}]");
-        return (Backward(steps, signal, composite), output, referenceOutput);
+        return new PropagationResult(Backward(steps, signal, composite), output, referenceOutput) { Canonized = canonical.Rewritten };
     }
 
     private abstract record Step;

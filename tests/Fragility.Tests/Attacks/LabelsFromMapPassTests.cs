@@ -1,0 +1,110 @@
+using Fragility.Attacks;
+using Fragility.Attribution;
+using Fragility.Models;
+using Fragility.Models.Import;
+using Fragility.Tests.Attribution;
+using Fragility.Tests.Import;
+using TorchSharp;
+
+namespace Fragility.Tests.Attacks;
+
+/// <summary>An iterate's label check takes the logits its criterion map's pass made instead of a forward pass of its
+/// own. Those logits must be model.forward's bit for bit (or absent where a canonizer rewrote the network), and the
+/// attack's iterates, maps and outcomes (labels and confidences included) the same as with a forward of its own.</summary>
+public sealed class LabelsFromMapPassTests : OneTorchThread
+{
+    [Theory]
+    [InlineData("shipped", "gradient", true)]
+    [InlineData("shipped", "grad_x_input", true)]
+    [InlineData("shipped", "deeplift", true)]
+    [InlineData("shipped", "lrp", true)]
+    [InlineData("shipped", "lrp_epsilon", true)]
+    [InlineData("squeezenet1_0", "deeplift", true)]
+    [InlineData("squeezenet1_0", "gradient", true)]
+    [InlineData("resnet18", "gradient", true)]
+    [InlineData("resnet18", "deeplift", true)]    // the export folded its batch norms already
+    [InlineData("shipped", "ig", false)]          // no path point is the input itself
+    public void TheMapsPass_GivesTheModelsLogits_BitForBit_OrNone(string modelName, string methodName, bool expected)
+    {
+        using var model = Load(modelName);
+        using var x = Inputs(modelName, 2);
+        var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference(), IgSteps = 4 });
+        using var relu = model.UseRelu();
+        using var forward = model.forward(x);
+        using var target = forward.argmax(1);
+        var (attribution, logits) = method.AttributeWithLogits(model, x, target);
+        using (attribution)
+        using (logits)
+        {
+            Assert.Equal(expected, logits is not null);
+            if (logits is not null) Assert.True(logits.eq(forward).all().item<bool>(), "the pass's logits differ from model.forward's");
+            using var plain = method.Attribute(model, x, target);
+            Assert.True(plain.eq(attribution).all().item<bool>(), "the map differs from Attribute's");
+        }
+    }
+
+    [Fact]
+    public void ANetworkACanonizerRewrites_GivesNoLogits_ToPropagationMethods()
+    {
+        torch.manual_seed(9);
+        var bn = torch.nn.BatchNorm2d(4);
+        var net = torch.nn.Sequential(("0", torch.nn.Conv2d(1, 4, 3, padding: 1)), ("1", bn), ("2", new SwitchableActivation()),
+            ("3", torch.nn.Flatten()), ("4", torch.nn.Linear(4 * 12 * 12, 3)));
+        using var model = TestModels.Wrap(net, 1, 12, 12, 3);
+        TestModels.HeInit(model, 9);
+        using (torch.no_grad())
+        {
+            bn.running_mean!.copy_(torch.randn(4, dtype: torch.ScalarType.Float64) * 0.3);
+            bn.running_var!.copy_(torch.rand(4, dtype: torch.ScalarType.Float64) + 0.5);
+        }
+        using var x = TestModels.Inputs(2, 40);
+        using var target = TestModels.Predicted(model, x);
+        // The batch norm folded into its convolution rounds differently, so those logits are not model.forward's.
+        foreach (var method in new IAttributionMethod[] { new DeepLift(), new DeepTaylor(), new LrpEpsilon() })
+        {
+            var (attribution, logits) = method.AttributeWithLogits(model, x, target);
+            attribution.Dispose();
+            Assert.Null(logits);
+        }
+        var (g, gradientLogits) = new SimpleGradient().AttributeWithLogits(model, x, target);
+        using (g)
+        using (gradientLogits)
+        using (var forward = model.forward(x))
+            Assert.True(gradientLogits!.eq(forward).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData("shipped", "gradient")]
+    [InlineData("shipped", "deeplift")]
+    [InlineData("shipped", "lrp")]
+    [InlineData("squeezenet1_0", "deeplift")]
+    [InlineData("resnet18", "gradient")]
+    public void TheAttack_IsTheSame_WithTheLabelsFromTheMapsPass(string modelName, string methodName)
+    {
+        using var model = Load(modelName);
+        using var x0 = Inputs(modelName, modelName == "shipped" ? 3 : 2);
+        var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference() });
+        using var clean = CleanReference.Compute(model, method, x0);
+        var settings = new AttackSettings { Epsilon = 8, Step = 1, Iterations = 4, K = 10 };
+        FragilityAttack Attack(bool fromMapPass) =>
+            new(AttackNames.TopK, model, method, c => new TopKObjective(c.Maps, 10), settings) { LabelsFromMapPass = fromMapPass };
+        using var shared = Attack(true).Run(clean);
+        using var own = Attack(false).Run(clean);
+
+        Assert.True(shared.Perturbed.eq(own.Perturbed).all().item<bool>(), "the iterates differ");
+        Assert.True(shared.PerturbedMaps.eq(own.PerturbedMaps).all().item<bool>(), "the maps differ");
+        Assert.Equal(own.Outcomes, shared.Outcomes);
+        Assert.Contains(shared.Outcomes, o => o.LinfPixels > 0);   // the steps ran
+    }
+
+    private static Classifier Load(string modelName) => modelName == "shipped"
+        ? ModelStore.Load(null)
+        : OnnxPropagationTests.Wrap(OnnxNetwork.Load(ImportFixtures.Path($"zoo/{modelName}.onnx")));
+
+    private static torch.Tensor Inputs(string modelName, int n)
+    {
+        if (modelName != "shipped") return ImportFixtures.Npy($"zoo/{modelName}-inputs.npy").narrow(0, 0, n);
+        using var data = Fragility.Data.DatasetCatalog.Load(Fragility.Data.DatasetCatalog.Sample, Fragility.Data.DatasetSplit.Test, null, limit: n);
+        return data.Images.clone();
+    }
+}
