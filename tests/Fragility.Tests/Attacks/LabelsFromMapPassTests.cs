@@ -43,6 +43,35 @@ public sealed class LabelsFromMapPassTests : OneTorchThread
         }
     }
 
+    /// <summary>Every imported architecture the propagation rules cover: the walk's logits are model.forward's bit for
+    /// bit, or none are given. A walk that ran some operation differently from the graph's own forward would fail here.</summary>
+    [Fact]
+    public void EveryImportedGraphTheRulesCover_GivesTheModelsLogits_OrNone()
+    {
+        var covered = new List<string>();
+        foreach (var path in Directory.GetFiles(ImportFixtures.Path("zoo"), "*.onnx").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (!File.Exists(ImportFixtures.Path($"zoo/{name}-inputs.npy"))) continue;
+            using var model = Load(name);
+            using var x = Inputs(name, 1);
+            using var relu = model.UseRelu();
+            using var forward = model.forward(x);
+            using var target = forward.argmax(1);
+            foreach (var method in new IAttributionMethod[] { new DeepLift(), new LrpEpsilon() })
+            {
+                (torch.Tensor Attribution, torch.Tensor? Logits) result;
+                try { result = method.AttributeWithLogits(model, x, target); }
+                catch (FragilityException) { continue; }   // an operation no rule covers: the method refuses the model
+                using var attribution = result.Attribution;
+                using var logits = result.Logits;
+                if (logits is not null) Assert.True(logits.eq(forward).all().item<bool>(), $"{name} {method.Name}: the walk's logits differ from model.forward's");
+                covered.Add($"{name} {method.Name}{(logits is null ? " (canonized)" : "")}");
+            }
+        }
+        Assert.True(covered.Count(c => !c.EndsWith("(canonized)", StringComparison.Ordinal)) >= 20, $"only these were checked: {string.Join(", ", covered)}");
+    }
+
     [Fact]
     public void ANetworkACanonizerRewrites_GivesNoLogits_ToPropagationMethods()
     {
