@@ -26,8 +26,8 @@ public sealed class LabelsFromMapPassTests : OneTorchThread
     [InlineData("shipped", "ig", false)]          // no path point is the input itself
     public void TheMapsPass_GivesTheModelsLogits_BitForBit_OrNone(string modelName, string methodName, bool expected)
     {
-        using var model = Load(modelName);
-        using var x = Inputs(modelName, 2);
+        using var model = SameAttack.Model(modelName);
+        using var x = SameAttack.Inputs(modelName, 2);
         var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference(), IgSteps = 4 });
         using var relu = model.UseRelu();
         using var forward = model.forward(x);
@@ -53,8 +53,8 @@ public sealed class LabelsFromMapPassTests : OneTorchThread
         {
             string name = Path.GetFileNameWithoutExtension(path);
             if (!File.Exists(ImportFixtures.Path($"zoo/{name}-inputs.npy"))) continue;
-            using var model = Load(name);
-            using var x = Inputs(name, 1);
+            using var model = SameAttack.Model(name);
+            using var x = SameAttack.Inputs(name, 1);
             using var relu = model.UseRelu();
             using var forward = model.forward(x);
             using var target = forward.argmax(1);
@@ -110,8 +110,8 @@ public sealed class LabelsFromMapPassTests : OneTorchThread
     [InlineData("resnet18", "gradient")]
     public void TheAttack_IsTheSame_WithTheLabelsFromTheMapsPass(string modelName, string methodName)
     {
-        using var model = Load(modelName);
-        using var x0 = Inputs(modelName, modelName == "shipped" ? 3 : 2);
+        using var model = SameAttack.Model(modelName);
+        using var x0 = SameAttack.Inputs(modelName, modelName == "shipped" ? 3 : 2);
         var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference() });
         using var clean = CleanReference.Compute(model, method, x0);
         var settings = new AttackSettings { Epsilon = 8, Step = 1, Iterations = 4, K = 10 };
@@ -120,20 +120,6 @@ public sealed class LabelsFromMapPassTests : OneTorchThread
         using var shared = Attack(true).Run(clean);
         using var own = Attack(false).Run(clean);
 
-        Assert.True(shared.Perturbed.eq(own.Perturbed).all().item<bool>(), "the iterates differ");
-        Assert.True(shared.PerturbedMaps.eq(own.PerturbedMaps).all().item<bool>(), "the maps differ");
-        Assert.Equal(own.Outcomes, shared.Outcomes);
-        Assert.Contains(shared.Outcomes, o => o.LinfPixels > 0);   // the steps ran
-    }
-
-    private static Classifier Load(string modelName) => modelName == "shipped"
-        ? ModelStore.Load(null)
-        : OnnxPropagationTests.Wrap(OnnxNetwork.Load(ImportFixtures.Path($"zoo/{modelName}.onnx")));
-
-    private static torch.Tensor Inputs(string modelName, int n)
-    {
-        if (modelName != "shipped") return ImportFixtures.Npy($"zoo/{modelName}-inputs.npy").narrow(0, 0, n);
-        using var data = Fragility.Data.DatasetCatalog.Load(Fragility.Data.DatasetCatalog.Sample, Fragility.Data.DatasetSplit.Test, null, limit: n);
-        return data.Images.clone();
+        SameAttack.AssertSame(own, shared);
     }
 }

@@ -21,8 +21,8 @@ public sealed class ReferenceTapeTests : OneTorchThread
     [InlineData("squeezenet1_0", "deeplift")]
     public void ReplayingTheReferencesPass_GivesTheAttackMadeAnew(string modelName, string methodName)
     {
-        using var model = modelName == "shipped" ? ModelStore.Load(null) : OnnxPropagationTests.Wrap(OnnxNetwork.Load(ImportFixtures.Path($"zoo/{modelName}.onnx")));
-        using var x0 = modelName == "shipped" ? SampleImages(3) : ImportFixtures.Npy($"zoo/{modelName}-inputs.npy").narrow(0, 0, 2);
+        using var model = SameAttack.Model(modelName);
+        using var x0 = SameAttack.Inputs(modelName, modelName == "shipped" ? 3 : 2);
         var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference() });
         using var clean = CleanReference.Compute(model, method, x0);
         var settings = new AttackSettings { Epsilon = 8, Step = 1, Iterations = 4, K = 10 };
@@ -31,10 +31,7 @@ public sealed class ReferenceTapeTests : OneTorchThread
         using var replayed = Attack(true).Run(clean);
         using var anew = Attack(false).Run(clean);
 
-        Assert.True(replayed.Perturbed.eq(anew.Perturbed).all().item<bool>(), "the iterates differ");
-        Assert.True(replayed.PerturbedMaps.eq(anew.PerturbedMaps).all().item<bool>(), "the maps differ");
-        Assert.Equal(anew.Outcomes, replayed.Outcomes);
-        Assert.Contains(replayed.Outcomes, o => o.LinfPixels > 0);   // the steps ran
+        SameAttack.AssertSame(anew, replayed);
     }
 
     [Fact]
@@ -44,7 +41,7 @@ public sealed class ReferenceTapeTests : OneTorchThread
         var method = new DeepLift(new ZeroReference());
         using var tape = new ReferenceTape();
         var taped = method.WithTape(tape);
-        using var x = SampleImages(4);
+        using var x = SameAttack.Inputs("shipped", 4);
         using var target = torch.tensor(model.Predict(x).Labels);
         using var a = x.narrow(0, 0, 2);
         using var b = x.narrow(0, 2, 2);
@@ -62,11 +59,5 @@ public sealed class ReferenceTapeTests : OneTorchThread
         // A reference made from the input's values cannot be replayed: the method stays as it is.
         var blurred = new DeepLift(new BlurredReference(5));
         Assert.Same(blurred, blurred.WithTape(tape));
-    }
-
-    private static torch.Tensor SampleImages(int n)
-    {
-        using var data = Fragility.Data.DatasetCatalog.Load(Fragility.Data.DatasetCatalog.Sample, Fragility.Data.DatasetSplit.Test, null, limit: n);
-        return data.Images.clone();
     }
 }

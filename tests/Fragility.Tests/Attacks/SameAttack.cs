@@ -1,0 +1,34 @@
+using Fragility.Attacks;
+using Fragility.Models;
+using Fragility.Models.Import;
+using Fragility.Tests.Import;
+using TorchSharp;
+
+namespace Fragility.Tests.Attacks;
+
+/// <summary>For the tests that a saving changes no number: the models they run on (the shipped CNN or an imported zoo
+/// graph) and the bit-for-bit comparison of two attack runs.</summary>
+internal static class SameAttack
+{
+    /// <summary>The shipped model ("shipped") or the imported zoo graph of that name.</summary>
+    public static Classifier Model(string name) => name == "shipped"
+        ? ModelStore.Load(null)
+        : OnnxPropagationTests.Wrap(OnnxNetwork.Load(ImportFixtures.Path($"zoo/{name}.onnx")));
+
+    /// <summary>The first <paramref name="n"/> sample images for the shipped model, or the zoo graph's fixture inputs.</summary>
+    public static torch.Tensor Inputs(string name, int n)
+    {
+        if (name != "shipped") return ImportFixtures.Npy($"zoo/{name}-inputs.npy").narrow(0, 0, n);
+        using var data = Fragility.Data.DatasetCatalog.Load(Fragility.Data.DatasetCatalog.Sample, Fragility.Data.DatasetSplit.Test, null, limit: n);
+        return data.Images.clone();
+    }
+
+    /// <summary>Asserts the same iterates, maps and outcomes bit for bit, and that the steps ran (some input moved).</summary>
+    public static void AssertSame(AttackBatchResult expected, AttackBatchResult actual)
+    {
+        Assert.True(actual.Perturbed.eq(expected.Perturbed).all().item<bool>(), "the iterates differ");
+        Assert.True(actual.PerturbedMaps.eq(expected.PerturbedMaps).all().item<bool>(), "the maps differ");
+        Assert.Equal(expected.Outcomes, actual.Outcomes);
+        Assert.Contains(actual.Outcomes, o => o.LinfPixels > 0);
+    }
+}
