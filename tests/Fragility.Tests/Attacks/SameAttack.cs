@@ -1,4 +1,5 @@
 using Fragility.Attacks;
+using Fragility.Attribution;
 using Fragility.Models;
 using Fragility.Models.Import;
 using Fragility.Tests.Import;
@@ -21,6 +22,29 @@ internal static class SameAttack
         if (name != "shipped") return ImportFixtures.Npy($"zoo/{name}-inputs.npy").narrow(0, 0, n);
         using var data = Fragility.Data.DatasetCatalog.Load(Fragility.Data.DatasetCatalog.Sample, Fragility.Data.DatasetSplit.Test, null, limit: n);
         return data.Images.clone();
+    }
+
+    /// <summary>The savings of <see cref="FragilityAttack"/>, each on by default.</summary>
+    public sealed record Savings(bool ShareMaps = true, bool ReuseReferencePass = true, bool LabelsFromMapPass = true);
+
+    /// <summary>Runs a top-k attack (eps 8, step 1, 4 iterations, k 10, zero reference) of <paramref name="methodName"/>
+    /// on model <paramref name="modelName"/> with the savings <paramref name="savings"/> gives for true and for false,
+    /// and asserts the two runs the same bit for bit.</summary>
+    public static void TopKRunsAgree(string modelName, string methodName, Func<bool, Savings> savings)
+    {
+        using var model = Model(modelName);
+        using var x0 = Inputs(modelName, modelName == "shipped" ? 3 : 2);
+        var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference() });
+        using var clean = CleanReference.Compute(model, method, x0);
+        var settings = new AttackSettings { Epsilon = 8, Step = 1, Iterations = 4, K = 10 };
+        AttackBatchResult Run(Savings s) =>
+            new FragilityAttack(AttackNames.TopK, model, method, c => new TopKObjective(c.Maps, 10), settings)
+            {
+                ShareMaps = s.ShareMaps, ReuseReferencePass = s.ReuseReferencePass, LabelsFromMapPass = s.LabelsFromMapPass,
+            }.Run(clean);
+        using var saved = Run(savings(true));
+        using var plain = Run(savings(false));
+        AssertSame(plain, saved);
     }
 
     /// <summary>Asserts the same iterates, maps and outcomes bit for bit, and that the steps ran (some input moved).</summary>
