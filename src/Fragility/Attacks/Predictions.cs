@@ -9,9 +9,9 @@ internal static class Predictions
 {
     public static (long[] Labels, float[] Confidence) Of(Classifier model, Tensor input)
     {
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var logits = model.forward(input.detach());
-        return FromLogits(logits);
+        return FromLogits(model.forward(input.detach()));
     }
 
     /// <summary>Labels and confidences from logits [N, classes] already computed.</summary>

@@ -37,14 +37,18 @@ internal static class SameAttack
         var method = AttributionMethods.Create(methodName, new AttributionOptions { Reference = new ZeroReference() });
         using var clean = CleanReference.Compute(model, method, x0);
         var settings = new AttackSettings { Epsilon = 8, Step = 1, Iterations = 4, K = 10 };
-        AttackBatchResult Run(Savings s) =>
+        // Every iterate's judgement too, not only the returned ones: step, labels, confidences, criterion.
+        AttackBatchResult Run(Savings s, List<string> seen) =>
             new FragilityAttack(AttackNames.TopK, model, method, c => new TopKObjective(c.Maps, 10), settings)
             {
                 ShareMaps = s.ShareMaps, ReuseReferencePass = s.ReuseReferencePass, LabelsFromMapPass = s.LabelsFromMapPass,
-            }.Run(clean);
-        using var saved = Run(savings(true));
-        using var plain = Run(savings(false));
+            }.Run(clean, null, it => seen.Add(string.Join(' ', [it.Step, .. it.Labels, .. it.Confidence.Select(c => BitConverter.SingleToInt32Bits(c)), .. it.Criterion.Select(BitConverter.DoubleToInt64Bits)])));
+        List<string> savedSteps = [], plainSteps = [];
+        using var saved = Run(savings(true), savedSteps);
+        using var plain = Run(savings(false), plainSteps);
         AssertSame(plain, saved);
+        Assert.Equal(settings.Iterations, plainSteps.Count);
+        Assert.Equal(plainSteps, savedSteps);
     }
 
     /// <summary>Asserts the same iterates, maps and outcomes bit for bit, and that the steps ran (some input moved).</summary>

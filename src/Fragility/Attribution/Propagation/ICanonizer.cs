@@ -12,7 +12,8 @@ public interface ICanonizer
     /// <summary>Short name for descriptions.</summary>
     string Name { get; }
 
-    /// <summary>The rewritten nodes; modules it creates are added to <paramref name="created"/>, which the caller
-    /// disposes after the walk.</summary>
+    /// <summary>The rewritten nodes; every module it puts in place of others is created here and added to
+    /// <paramref name="created"/>, which the caller disposes after the walk. A rewrite that replaced no module adds
+    /// none: that is how <see cref="CanonicalLayers.Rewritten"/> knows the walked layers are the model's own.</summary>
     IReadOnlyList<LayerNode> Apply(IReadOnlyList<LayerNode> layers, ICollection<nn.Module> created);
 }
